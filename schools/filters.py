@@ -1,0 +1,157 @@
+"""django-filter FilterSets of the schools app, shared by the API and the web lists.
+
+Every choice of a related object (region, programme) is offered from the
+requesting user's scoped selector, so naming an object outside one's scope fails
+exactly like naming one that does not exist. Filters by a bare id (a member
+school, a pairing) only narrow a list that is already scoped, so they reveal
+nothing either.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from . import selectors
+from .models import (
+    Goal,
+    NeedsAssessment,
+    NeedsDimension,
+    Pairing,
+    PairingMember,
+    PairingStatus,
+    PeriodKind,
+    Programme,
+    Region,
+    School,
+)
+
+
+def _user(request):
+    # A FilterSet built without a request (e.g. in a shell) offers nothing.
+    return getattr(request, "user", None)
+
+
+def visible_regions(request) -> QuerySet[Region]:
+    return selectors.region_list_visible_to(_user(request))
+
+
+def visible_programmes(request) -> QuerySet[Programme]:
+    return selectors.programme_list_visible_to(_user(request))
+
+
+class IdFilter(filters.Filter):
+    """Equality on an object id, parsed as an integer (a bad value answers 400)."""
+
+    field_class = forms.IntegerField
+
+
+class RegionFilter(filters.FilterSet):
+    level = filters.ChoiceFilter(choices=Region.Level.choices, label=_("level"))
+    parent = filters.ModelChoiceFilter(
+        queryset=visible_regions, label=_("parent region"), help_text=_("Id of the parent region.")
+    )
+
+    class Meta:
+        model = Region
+        fields = ["level", "parent"]
+
+
+class SchoolFilter(filters.FilterSet):
+    region = filters.ModelChoiceFilter(
+        queryset=visible_regions,
+        method="filter_region",
+        label=_("region"),
+        help_text=_("Id of a region: schools in it or in any region below it."),
+    )
+    stage = filters.ChoiceFilter(choices=School.Stage.choices, label=_("stage"))
+    location = filters.ChoiceFilter(choices=School.Location.choices, label=_("urban or rural"))
+
+    class Meta:
+        model = School
+        fields = ["region", "stage", "location"]
+
+    def filter_region(self, queryset, name, region):
+        return queryset.filter(region__path__startswith=region.path) if region else queryset
+
+
+class ProgrammeFilter(filters.FilterSet):
+    region = filters.ModelChoiceFilter(
+        queryset=visible_regions,
+        method="filter_region",
+        label=_("region"),
+        help_text=_("Id of a region: programmes run by it or by any region below it."),
+    )
+    is_open = filters.BooleanFilter(label=_("open for proposals"))
+
+    class Meta:
+        model = Programme
+        fields = ["region", "is_open"]
+
+    def filter_region(self, queryset, name, region):
+        return queryset.filter(region__path__startswith=region.path) if region else queryset
+
+
+class PairingFilter(filters.FilterSet):
+    programme = filters.ModelChoiceFilter(queryset=visible_programmes, label=_("programme"))
+    status = filters.ChoiceFilter(choices=PairingStatus.choices, label=_("status"))
+    region = filters.ModelChoiceFilter(
+        queryset=visible_regions,
+        method="filter_region",
+        label=_("region"),
+        help_text=_(
+            "Id of a region: pairings of its programmes or with a member school in it "
+            "(or in any region below it)."
+        ),
+    )
+    school = IdFilter(
+        field_name="members__school",
+        method="filter_school",
+        label=_("school"),
+        help_text=_("Id of a school: pairings it is a member of."),
+    )
+
+    class Meta:
+        model = Pairing
+        fields = ["programme", "status", "region", "school"]
+
+    def filter_region(self, queryset, name, region):
+        if not region:
+            return queryset
+        in_region = PairingMember.objects.filter(region__path__startswith=region.path)
+        return queryset.filter(
+            Q(region__path__startswith=region.path) | Q(id__in=in_region.values("pairing_id"))
+        )
+
+    def filter_school(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(
+            id__in=PairingMember.objects.filter(school_id=value).values("pairing_id")
+        )
+
+
+class NeedsAssessmentFilter(filters.FilterSet):
+    pairing = IdFilter(field_name="pairing", label=_("pairing"))
+    school = IdFilter(field_name="school", label=_("school"))
+    dimension = filters.ChoiceFilter(choices=NeedsDimension.choices, label=_("dimension"))
+
+    class Meta:
+        model = NeedsAssessment
+        fields = ["pairing", "school", "dimension"]
+
+
+class GoalFilter(filters.FilterSet):
+    pairing = IdFilter(field_name="pairing", label=_("pairing"))
+    school = IdFilter(field_name="school", label=_("school"))
+    period_kind = filters.ChoiceFilter(choices=PeriodKind.choices, label=_("period"))
+    school_year = filters.NumberFilter(
+        label=_("school year"),
+        help_text=_("The calendar year in which the school year starts."),
+    )
+
+    class Meta:
+        model = Goal
+        fields = ["pairing", "school", "period_kind", "school_year"]

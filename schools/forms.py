@@ -1,0 +1,140 @@
+"""Forms of the school and programme pages. They parse input only; the services hold the rules.
+
+The edit forms are plain forms whose fields are taken from the model (labels, help
+texts, choices), not ModelForms: the service is the one place that validates the
+model (the 10-digit code, uniqueness, the programme's rules) and its errors are put
+back onto these forms by :func:`twinning.forms.add_service_errors`.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from twinning.access import resolve_scope
+
+from . import selectors
+from .models import Programme, Region, School
+from .services import PROGRAMME_FIELDS, SCHOOL_FIELDS
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    """Regions indented by their depth in the tree (the queryset is ordered by path)."""
+
+    def label_from_instance(self, obj: Region) -> str:
+        return "\u3000" * max(obj.depth, 0) + obj.name
+
+
+class RegionFilter(django_filters.ModelChoiceFilter):
+    """A region and everything below it."""
+
+    field_class = RegionChoiceField
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__path__startswith": value.path})
+
+
+def _visible_regions(request):
+    return selectors.region_list_visible_to(request.user)
+
+
+# --- lists -----------------------------------------------------------------------
+
+
+class SchoolFilter(django_filters.FilterSet):
+    """Search and filters of the school list and its CSV export."""
+
+    q = django_filters.CharFilter(label=_("Name or school code"), method="filter_q")
+    region = RegionFilter(label=_("Region"), field_name="region", queryset=_visible_regions)
+    stage = django_filters.ChoiceFilter(label=_("Stage"), choices=School.Stage.choices)
+    location = django_filters.ChoiceFilter(
+        label=_("Urban or rural"), choices=School.Location.choices
+    )
+
+    class Meta:
+        model = School
+        fields = ["q", "region", "stage", "location"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(code__startswith=value))
+
+
+class ProgrammeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Name"), method="filter_q")
+    region = RegionFilter(label=_("Region"), field_name="region", queryset=_visible_regions)
+
+    class Meta:
+        model = Programme
+        fields = ["q", "region"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(name__icontains=value) if value else queryset
+
+
+# --- create and edit --------------------------------------------------------------
+
+
+def _managed_regions(user):
+    """The regions where ``user`` may create schools and programmes."""
+    scope = resolve_scope(user)
+    regions = selectors.region_list_visible_to(user)
+    return regions if scope.is_admin else regions.filter(id__in=scope.bureau_region_ids)
+
+
+class _ModelFieldsForm(forms.Form):
+    model: type
+    field_names: tuple[str, ...]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(
+            forms.fields_for_model(
+                self.model, fields=self.field_names, formfield_callback=self._formfield
+            )
+        )
+        # The model's own field validators (the 10-digit code, year ranges) run here
+        # too, so that every field's format error shows on the first submit, even
+        # when another field is missing and the service is not reached.
+        for name in self.field_names:
+            field = self.fields[name]
+            model_validators = self.model._meta.get_field(name).validators
+            field.validators += [v for v in model_validators if v not in field.validators]
+        self.fields["region"].queryset = _managed_regions(user)
+
+    @staticmethod
+    def _formfield(model_field, **kwargs):
+        if model_field.name == "region":
+            kwargs["form_class"] = RegionChoiceField
+        return model_field.formfield(**kwargs)
+
+
+class SchoolForm(_ModelFieldsForm):
+    model = School
+    field_names = SCHOOL_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(
+            {"inputmode": "numeric", "autocomplete": "off", "maxlength": "10"}
+        )
+
+    @classmethod
+    def initial_for(cls, school: School) -> dict:
+        return forms.model_to_dict(school, fields=cls.field_names)
+
+
+class ProgrammeForm(_ModelFieldsForm):
+    model = Programme
+    field_names = PROGRAMME_FIELDS
+
+    @classmethod
+    def initial_for(cls, programme: Programme) -> dict:
+        return forms.model_to_dict(programme, fields=cls.field_names)

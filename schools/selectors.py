@@ -1,0 +1,306 @@
+"""Scoped reads of the schools app. Every page and endpoint reads through these.
+
+``*_list_visible_to`` returns only what the user may see; ``*_get_for_user``
+answers 404 for anything outside scope and 403 when a write was asked of a
+read-only user.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from twinning import access
+from twinning.access import Scope, resolve_scope
+
+from .models import (
+    ContactPerson,
+    Goal,
+    LeadingGroupMember,
+    NeedsAssessment,
+    Pairing,
+    PairingMember,
+    PairingStatus,
+    PairingTransition,
+    Programme,
+    Region,
+    School,
+)
+
+# --- regions -------------------------------------------------------------------
+
+
+def region_list_visible_to(user) -> QuerySet[Region]:
+    scope = resolve_scope(user)
+    qs = Region.objects.all()
+    if scope.is_admin:
+        return qs
+    return qs.filter(id__in=scope.read_region_ids | scope.context_region_ids)
+
+
+def region_get_for_user(user, pk) -> Region:
+    return _get_or_404(region_list_visible_to(user), pk)
+
+
+def region_subtree_ids(region: Region) -> list[int]:
+    return list(Region.objects.filter(path__startswith=region.path).values_list("id", flat=True))
+
+
+# --- schools -------------------------------------------------------------------
+
+
+def _partner_school_ids(school_ids) -> QuerySet:
+    """Schools that share a pairing with one of ``school_ids``."""
+    pairing_ids = PairingMember.objects.filter(school_id__in=school_ids).values("pairing_id")
+    return PairingMember.objects.filter(pairing_id__in=pairing_ids).values("school_id")
+
+
+def school_list_visible_to(user) -> QuerySet[School]:
+    scope = resolve_scope(user)
+    qs = School.objects.select_related("region")
+    if scope.is_admin:
+        return qs
+    condition = Q(pk__in=[])
+    if scope.read_region_ids:
+        condition |= Q(region_id__in=scope.read_region_ids)
+    if scope.read_school_ids:
+        condition |= Q(id__in=scope.read_school_ids) | Q(
+            id__in=_partner_school_ids(scope.read_school_ids)
+        )
+    return qs.filter(condition)
+
+
+def school_get_for_user(user, pk, *, write: bool = False) -> School:
+    school = _get_or_404(school_list_visible_to(user), pk)
+    if write:
+        access.require(access.can_manage_school(resolve_scope(user), school))
+    return school
+
+
+# --- programmes ----------------------------------------------------------------
+
+
+def programme_list_visible_to(user) -> QuerySet[Programme]:
+    scope = resolve_scope(user)
+    qs = Programme.objects.select_related("region")
+    if scope.is_admin:
+        return qs
+    return qs.filter(region_id__in=scope.read_region_ids | scope.context_region_ids)
+
+
+def programme_get_for_user(user, pk, *, write: bool = False) -> Programme:
+    programme = _get_or_404(programme_list_visible_to(user), pk)
+    if write:
+        access.require(access.can_manage_programme(resolve_scope(user), programme))
+    return programme
+
+
+def programme_list_open_for_proposals(user) -> QuerySet[Programme]:
+    scope = resolve_scope(user)
+    return [
+        p
+        for p in programme_list_visible_to(user).filter(is_open=True)
+        if access.can_propose_in_programme(scope, p)
+    ]
+
+
+def programme_candidate_schools(user, programme: Programme) -> QuerySet[School]:
+    """Schools that may take part in a pairing of ``programme``: those in its region.
+
+    Coordinators see this directory (names and codes) for the programmes that reach
+    their school, so that they can name a partner; school pages stay scoped.
+    """
+    return (
+        School.objects.filter(region__path__startswith=programme.region.path)
+        .select_related("region")
+        .order_by("region__path", "name")
+    )
+
+
+# --- pairings ------------------------------------------------------------------
+
+
+def _pairing_scope_condition(scope: Scope) -> Q:
+    condition = Q(pk__in=[])
+    if scope.read_region_ids:
+        condition |= Q(region_id__in=scope.read_region_ids) | Q(
+            id__in=PairingMember.objects.filter(region_id__in=scope.read_region_ids).values(
+                "pairing_id"
+            )
+        )
+    if scope.read_school_ids:
+        condition |= Q(
+            id__in=PairingMember.objects.filter(school_id__in=scope.read_school_ids).values(
+                "pairing_id"
+            )
+        )
+    return condition
+
+
+def pairing_list_visible_to(user) -> QuerySet[Pairing]:
+    """Visible pairings, ready for a list: programme, schools and members loaded."""
+    scope = resolve_scope(user)
+    qs = Pairing.objects.select_related("programme", "region", "helping_school").prefetch_related(
+        Prefetch("members", queryset=PairingMember.objects.select_related("school"))
+    )
+    if scope.is_admin:
+        return qs
+    return qs.filter(_pairing_scope_condition(scope))
+
+
+def member_ids(pairing: Pairing) -> tuple[set[int], set[int]]:
+    """School ids and region ids of a pairing's members (uses the prefetched members)."""
+    members = list(pairing.members.all())
+    return {m.school_id for m in members}, {m.region_id for m in members}
+
+
+def pairing_get_for_user(user, pk, *, write: bool = False) -> Pairing:
+    pairing = _get_or_404(pairing_list_visible_to(user), pk)
+    if write:
+        school_ids, _regions = member_ids(pairing)
+        access.require(access.can_edit_pairing(resolve_scope(user), pairing, school_ids))
+    return pairing
+
+
+def pairing_detail(pairing: Pairing) -> dict:
+    """Everything the pairing page shows, in a fixed number of queries."""
+    transitions = list(
+        PairingTransition.objects.filter(pairing=pairing)
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+    needs = list(
+        NeedsAssessment.objects.filter(pairing=pairing)
+        .select_related("school", "assessed_by")
+        .order_by("school_id", "dimension")
+    )
+    goals = list(
+        Goal.objects.filter(pairing=pairing)
+        .select_related("school", "parent")
+        .prefetch_related("updates__reported_by")
+        .order_by("school_year", "due_on", "id")
+    )
+    return {
+        "members": list(pairing.members.all()),
+        "leading_group": list(pairing.leading_group.select_related("school")),
+        "contacts": list(pairing.contacts.select_related("school")),
+        "transitions": transitions,
+        "needs": needs,
+        "goals": goals,
+    }
+
+
+def pairing_available_actions(user, pairing: Pairing) -> list[str]:
+    """The transitions this user may take now, for the pairing page and the API."""
+    scope = resolve_scope(user)
+    school_ids, _regions = member_ids(pairing)
+    status = pairing.status
+    actions = []
+    if status == PairingStatus.DRAFT and access.can_propose_pairing(scope, pairing, school_ids):
+        actions.append("propose")
+    if status == PairingStatus.PROPOSED and access.can_decide_pairing(scope, pairing, user.pk):
+        actions += ["approve", "reject"]
+    if status == PairingStatus.APPROVED and access.can_activate_pairing(scope, pairing, school_ids):
+        actions.append("activate")
+    if status == PairingStatus.ACTIVE and access.can_close_pairing(scope, pairing):
+        actions.append("conclude")
+    if status in (PairingStatus.APPROVED, PairingStatus.ACTIVE) and access.can_close_pairing(
+        scope, pairing
+    ):
+        actions.append("terminate")
+    return actions
+
+
+def pairing_approval_queue(user) -> QuerySet[Pairing]:
+    """Proposals this user may decide, oldest first (longest waiting on top)."""
+    scope = resolve_scope(user)
+    qs = pairing_list_visible_to(user).filter(status=PairingStatus.PROPOSED)
+    if not scope.is_admin:
+        qs = qs.filter(region_id__in=scope.bureau_region_ids)
+    return qs.exclude(proposed_by=user).order_by("proposed_at", "id")
+
+
+def pairing_status_counts(user) -> dict:
+    """Pairings by status and by programme, for the dashboard (two queries)."""
+    visible = Pairing.objects.filter(
+        id__in=pairing_list_visible_to(user).order_by().values("id")
+    ).order_by()
+    by_status = {
+        row["status"]: row["n"] for row in visible.values("status").annotate(n=Count("id"))
+    }
+    rows = (
+        visible.values("programme_id", "programme__name", "status")
+        .annotate(n=Count("id"))
+        .order_by("programme__name")
+    )
+    by_programme: dict[int, dict] = {}
+    for row in rows:
+        entry = by_programme.setdefault(
+            row["programme_id"],
+            {"id": row["programme_id"], "name": row["programme__name"], "counts": {}, "total": 0},
+        )
+        entry["counts"][row["status"]] = row["n"]
+        entry["total"] += row["n"]
+    return {
+        "by_status": [
+            (value, label, by_status.get(value, 0)) for value, label in PairingStatus.choices
+        ],
+        "total": sum(by_status.values()),
+        "by_programme": list(by_programme.values()),
+    }
+
+
+def waiting_days(pairing: Pairing) -> int:
+    if not pairing.proposed_at:
+        return 0
+    return (timezone.now() - pairing.proposed_at).days
+
+
+# --- needs and plan ------------------------------------------------------------
+
+
+def _pairing_part_visible_to(user, model) -> QuerySet:
+    """Rows of ``model`` (anything with a ``pairing``) whose pairing the user may see."""
+    return model.objects.filter(pairing__in=pairing_list_visible_to(user).order_by().values("id"))
+
+
+def _pairing_part_get_for_user(user, model, pk, *, write: bool, related=("pairing", "school")):
+    """404 outside scope; with ``write``, 403 unless the user may edit the pairing."""
+    obj = _get_or_404(_pairing_part_visible_to(user, model).select_related(*related), pk)
+    if write:
+        pairing_get_for_user(user, obj.pairing_id, write=True)
+    return obj
+
+
+def goal_list_visible_to(user) -> QuerySet[Goal]:
+    return _pairing_part_visible_to(user, Goal).select_related("school", "pairing")
+
+
+def goal_get_for_user(user, pk, *, write: bool = False) -> Goal:
+    return _pairing_part_get_for_user(user, Goal, pk, write=write)
+
+
+def needs_list_visible_to(user) -> QuerySet[NeedsAssessment]:
+    return _pairing_part_visible_to(user, NeedsAssessment).select_related("school", "assessed_by")
+
+
+def needs_get_for_user(user, pk, *, write: bool = False) -> NeedsAssessment:
+    return _pairing_part_get_for_user(
+        user, NeedsAssessment, pk, write=write, related=("school", "assessed_by")
+    )
+
+
+def leading_group_member_get_for_user(user, pk, *, write: bool = False) -> LeadingGroupMember:
+    return _pairing_part_get_for_user(user, LeadingGroupMember, pk, write=write)
+
+
+def contact_get_for_user(user, pk, *, write: bool = False) -> ContactPerson:
+    return _pairing_part_get_for_user(user, ContactPerson, pk, write=write)
+
+
+def _get_or_404(qs: QuerySet, pk):
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -1,0 +1,618 @@
+"""Every write of the schools app: schools, programmes, pairings, needs and plans.
+
+Services validate (raising ``ValidationError`` keyed by field, changing nothing),
+check the actor's right through :mod:`twinning.access` (raising
+``PermissionDenied``), record history, and enqueue tasks on commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models.fields.files import FieldFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from twinning import access
+from twinning.access import resolve_scope
+from twinning.attachments import validate_attachment
+from twinning.calendar import period_bounds
+from twinning.models import User
+
+from .models import (
+    LIVE_STATUSES,
+    ContactPerson,
+    Goal,
+    LeadingGroupMember,
+    NeedsAssessment,
+    Pairing,
+    PairingMember,
+    PairingStatus,
+    PairingTransition,
+    Programme,
+    ProgressUpdate,
+    Region,
+    School,
+)
+
+CLOSED_STATUSES = (PairingStatus.REJECTED, PairingStatus.CONCLUDED, PairingStatus.TERMINATED)
+
+SCHOOL_FIELDS = (
+    "name", "code", "region", "stage", "location", "enrolment", "staff_count",
+    "address", "contact_name", "contact_phone",
+)  # fmt: skip
+PROGRAMME_FIELDS = (
+    "name", "region", "start_year", "years", "pairing_kind", "reach", "max_assisted_schools",
+    "funding_per_pair", "tranche_count", "pass_mark", "description", "is_open",
+)  # fmt: skip
+PAIRING_DETAIL_FIELDS = (
+    "agreement_signed_on", "agreement_start", "agreement_end", "agreement_file", "goals_summary",
+)  # fmt: skip
+
+
+def _save_validated(instance, actor: User | None, reason: str = "") -> None:
+    # The FSM status field refuses assignment, which full_clean would do.
+    instance.full_clean(exclude=["status"] if isinstance(instance, Pairing) else None)
+    if actor is not None:
+        instance._history_user = actor
+    if reason:
+        instance._change_reason = reason
+    instance.save()
+
+
+# --- schools -------------------------------------------------------------------
+
+
+@transaction.atomic
+def school_create(*, actor: User, **fields) -> School:
+    region = fields.get("region")
+    if region is None:
+        raise ValidationError({"region": _("Choose the school's region.")})
+    access.require(access.can_create_school_in(resolve_scope(actor), region))
+    school = School(**{k: v for k, v in fields.items() if k in SCHOOL_FIELDS})
+    _save_validated(school, actor)
+    return school
+
+
+@transaction.atomic
+def school_update(*, actor: User, school: School, **fields) -> School:
+    scope = resolve_scope(actor)
+    access.require(access.can_manage_school(scope, school))
+    if "region" in fields and fields["region"].pk != school.region_id:
+        access.require(access.can_create_school_in(scope, fields["region"]))
+    for name, value in fields.items():
+        if name in SCHOOL_FIELDS:
+            setattr(school, name, value)
+    _save_validated(school, actor)
+    return school
+
+
+# --- programmes ----------------------------------------------------------------
+
+
+@transaction.atomic
+def programme_create(*, actor: User, **fields) -> Programme:
+    region = fields.get("region")
+    if region is None:
+        raise ValidationError({"region": _("Choose the region that runs the programme.")})
+    access.require(access.can_create_programme_in(resolve_scope(actor), region))
+    programme = Programme(**{k: v for k, v in fields.items() if k in PROGRAMME_FIELDS})
+    programme_validate(programme)
+    _save_validated(programme, actor)
+    return programme
+
+
+@transaction.atomic
+def programme_update(*, actor: User, programme: Programme, **fields) -> Programme:
+    scope = resolve_scope(actor)
+    access.require(access.can_manage_programme(scope, programme))
+    if "region" in fields and fields["region"].pk != programme.region_id:
+        if programme.pairings.exists():
+            raise ValidationError({"region": _("A programme with pairings cannot move region.")})
+        access.require(access.can_create_programme_in(scope, fields["region"]))
+    for name, value in fields.items():
+        if name in PROGRAMME_FIELDS:
+            setattr(programme, name, value)
+    programme_validate(programme)
+    _save_validated(programme, actor)
+    return programme
+
+
+def programme_validate(programme: Programme) -> None:
+    """Rules beyond the model's field validation; the admin form checks them too."""
+    if (
+        programme.pairing_kind == Programme.PairingKind.ONE_TO_MANY
+        and programme.max_assisted_schools < 2
+    ):
+        raise ValidationError(
+            {
+                "max_assisted_schools": _(
+                    "A one-to-many programme allows at least 2 assisted schools."
+                )
+            }
+        )
+    if programme.pairing_kind == Programme.PairingKind.ONE_TO_ONE:
+        programme.max_assisted_schools = 1
+
+
+# --- pairings: composition -----------------------------------------------------
+
+
+def _validate_composition(
+    programme: Programme, helping_school: School, assisted: list[School]
+) -> None:
+    if not assisted:
+        raise ValidationError({"assisted_schools": _("Choose at least one assisted school.")})
+    if helping_school in assisted:
+        raise ValidationError({"assisted_schools": _("A school cannot be paired with itself.")})
+    if len(set(assisted)) != len(assisted):
+        raise ValidationError({"assisted_schools": _("An assisted school is listed twice.")})
+    allowed = programme.allowed_assisted_schools
+    if len(assisted) > allowed:
+        raise ValidationError(
+            {
+                "assisted_schools": _(
+                    "This programme allows at most %(n)d assisted school(s) per pairing."
+                )
+                % {"n": allowed}
+            }
+        )
+    region_path = programme.region.path
+    for school in [helping_school, *assisted]:
+        if not school.region.path.startswith(region_path):
+            field = "helping_school" if school == helping_school else "assisted_schools"
+            raise ValidationError(
+                {field: _("%(school)s is not in the programme's region.") % {"school": school.name}}
+            )
+    if programme.reach == Programme.Reach.WITHIN_COUNTY:
+        if any(s.region_id != helping_school.region_id for s in assisted):
+            raise ValidationError(
+                {"assisted_schools": _("This programme pairs schools within one county only.")}
+            )
+
+
+def _live_conflicts(programme: Programme, schools: Iterable[School], exclude_pairing_id=None):
+    qs = PairingMember.objects.filter(
+        programme=programme, school__in=list(schools), is_live=True
+    ).select_related("school")
+    if exclude_pairing_id:
+        qs = qs.exclude(pairing_id=exclude_pairing_id)
+    return list(qs)
+
+
+def _conflict_error(conflicts: list[PairingMember]) -> ValidationError:
+    names = "、".join(sorted({m.school.name for m in conflicts}))
+    return ValidationError(
+        {
+            "assisted_schools": _(
+                "%(schools)s already take(s) part in a proposed, approved or active pairing "
+                "of this programme."
+            )
+            % {"schools": names}
+        }
+    )
+
+
+def _set_members(pairing: Pairing, helping_school: School, assisted: list[School]) -> None:
+    pairing.members.all().delete()
+    PairingMember.objects.bulk_create(
+        [
+            PairingMember(
+                pairing=pairing,
+                school=school,
+                role=role,
+                programme_id=pairing.programme_id,
+                region_id=school.region_id,
+                is_live=pairing.status in LIVE_STATUSES,
+            )
+            for school, role in [(helping_school, PairingMember.Role.HELPING)]
+            + [(s, PairingMember.Role.ASSISTED) for s in assisted]
+        ]
+    )
+
+
+@transaction.atomic
+def pairing_create(
+    *,
+    actor: User,
+    programme: Programme,
+    helping_school: School,
+    assisted_schools: list[School],
+    **details,
+) -> Pairing:
+    """Start a pairing as a draft. Coordinators may only start pairings of their school."""
+    scope = resolve_scope(actor)
+    access.require(access.can_propose_in_programme(scope, programme))
+    if not programme.is_open:
+        raise ValidationError({"programme": _("This programme no longer takes proposals.")})
+    assisted = list(assisted_schools)
+    _validate_composition(programme, helping_school, assisted)
+    member_ids = {helping_school.pk, *(s.pk for s in assisted)}
+    if not access.can_manage_programme(scope, programme) and not (
+        scope.coordinator_school_ids & member_ids
+    ):
+        raise ValidationError(
+            {"helping_school": _("Your own school must be one of the schools of the pairing.")}
+        )
+    pairing = Pairing(
+        programme=programme,
+        region_id=programme.region_id,
+        helping_school=helping_school,
+        created_by=actor,
+        **{k: v for k, v in details.items() if k in PAIRING_DETAIL_FIELDS},
+    )
+    _save_validated(pairing, actor)
+    _set_members(pairing, helping_school, assisted)
+    PairingTransition.objects.create(
+        pairing=pairing, from_status="", to_status=PairingStatus.DRAFT, actor=actor
+    )
+    return pairing
+
+
+@transaction.atomic
+def pairing_update(*, actor: User, pairing: Pairing, **fields) -> Pairing:
+    """Change a pairing's details; its schools only while it is a draft."""
+    pairing = _lock(pairing)
+    school_ids = set(pairing.members.values_list("school_id", flat=True))
+    access.require(access.can_edit_pairing(resolve_scope(actor), pairing, school_ids))
+    if pairing.status in CLOSED_STATUSES:
+        raise ValidationError(_("A closed pairing cannot be changed."))
+    helping = fields.pop("helping_school", None)
+    assisted = fields.pop("assisted_schools", None)
+    if helping is not None or assisted is not None:
+        if pairing.status != PairingStatus.DRAFT:
+            raise ValidationError(
+                {
+                    "assisted_schools": _(
+                        "The schools of a pairing can only change while it is a draft."
+                    )
+                }
+            )
+        helping = helping or pairing.helping_school
+        if assisted is None:
+            assisted = [m.school for m in pairing.members.filter(role=PairingMember.Role.ASSISTED)]
+        assisted = list(assisted)
+        _validate_composition(pairing.programme, helping, assisted)
+        pairing.helping_school = helping
+        _set_members(pairing, helping, assisted)
+    upload = fields.get("agreement_file")
+    if upload and not isinstance(upload, FieldFile):  # a new file, not the stored one
+        try:
+            validate_attachment(upload)
+        except ValidationError as error:
+            raise ValidationError({"agreement_file": error.messages}) from None
+    for name, value in fields.items():
+        if name in PAIRING_DETAIL_FIELDS:
+            setattr(pairing, name, value)
+    _save_validated(pairing, actor)
+    return pairing
+
+
+# --- pairings: lifecycle -------------------------------------------------------
+
+
+def _lock(pairing: Pairing) -> Pairing:
+    return (
+        Pairing.objects.select_for_update(of=("self",))
+        .select_related("programme__region", "helping_school")
+        .get(pk=pairing.pk)
+    )
+
+
+def _move(
+    pairing: Pairing, actor: User, method: str, comment: str, *, live: bool | None = None
+) -> Pairing:
+    bound = getattr(pairing, method)
+    if not can_proceed(bound):
+        raise ValidationError(
+            {
+                "status": _("A pairing that is %(status)s cannot be moved this way.")
+                % {"status": pairing.get_status_display()}
+            }
+        )
+    from_status = pairing.status
+    bound()
+    pairing._history_user = actor
+    pairing.save()
+    if live is not None:
+        pairing.members.update(is_live=live)
+    PairingTransition.objects.create(
+        pairing=pairing,
+        from_status=from_status,
+        to_status=pairing.status,
+        actor=actor,
+        comment=comment.strip(),
+    )
+    return pairing
+
+
+def _require_text(value: str, field: str, message: str) -> str:
+    if not (value or "").strip():
+        raise ValidationError({field: message})
+    return value.strip()
+
+
+def pairing_propose(*, actor: User, pairing: Pairing, comment: str = "") -> Pairing:
+    """draft → proposed. Refuses a school already in a live pairing of the programme."""
+    try:
+        with transaction.atomic():
+            pairing = _lock(pairing)
+            members = list(pairing.members.select_related("school"))
+            school_ids = {m.school_id for m in members}
+            access.require(access.can_propose_pairing(resolve_scope(actor), pairing, school_ids))
+            conflicts = _live_conflicts(
+                pairing.programme, [m.school for m in members], exclude_pairing_id=pairing.pk
+            )
+            if conflicts:
+                raise _conflict_error(conflicts)
+            if not pairing.programme.is_open:
+                raise ValidationError({"programme": _("This programme no longer takes proposals.")})
+            pairing = _move(pairing, actor, "propose", comment, live=True)
+            pairing.proposed_by = actor
+            pairing.proposed_at = timezone.now()
+            pairing.save(update_fields=["proposed_by", "proposed_at", "updated_at"])
+            transition_id = pairing.transitions.latest("at", "id").pk
+            transaction.on_commit(lambda: _enqueue_proposed(transition_id))
+            return pairing
+    except IntegrityError:
+        # Two proposals raced past the check above; the partial unique index decided.
+        conflicts = _live_conflicts(pairing.programme, [m.school for m in pairing.members.all()])
+        raise _conflict_error(conflicts) from None
+
+
+def _enqueue_proposed(transition_id: int) -> None:
+    from .tasks import notify_pairing_proposed
+
+    notify_pairing_proposed.delay(transition_id)
+
+
+@transaction.atomic
+def pairing_approve(*, actor: User, pairing: Pairing, comment: str = "") -> Pairing:
+    pairing = _lock(pairing)
+    _require_decider(actor, pairing)
+    return _move(pairing, actor, "approve", comment)
+
+
+@transaction.atomic
+def pairing_reject(*, actor: User, pairing: Pairing, comment: str) -> Pairing:
+    pairing = _lock(pairing)
+    _require_decider(actor, pairing)
+    comment = _require_text(comment, "comment", _("Say why the proposal is rejected."))
+    return _move(pairing, actor, "reject", comment, live=False)
+
+
+def _require_decider(actor: User, pairing: Pairing) -> None:
+    scope = resolve_scope(actor)
+    if access.is_pairing_bureau(scope, pairing) and pairing.proposed_by_id == actor.pk:
+        raise access.PermissionDenied(_("Whoever proposed a pairing cannot approve or reject it."))
+    access.require(
+        access.can_decide_pairing(scope, pairing, actor.pk),
+        _("Only bureau staff of the programme's region approve or reject pairings."),
+    )
+
+
+@transaction.atomic
+def pairing_activate(
+    *, actor: User, pairing: Pairing, agreement_signed_on: dt.date | None = None, comment: str = ""
+) -> Pairing:
+    """approved → active, once the agreement is signed."""
+    pairing = _lock(pairing)
+    school_ids = set(pairing.members.values_list("school_id", flat=True))
+    access.require(access.can_activate_pairing(resolve_scope(actor), pairing, school_ids))
+    if agreement_signed_on:
+        pairing.agreement_signed_on = agreement_signed_on
+    if not pairing.agreement_signed_on:
+        raise ValidationError(
+            {"agreement_signed_on": _("Enter the date the agreement was signed.")}
+        )
+    if pairing.agreement_signed_on > timezone.localdate():
+        raise ValidationError(
+            {"agreement_signed_on": _("The signing date cannot be in the future.")}
+        )
+    return _move(pairing, actor, "activate", comment)
+
+
+@transaction.atomic
+def pairing_conclude(*, actor: User, pairing: Pairing, comment: str = "") -> Pairing:
+    pairing = _lock(pairing)
+    access.require(access.can_close_pairing(resolve_scope(actor), pairing))
+    return _move(pairing, actor, "conclude", comment, live=False)
+
+
+@transaction.atomic
+def pairing_terminate(*, actor: User, pairing: Pairing, reason: str) -> Pairing:
+    pairing = _lock(pairing)
+    access.require(access.can_close_pairing(resolve_scope(actor), pairing))
+    reason = _require_text(reason, "reason", _("Give the reason for terminating the pairing."))
+    return _move(pairing, actor, "terminate", reason, live=False)
+
+
+TRANSITION_SERVICES = {
+    "propose": pairing_propose,
+    "approve": pairing_approve,
+    "reject": pairing_reject,
+    "activate": pairing_activate,
+    "conclude": pairing_conclude,
+    "terminate": pairing_terminate,
+}
+
+
+# --- leading group and contacts --------------------------------------------------
+
+
+def _require_edit(actor: User, pairing: Pairing) -> None:
+    school_ids = set(pairing.members.values_list("school_id", flat=True))
+    access.require(access.can_edit_pairing(resolve_scope(actor), pairing, school_ids))
+    if pairing.status in CLOSED_STATUSES:
+        raise ValidationError(_("A closed pairing cannot be changed."))
+
+
+def _require_member_school(pairing: Pairing, school: School, field: str = "school") -> None:
+    if not pairing.members.filter(school=school).exists():
+        raise ValidationError({field: _("Choose one of the pairing's schools.")})
+
+
+@transaction.atomic
+def leading_group_member_add(
+    *, actor: User, pairing: Pairing, school: School, name: str, position: str, title: str = ""
+) -> LeadingGroupMember:
+    _require_edit(actor, pairing)
+    _require_member_school(pairing, school)
+    member = LeadingGroupMember(
+        pairing=pairing, school=school, name=name, position=position, title=title
+    )
+    _save_validated(member, actor)
+    return member
+
+
+@transaction.atomic
+def leading_group_member_remove(*, actor: User, member: LeadingGroupMember) -> None:
+    _require_edit(actor, member.pairing)
+    member.delete()
+
+
+@transaction.atomic
+def contact_add(
+    *, actor: User, pairing: Pairing, school: School, name: str, phone: str = "", email: str = ""
+) -> ContactPerson:
+    _require_edit(actor, pairing)
+    _require_member_school(pairing, school)
+    contact = ContactPerson(pairing=pairing, school=school, name=name, phone=phone, email=email)
+    _save_validated(contact, actor)
+    return contact
+
+
+@transaction.atomic
+def contact_remove(*, actor: User, contact: ContactPerson) -> None:
+    _require_edit(actor, contact.pairing)
+    contact.delete()
+
+
+# --- needs assessment ----------------------------------------------------------
+
+
+@transaction.atomic
+def needs_assessment_save(
+    *,
+    actor: User,
+    pairing: Pairing,
+    school: School,
+    dimension: str,
+    rating: int,
+    findings: str = "",
+    needs: str = "",
+) -> NeedsAssessment:
+    """Create or replace the assessment of one dimension for one school of the pairing."""
+    _require_edit(actor, pairing)
+    _require_member_school(pairing, school)
+    assessment = NeedsAssessment.objects.filter(
+        pairing=pairing, school=school, dimension=dimension
+    ).first() or NeedsAssessment(pairing=pairing, school=school, dimension=dimension)
+    assessment.rating = rating
+    assessment.findings = findings
+    assessment.needs = needs
+    assessment.assessed_by = actor
+    _save_validated(assessment, actor)
+    return assessment
+
+
+# --- development plan ----------------------------------------------------------
+
+
+@transaction.atomic
+def goal_create(
+    *,
+    actor: User,
+    pairing: Pairing,
+    school: School,
+    title: str,
+    target_value: Decimal,
+    unit: str,
+    period_kind: str,
+    school_year: int,
+    period_number: int | None = None,
+    dimension: str = "",
+    parent: Goal | None = None,
+) -> Goal:
+    _require_edit(actor, pairing)
+    _require_member_school(pairing, school)
+    if period_kind == "year":
+        period_number = None
+    try:
+        start, due_on = period_bounds(period_kind, school_year, period_number)
+    except ValueError:
+        raise ValidationError(
+            {
+                "period_number": _(
+                    "Choose a term 1–2, quarter 1–4 or month 1–12 that fits the period."
+                )
+            }
+        ) from None
+    if parent is not None:
+        if parent.pairing_id != pairing.pk:
+            raise ValidationError({"parent": _("Choose a goal of the same pairing.")})
+        parent_start, parent_end = period_bounds(
+            parent.period_kind, parent.school_year, parent.period_number
+        )
+        if start < parent_start or due_on > parent_end:
+            raise ValidationError({"parent": _("A task must fall within the period of its goal.")})
+    goal = Goal(
+        pairing=pairing,
+        school=school,
+        title=title,
+        target_value=target_value,
+        unit=unit,
+        period_kind=period_kind,
+        school_year=school_year,
+        period_number=period_number,
+        dimension=dimension,
+        parent=parent,
+        due_on=due_on,
+        created_by=actor,
+    )
+    _save_validated(goal, actor)
+    return goal
+
+
+@transaction.atomic
+def goal_report_progress(
+    *, actor: User, goal: Goal, value: Decimal, note: str = ""
+) -> ProgressUpdate:
+    """Record how much of the goal is achieved so far; the goal shows the latest value."""
+    _require_edit(actor, goal.pairing)
+    if value is None or value < 0:
+        raise ValidationError({"value": _("Enter the amount achieved so far (0 or more).")})
+    update = ProgressUpdate(goal=goal, value=value, note=note, reported_by=actor)
+    _save_validated(update, actor)
+    goal.current_value = value
+    goal._history_user = actor
+    goal.save(update_fields=["current_value"])
+    return update
+
+
+@transaction.atomic
+def goal_delete(*, actor: User, goal: Goal) -> None:
+    _require_edit(actor, goal.pairing)
+    goal.delete()
+
+
+# --- regions (admin and seed) --------------------------------------------------
+
+
+@transaction.atomic
+def region_create(
+    *, actor: User | None, name: str, code: str, level: str, parent: Region | None
+) -> Region:
+    if actor is not None:
+        scope = resolve_scope(actor)
+        access.require(
+            scope.is_admin or (parent is not None and parent.pk in scope.bureau_region_ids)
+        )
+    region = Region(name=name, code=code, level=level, parent=parent)
+    _save_validated(region, actor)
+    return region

@@ -1,0 +1,20 @@
+"""School and programme pages, and the pairing pages of pairing_urls.py."""
+
+from django.urls import path
+
+from . import views
+from .pairing_urls import urlpatterns as pairing_urlpatterns
+
+app_name = "schools"
+urlpatterns: list = [
+    path("schools/", views.school_list, name="school_list"),
+    path("schools/export.csv", views.school_export, name="school_export"),
+    path("schools/new/", views.school_create, name="school_create"),
+    path("schools/<int:pk>/", views.school_detail, name="school_detail"),
+    path("schools/<int:pk>/edit/", views.school_edit, name="school_edit"),
+    path("programmes/", views.programme_list, name="programme_list"),
+    path("programmes/new/", views.programme_create, name="programme_create"),
+    path("programmes/<int:pk>/", views.programme_detail, name="programme_detail"),
+    path("programmes/<int:pk>/edit/", views.programme_edit, name="programme_edit"),
+    *pairing_urlpatterns,
+]

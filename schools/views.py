@@ -1,0 +1,285 @@
+"""School and programme pages: lists, CSV export, detail, create and edit.
+
+Thin by design (STYLE.md): parse, call a selector or a service, render. Reads go
+through :mod:`schools.selectors` (404 out of scope, 403 when a read-only user asks
+to change); writes through :mod:`schools.services`, whose ``ValidationError``
+changes nothing and is shown next to the field it names.
+"""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from twinning import access
+from twinning.forms import add_service_errors
+
+from . import selectors, services
+from .forms import ProgrammeFilter, ProgrammeForm, SchoolFilter, SchoolForm
+from .models import PairingStatus
+
+PAGE_SIZE = 25
+
+
+def _filtered(filter_class, request, queryset):
+    filterset = filter_class(request.GET or None, queryset=queryset, request=request)
+    # A filter that does not validate (a stale link, a region out of scope) shows
+    # nothing rather than silently widening the list.
+    if filterset.is_bound and not filterset.is_valid():
+        return filterset, queryset.none()
+    return filterset, filterset.qs
+
+
+def _is_filtered(filterset) -> bool:
+    return filterset.is_bound and any(
+        value not in (None, "") for value in getattr(filterset.form, "cleaned_data", {}).values()
+    )
+
+
+def _post_data(request):
+    """Bind a form to a POST (even an empty one), never to a GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def _require_bureau(scope) -> None:
+    """Creating schools and programmes is bureau work (a read-only user gets 403)."""
+    access.require(
+        scope.is_admin or bool(scope.bureau_region_ids),
+        _("Only bureau staff create schools and programmes."),
+    )
+
+
+def _status_counts(pairings) -> list[tuple[str, str, int]]:
+    counts = dict(pairings.order_by().values_list("status").annotate(n=Count("id")))
+    return [(value, label, counts.get(value, 0)) for value, label in PairingStatus.choices]
+
+
+# --- schools ---------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def school_list(request):
+    filterset, schools = _filtered(
+        SchoolFilter, request, selectors.school_list_visible_to(request.user)
+    )
+    page = Paginator(schools, PAGE_SIZE).get_page(request.GET.get("page"))
+    scope = request.scope
+    return render(
+        request,
+        "schools/school_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "schools": page.object_list,
+            "is_filtered": _is_filtered(filterset),
+            "can_create": scope.is_admin or bool(scope.bureau_region_ids),
+        },
+    )
+
+
+class _Echo:
+    """A file-like object whose write returns the line, so csv.writer can feed a stream."""
+
+    def write(self, value):
+        return value
+
+
+def _csv_cell(value) -> str:
+    # A cell starting with one of these is run as a formula by spreadsheet programs.
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@login_required
+@require_safe
+def school_export(request):
+    """The filtered school list as CSV (UTF-8 with a BOM, so that Excel reads the Chinese)."""
+    _filterset, schools = _filtered(
+        SchoolFilter, request, selectors.school_list_visible_to(request.user)
+    )
+    header = [
+        _("Name"),
+        _("School code"),
+        _("Region"),
+        _("Stage"),
+        _("Urban or rural"),
+        _("Enrolment"),
+        _("Staff count"),
+        _("Address"),
+        _("Contact person"),
+        _("Contact phone"),
+    ]
+
+    def rows():
+        writer = csv.writer(_Echo())
+        yield "\ufeff" + writer.writerow(header)
+        for school in schools.iterator(chunk_size=1000):
+            yield writer.writerow(
+                _csv_cell(value)
+                for value in (
+                    school.name,
+                    school.code,
+                    school.region.name,
+                    school.get_stage_display(),
+                    school.get_location_display(),
+                    school.enrolment,
+                    school.staff_count,
+                    school.address,
+                    school.contact_name,
+                    school.contact_phone,
+                )
+            )
+
+    filename = f"schools-{timezone.localdate().isoformat()}.csv"
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_safe
+def school_detail(request, pk: int):
+    school = selectors.school_get_for_user(request.user, pk)
+    pairings = (
+        selectors.pairing_list_visible_to(request.user).filter(members__school=school).distinct()
+    )
+    return render(
+        request,
+        "schools/school_detail.html",
+        {
+            "school": school,
+            "pairings": pairings,
+            "can_edit": access.can_manage_school(request.scope, school),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def school_create(request):
+    _require_bureau(request.scope)
+    form = SchoolForm(_post_data(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            school = services.school_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The school %(name)s was added.") % {"name": school.name})
+            return redirect("schools:school_detail", pk=school.pk)
+    return render(request, "schools/school_form.html", {"form": form, "school": None})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def school_edit(request, pk: int):
+    school = selectors.school_get_for_user(request.user, pk, write=True)
+    form = SchoolForm(
+        _post_data(request), initial=SchoolForm.initial_for(school), user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            school = services.school_update(actor=request.user, school=school, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            # The service set the refused values on the object; show the saved record.
+            school.refresh_from_db()
+        else:
+            messages.success(request, _("The school was saved."))
+            return redirect("schools:school_detail", pk=school.pk)
+    return render(request, "schools/school_form.html", {"form": form, "school": school})
+
+
+# --- programmes ------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def programme_list(request):
+    filterset, programmes = _filtered(
+        ProgrammeFilter, request, selectors.programme_list_visible_to(request.user)
+    )
+    page = Paginator(programmes, PAGE_SIZE).get_page(request.GET.get("page"))
+    scope = request.scope
+    return render(
+        request,
+        "schools/programme_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "programmes": page.object_list,
+            "is_filtered": _is_filtered(filterset),
+            "can_create": scope.is_admin or bool(scope.bureau_region_ids),
+        },
+    )
+
+
+@login_required
+@require_safe
+def programme_detail(request, pk: int):
+    programme = selectors.programme_get_for_user(request.user, pk)
+    pairings = selectors.pairing_list_visible_to(request.user).filter(programme=programme)
+    page = Paginator(pairings, PAGE_SIZE).get_page(request.GET.get("page"))
+    scope = request.scope
+    return render(
+        request,
+        "schools/programme_detail.html",
+        {
+            "programme": programme,
+            "page_obj": page,
+            "pairings": page.object_list,
+            "status_counts": _status_counts(pairings),
+            "can_edit": access.can_manage_programme(scope, programme),
+            "can_propose": programme.is_open and access.can_propose_in_programme(scope, programme),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def programme_create(request):
+    _require_bureau(request.scope)
+    form = ProgrammeForm(_post_data(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme = services.programme_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("The programme %(name)s was created.") % {"name": programme.name}
+            )
+            return redirect("schools:programme_detail", pk=programme.pk)
+    return render(request, "schools/programme_form.html", {"form": form, "programme": None})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def programme_edit(request, pk: int):
+    programme = selectors.programme_get_for_user(request.user, pk, write=True)
+    form = ProgrammeForm(
+        _post_data(request), initial=ProgrammeForm.initial_for(programme), user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme = services.programme_update(
+                actor=request.user, programme=programme, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            programme.refresh_from_db()
+        else:
+            messages.success(request, _("The programme was saved."))
+            return redirect("schools:programme_detail", pk=programme.pk)
+    return render(request, "schools/programme_form.html", {"form": form, "programme": programme})

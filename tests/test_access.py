@@ -1,0 +1,394 @@
+"""The scoping rule of DESIGN.md §2, route by route.
+
+Every named route of the site and the API must appear in ``ROUTES`` (or in
+``PUBLIC`` / ``PERSONAL`` with a reason): adding a route without an access case
+fails ``test_every_route_has_an_access_case``. For each case:
+
+- the outsider (bureau staff, coordinator and inspector of another city) gets 404
+  on every object of 江城市, for reading and for changing, and changes nothing;
+- on lists, searches, counts and downloads the outsider sees nothing of 江城市;
+- the inspector (read-only for the region) can read every object route and gets
+  403 on every change, which changes nothing; so does a teacher of the pair.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from schools import services
+from schools.models import (
+    ContactPerson,
+    Goal,
+    LeadingGroupMember,
+    NeedsAssessment,
+    Pairing,
+    PairingTransition,
+    Programme,
+    ProgressUpdate,
+    Region,
+    School,
+)
+from twinning.models import Notification
+from twinning.services import notification_send
+
+# Strings that identify 江城市's records; none may reach the outsider.
+SECRETS = [
+    "江城实验小学", "西山山村小学", "东城第二小学", "3451000001", "3451000002",
+    "江城市城乡学校结对帮扶", "东城县", "西山县",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to exercise one named route.
+
+    ``kwargs`` builds the URL arguments from the scene (None: a list route).
+    ``read``: GET is a read. ``writes``: (method, payload builder) pairs, where
+    ``FORM`` is the GET of a create or edit form.
+    """
+
+    kwargs: Callable | None = None
+    read: bool = True
+    writes: tuple = field(default_factory=tuple)
+    api: bool = False
+
+
+def pk(attr):
+    return lambda s: {"pk": getattr(s, attr).pk}
+
+
+# GET of a page whose only use is to change something (a create or edit form).
+FORM = ("get", None)
+
+
+def post(payload=None):
+    return ("post", payload or (lambda s: {}))
+
+
+def patch(payload):
+    return ("patch", payload)
+
+
+def school_payload(s):
+    return {
+        "name": "新建小学", "code": "3451009999", "region": s.east.pk, "stage": "primary",
+        "location": "urban", "enrolment": 100, "staff_count": 10,
+    }  # fmt: skip
+
+
+def programme_payload(s):
+    return {
+        "name": "新项目", "region": s.city.pk, "start_year": 2026, "years": 3,
+        "pairing_kind": "one_to_one", "reach": "cross_county", "max_assisted_schools": 1,
+        "funding_per_pair": "1000.00", "tranche_count": 3, "pass_mark": "75.00",
+    }  # fmt: skip
+
+
+def pairing_payload(s):
+    return {
+        "programme": s.programme.pk,
+        "helping_school": s.helping.pk,
+        "assisted_schools": [s.assisted.pk],
+    }
+
+
+def needs_payload(s):
+    return {
+        "pairing": s.pairing.pk,
+        "school": s.assisted.pk,
+        "dimension": "curriculum",
+        "rating": 2,
+    }
+
+
+def goal_payload(s):
+    return {
+        "pairing": s.pairing.pk, "school": s.assisted.pk, "title": "开发校本课程",
+        "target_value": "3", "unit": "门", "period_kind": "year", "school_year": 2026,
+    }  # fmt: skip
+
+
+def person(s):
+    return {"school": s.assisted.pk, "name": "周主任", "position": "member", "phone": "13800000000"}
+
+
+ROUTES: dict[str, Route] = {
+    # pages
+    "home": Route(),
+    "dashboard": Route(),
+    "my_school": Route(),
+    "notifications": Route(),
+    "schools:school_list": Route(),
+    "schools:school_export": Route(),
+    "schools:school_create": Route(
+        read=False,
+        writes=(
+            FORM,
+            post(school_payload),
+        ),
+    ),
+    "schools:school_detail": Route(kwargs=pk("helping")),
+    "schools:school_edit": Route(
+        kwargs=pk("helping"),
+        read=False,
+        writes=(
+            FORM,
+            post(school_payload),
+        ),
+    ),
+    "schools:programme_list": Route(),
+    "schools:programme_create": Route(
+        read=False,
+        writes=(
+            FORM,
+            post(programme_payload),
+        ),
+    ),
+    "schools:programme_detail": Route(kwargs=pk("programme")),
+    "schools:programme_edit": Route(
+        kwargs=pk("programme"),
+        read=False,
+        writes=(
+            FORM,
+            post(programme_payload),
+        ),
+    ),
+    "schools:pairing_list": Route(),
+    "schools:pairing_export": Route(),
+    "schools:pairing_create": Route(
+        read=False,
+        writes=(
+            FORM,
+            post(pairing_payload),
+        ),
+    ),
+    "schools:pairing_detail": Route(kwargs=pk("pairing")),
+    "schools:pairing_edit": Route(
+        kwargs=pk("pairing"),
+        read=False,
+        writes=(
+            FORM,
+            post(lambda s: {"goals_summary": "改"}),
+        ),
+    ),
+    "schools:pairing_agreement": Route(kwargs=pk("pairing")),
+    "schools:pairing_transition": Route(
+        kwargs=lambda s: {"pk": s.pairing.pk, "action": "terminate"},
+        read=False,
+        writes=(post(lambda s: {"reason": "撤并"}),),
+    ),
+    "schools:needs_save": Route(kwargs=pk("pairing"), read=False, writes=(post(needs_payload),)),
+    "schools:goal_create": Route(kwargs=pk("pairing"), read=False, writes=(post(goal_payload),)),
+    "schools:goal_progress": Route(
+        kwargs=pk("goal"), read=False, writes=(post(lambda s: {"value": "2"}),)
+    ),
+    "schools:goal_delete": Route(kwargs=pk("goal"), read=False, writes=(post(),)),
+    "schools:leading_group_add": Route(kwargs=pk("pairing"), read=False, writes=(post(person),)),
+    "schools:leading_group_remove": Route(kwargs=pk("leader"), read=False, writes=(post(),)),
+    "schools:contact_add": Route(kwargs=pk("pairing"), read=False, writes=(post(person),)),
+    "schools:contact_remove": Route(kwargs=pk("contact"), read=False, writes=(post(),)),
+    # API
+    "api:region-list": Route(api=True),
+    "api:region-detail": Route(kwargs=pk("east"), api=True),
+    "api:school-list": Route(api=True, writes=(post(school_payload),)),
+    "api:school-detail": Route(
+        kwargs=pk("helping"), api=True, writes=(patch(lambda s: {"name": "改名"}),)
+    ),
+    "api:programme-list": Route(api=True, writes=(post(programme_payload),)),
+    "api:programme-detail": Route(
+        kwargs=pk("programme"), api=True, writes=(patch(lambda s: {"name": "改名"}),)
+    ),
+    "api:pairing-list": Route(api=True, writes=(post(pairing_payload),)),
+    "api:pairing-detail": Route(
+        kwargs=pk("pairing"), api=True, writes=(patch(lambda s: {"goals_summary": "改"}),)
+    ),
+    "api:pairing-propose": Route(kwargs=pk("pairing"), api=True, read=False, writes=(post(),)),
+    "api:pairing-approve": Route(kwargs=pk("pairing"), api=True, read=False, writes=(post(),)),
+    "api:pairing-reject": Route(
+        kwargs=pk("pairing"), api=True, read=False, writes=(post(lambda s: {"comment": "不同意"}),)
+    ),
+    "api:pairing-activate": Route(
+        kwargs=pk("pairing"),
+        api=True,
+        read=False,
+        writes=(post(lambda s: {"agreement_signed_on": "2026-09-01"}),),
+    ),  # fmt: skip
+    "api:pairing-conclude": Route(kwargs=pk("pairing"), api=True, read=False, writes=(post(),)),
+    "api:pairing-terminate": Route(
+        kwargs=pk("pairing"), api=True, read=False, writes=(post(lambda s: {"reason": "撤并"}),)
+    ),
+    "api:needs-list": Route(api=True, writes=(post(needs_payload),)),
+    "api:goal-list": Route(api=True, writes=(post(goal_payload),)),
+    "api:goal-detail": Route(kwargs=pk("goal"), api=True, writes=(("delete", lambda s: {}),)),
+    "api:goal-progress": Route(
+        kwargs=pk("goal"), api=True, read=False, writes=(post(lambda s: {"value": "2"}),)
+    ),
+}
+
+# Routes that show no scoped record, with the reason.
+PUBLIC = {
+    "login", "logout", "password_change", "password_change_done",  # the user's own account
+    "set_language", "language",  # a preference
+    "api:token",  # the user's own token
+    "api:schema", "api:swagger-ui", "api:api-root",  # the API's description, no data
+    "healthz",  # liveness: says "ok" and nothing else
+}  # fmt: skip
+
+# Routes that only ever touch the requesting user's own notifications; tested below.
+PERSONAL = {"notification_read", "notifications_read_all"}
+
+
+def route_names(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            if ns == "admin:":
+                continue  # the admin has its own scoped querysets: tests/test_admin.py
+            yield from route_names(pattern, ns)
+        elif isinstance(pattern, URLPattern):
+            assert pattern.name, f"unnamed route {pattern.pattern} cannot be access-tested"
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_route_has_an_access_case():
+    names = set(route_names())
+    covered = set(ROUTES) | PUBLIC | PERSONAL
+    assert names - covered == set(), "routes without an access case"
+    assert covered - names == set(), "access cases for routes that no longer exist"
+
+
+@pytest.fixture
+def scene(world, active):
+    """江城市 with an active pairing that has every kind of dependent record."""
+    s = world
+    s.pairing = active
+    s.goal = services.goal_create(
+        actor=s.coord_helping, pairing=active, school=s.assisted, title="培养市级骨干教师",
+        target_value=2, unit="名", period_kind="year", school_year=2026,
+    )  # fmt: skip
+    services.needs_assessment_save(
+        actor=s.coord_helping, pairing=active, school=s.assisted, dimension="staffing", rating=2
+    )
+    s.leader = services.leading_group_member_add(
+        actor=s.coord_helping, pairing=active, school=s.helping, name="吴校长", position="leader"
+    )
+    s.contact = services.contact_add(
+        actor=s.coord_helping, pairing=active, school=s.assisted, name="郑老师", phone="13900000000"
+    )
+    services.pairing_update(
+        actor=s.coord_helping, pairing=active,
+        agreement_file=ContentFile(b"%PDF-1.4 agreement", name="agreement.pdf"),
+    )  # fmt: skip
+    s.notification = notification_send(
+        recipient=s.bureau, key="test", title="西山山村小学 proposed", url="/", email=False
+    )
+    return s
+
+
+def snapshot():
+    """Everything a forbidden request might change."""
+    models = (Region, School, Programme, Pairing, PairingTransition, NeedsAssessment, Goal,
+              ProgressUpdate, LeadingGroupMember, ContactPerson)  # fmt: skip
+    return (
+        [m.objects.count() for m in models],
+        list(
+            Pairing.objects.order_by("pk").values_list("status", "goals_summary", "agreement_file")
+        ),
+        list(School.objects.order_by("pk").values_list("name", "code")),
+        list(Programme.objects.order_by("pk").values_list("name", "is_open")),
+        list(Goal.objects.order_by("pk").values_list("current_value", flat=True)),
+        list(Notification.objects.order_by("pk").values_list("read_at", flat=True)),
+    )
+
+
+def request(user, name, route, scene, method="get", payload=None, query=""):
+    client = APIClient()
+    client.force_authenticate(user) if route.api else client.force_login(user)
+    url = reverse(name, kwargs=route.kwargs(scene) if route.kwargs else None) + query
+    data = payload(scene) if payload else None
+    if route.api:
+        return getattr(client, method)(url, data, format="json")
+    return getattr(client, method)(url, data) if data is not None else getattr(client, method)(url)
+
+
+OBJECT_ROUTES = sorted(n for n, r in ROUTES.items() if r.kwargs)
+LIST_ROUTES = sorted(n for n, r in ROUTES.items() if not r.kwargs and r.read)
+WRITES = sorted((n, i) for n, r in ROUTES.items() for i in range(len(r.writes)))
+READ_OBJECT_ROUTES = sorted(n for n, r in ROUTES.items() if r.kwargs and r.read)
+
+
+@pytest.mark.parametrize("name", OBJECT_ROUTES)
+def test_outsider_gets_404_on_every_object_of_another_region(scene, name):
+    route = ROUTES[name]
+    before = snapshot()
+    if route.read:
+        assert request(scene.outsider, name, route, scene).status_code == 404
+    for method, payload in route.writes:
+        assert request(scene.outsider, name, route, scene, method, payload).status_code == 404
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("name", LIST_ROUTES)
+@pytest.mark.parametrize("term", ["", "3451000001", "西山"])
+def test_outsider_sees_nothing_of_another_region_in_lists_searches_and_downloads(scene, name, term):
+    route = ROUTES[name]
+    query = f"?q={term}&search={term}" if term else ""
+    response = request(scene.outsider, name, route, scene, query=query)
+    assert response.status_code in (200, 302)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    # The search box repeats what was typed; that is not a leak.
+    text = body.decode("utf-8", errors="replace").replace(term, "") if term else body.decode()
+    assert not [secret for secret in SECRETS if secret in text]
+
+
+@pytest.mark.parametrize("name,index", WRITES)
+@pytest.mark.parametrize("persona", ["inspector", "mentor"])
+def test_read_only_roles_get_403_on_every_change_and_nothing_changes(scene, name, index, persona):
+    route = ROUTES[name]
+    method, payload = route.writes[index]
+    before = snapshot()
+    response = request(getattr(scene, persona), name, route, scene, method, payload)
+    assert response.status_code == 403, response.content[:300]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("name", READ_OBJECT_ROUTES)
+def test_inspector_reads_every_object_in_the_region(scene, name):
+    response = request(scene.inspector, name, ROUTES[name], scene)
+    assert response.status_code == 200
+
+
+def test_notifications_are_only_ever_the_users_own(scene, client):
+    before = snapshot()
+    client.force_login(scene.bureau2)
+    url = reverse("notification_read", kwargs={"pk": scene.notification.pk})
+    assert client.post(url).status_code == 404
+    client.post(reverse("notifications_read_all"))
+    assert snapshot() == before
+    client.force_login(scene.bureau)
+    assert client.post(url).status_code == 302
+    scene.notification.refresh_from_db()
+    assert scene.notification.read_at is not None
+
+
+def test_health_check_answers_without_signing_in(client, db):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_unauthenticated_visitors_are_sent_to_login(scene, client):
+    for name, route in ROUTES.items():
+        url = reverse(name, kwargs=route.kwargs(scene) if route.kwargs else None)
+        response = client.get(url)
+        if route.api:
+            assert response.status_code in (401, 403), name
+        else:
+            assert response.status_code in (302, 405), name
+            if response.status_code == 302:
+                assert response.url.startswith(reverse("login")), name

@@ -1,0 +1,48 @@
+"""A proposal reaches the approvers through a real Celery worker.
+
+Under CI the broker is the Redis on 127.0.0.1; elsewhere the embedded file-system
+broker. The worker runs in a thread of this process, against the committed data.
+"""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+
+from schools import services
+from schools.tasks import notify_pairing_proposed
+from twinning.celery import app as celery_app
+from twinning.models import Notification
+
+
+def _wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_proposal_notifies_each_approver_once_through_a_real_worker(world, draft, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    celery_app.conf.task_always_eager = False
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        services.pairing_propose(actor=world.coord_helping, pairing=draft, comment="请审批")
+        assert _wait_for(lambda: Notification.objects.count() == 2)
+        assert _wait_for(lambda: len(mail.outbox) == 2)
+
+    recipients = set(Notification.objects.values_list("recipient__username", flat=True))
+    # Both bureau users of the city may approve; the proposer, the inspector and the
+    # outsider are not told.
+    assert recipients == {"bureau", "bureau2"}
+    assert {m.to[0] for m in mail.outbox} == {world.bureau.email, world.bureau2.email}
+
+    # A retry or a duplicate delivery sends nothing twice.
+    transition = draft.transitions.get(to_status="proposed")
+    notify_pairing_proposed.apply(args=[transition.pk])
+    assert Notification.objects.count() == 2
+    assert len(mail.outbox) == 2

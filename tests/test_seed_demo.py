@@ -1,0 +1,168 @@
+"""``manage.py seed_demo``: the demo world, with a login for every role, loaded idempotently."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from schools import selectors
+from schools.models import (
+    ContactPerson,
+    Goal,
+    LeadingGroupMember,
+    NeedsAssessment,
+    NeedsDimension,
+    Pairing,
+    PairingMember,
+    PairingStatus,
+    PairingTransition,
+    Programme,
+    ProgressUpdate,
+    Region,
+    School,
+)
+from twinning.models import Role, RoleAssignment, User
+
+MODELS = [
+    Region, School, Programme, Pairing, PairingMember, PairingTransition, LeadingGroupMember,
+    ContactPerson, NeedsAssessment, Goal, ProgressUpdate, User, RoleAssignment,
+]  # fmt: skip
+
+LOGINS = {
+    # username: (role, scope)
+    "bureau": (Role.BUREAU, "江城市"),
+    "bureau2": (Role.BUREAU, "江城市"),
+    "county": (Role.BUREAU, "临江县"),
+    "coordinator": (Role.COORDINATOR, "江城市青山区实验小学"),
+    "coordinator2": (Role.COORDINATOR, "临江县柳河镇中心小学"),
+    "teacher": (Role.TEACHER, "临江县柳河镇中心小学"),
+    "inspector": (Role.INSPECTOR, "江城市"),
+}
+
+
+def seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+@pytest.fixture
+def first_output(db, _fast_passwords):
+    return seed()
+
+
+def test_second_run_creates_nothing(first_output):
+    before = counts()
+    output = seed()
+    assert counts() == before
+    assert "nothing to create" in output
+
+
+def test_first_run_builds_the_city_with_forty_schools(first_output):
+    city = Region.objects.get(name="江城市")
+    assert city.parent.name == "蜀川省"
+    assert sorted(city.children.values_list("name", flat=True)) == ["临江县", "白河县", "青山区"]
+    schools = School.objects.filter(region__parent=city)
+    assert schools.count() == 40
+    codes = list(schools.values_list("code", flat=True))
+    assert len(set(codes)) == 40
+    assert all(re.fullmatch(r"\d{10}", code) for code in codes)
+    assert set(schools.values_list("stage", flat=True)) == set(School.Stage.values)
+    assert set(schools.values_list("location", flat=True)) == set(School.Location.values)
+    assert not schools.filter(address="").exists()
+    assert not schools.filter(contact_phone="").exists()
+
+
+def test_every_role_has_a_login_with_its_assignment(first_output):
+    for username, (role, scope) in LOGINS.items():
+        user = User.objects.get(username=username)
+        assignments = [
+            (a.role, str(a.region or a.school))
+            for a in user.role_assignments.select_related("region", "school")
+        ]
+        assert assignments == [(role, scope)], username
+        assert user.check_password("demo12345")
+        assert not user.is_staff
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    assert admin.check_password("demo12345")
+
+
+def test_the_two_programmes(first_output):
+    city = Programme.objects.get(name="江城市城乡学校结对帮扶（2025—2027）")
+    assert (city.region.name, city.pairing_kind, city.reach) == (
+        "江城市",
+        "one_to_one",
+        "cross_county",
+    )
+    assert (city.funding_per_pair, city.tranche_count, city.pass_mark) == (300000, 3, 75)
+    county = Programme.objects.exclude(pk=city.pk).get()
+    assert (county.region.name, county.pairing_kind, county.reach) == (
+        "临江县",
+        "one_to_many",
+        "within_county",
+    )
+
+
+def test_pairings_are_in_every_state(first_output):
+    assert set(Pairing.objects.values_list("status", flat=True)) == set(PairingStatus.values)
+    for status in (PairingStatus.REJECTED, PairingStatus.TERMINATED):
+        pairing = Pairing.objects.get(status=status)
+        assert pairing.transitions.get(to_status=status).comment
+
+
+def test_proposals_have_waited_for_days(first_output):
+    waiting = [selectors.waiting_days(p) for p in Pairing.objects.filter(status="proposed")]
+    assert max(waiting) > settings.APPROVAL_WAITING_WARN_DAYS
+    assert min(waiting) < settings.APPROVAL_WAITING_WARN_DAYS
+
+
+def test_whoever_proposed_cannot_approve_but_the_other_bureau_user_can(first_output):
+    bureau, bureau2 = User.objects.get(username="bureau"), User.objects.get(username="bureau2")
+    mine = Pairing.objects.filter(status="proposed", proposed_by=bureau)
+    assert mine.exists()
+    assert not set(selectors.pairing_approval_queue(bureau)) & set(mine)
+    assert set(mine) <= set(selectors.pairing_approval_queue(bureau2))
+
+
+def test_the_coordinators_active_pairing_is_filled_in(first_output):
+    coordinator = User.objects.get(username="coordinator")
+    coordinator2 = User.objects.get(username="coordinator2")
+    school = coordinator.role_assignments.get().school
+    pairing = Pairing.objects.get(helping_school=school, status=PairingStatus.ACTIVE)
+    assisted = pairing.members.get(role="assisted").school
+    assert assisted == coordinator2.role_assignments.get().school
+    assert pairing.leading_group.filter(position="leader").exists()
+    assert pairing.contacts.count() == 2
+    dimensions = set(pairing.needs.filter(school=assisted).values_list("dimension", flat=True))
+    assert dimensions == set(NeedsDimension.values)
+    yearly = pairing.goals.filter(period_kind="year")
+    assert yearly.filter(title="培养市级骨干教师", target_value=2, unit="名").exists()
+    assert yearly.filter(children__period_kind="term").exists()
+    assert pairing.goals.filter(period_kind="quarter").exists()
+    assert pairing.goals.filter(period_kind="month").exists()
+    assert ProgressUpdate.objects.filter(goal__pairing=pairing).exists()
+    assert pairing.agreement_signed_on is not None
+
+
+def test_output_lists_every_login_with_its_password(first_output):
+    for username in ["admin", *LOGINS]:
+        assert re.search(rf"^{username}\s.*demo12345$", first_output, re.MULTILINE), username
+
+
+def test_password_option_sets_and_prints_another_password(first_output):
+    output = seed("--password", "another-pass-7")
+    assert "another-pass-7" in output
+    assert User.objects.get(username="teacher").check_password("another-pass-7")
+
+
+def test_quiet_prints_only_the_logins(first_output):
+    output = seed("--quiet")
+    assert "Demo data" not in output
+    assert re.search(r"^coordinator2\s", output, re.MULTILINE)

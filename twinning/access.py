@@ -1,0 +1,228 @@
+"""Who may do what: the one place that answers it.
+
+A user's rights are the union of their role assignments (DESIGN.md §2). They are
+resolved once per request into a :class:`Scope` (sets of region and school ids),
+and every selector and service asks the functions below. Objects are passed in
+duck-typed (they only need ``region_id``, ``path``, member school ids …) so that
+this core module imports no higher app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+
+from .models import Role
+
+SCOPE_ATTR = "_twinning_scope"
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: int | None
+    is_admin: bool = False
+    # Region ids in the subtree of each region role's assignments.
+    bureau_region_ids: frozenset[int] = field(default_factory=frozenset)
+    inspector_region_ids: frozenset[int] = field(default_factory=frozenset)
+    coordinator_school_ids: frozenset[int] = field(default_factory=frozenset)
+    teacher_school_ids: frozenset[int] = field(default_factory=frozenset)
+    # Regions above the user's scope (and their school's region): they may read
+    # programmes owned there, since those programmes reach their schools.
+    context_region_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def read_region_ids(self) -> frozenset[int]:
+        return self.bureau_region_ids | self.inspector_region_ids
+
+    @property
+    def read_school_ids(self) -> frozenset[int]:
+        return self.coordinator_school_ids | self.teacher_school_ids
+
+    @property
+    def roles(self) -> set[str]:
+        roles = set()
+        if self.bureau_region_ids:
+            roles.add(Role.BUREAU)
+        if self.inspector_region_ids:
+            roles.add(Role.INSPECTOR)
+        if self.coordinator_school_ids:
+            roles.add(Role.COORDINATOR)
+        if self.teacher_school_ids:
+            roles.add(Role.TEACHER)
+        return roles
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.is_admin or self.read_region_ids or self.read_school_ids)
+
+
+EMPTY_SCOPE = Scope(user_id=None)
+
+
+def _region_model():
+    # Looked up lazily: Region lives in the schools app, which depends on this one.
+    return apps.get_model("schools", "Region")
+
+
+def resolve_scope(user) -> Scope:
+    """Build the user's scope with three queries at most; cached on the user object."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return EMPTY_SCOPE
+    cached = getattr(user, SCOPE_ATTR, None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        scope = Scope(user_id=user.pk, is_admin=True)
+        setattr(user, SCOPE_ATTR, scope)
+        return scope
+
+    Region = _region_model()
+    assignments = list(
+        user.role_assignments.select_related("region", "school__region").only(
+            "user", "role", "region__path", "school__id", "school__region__path"
+        )
+    )
+    roots: dict[str, list[str]] = {Role.BUREAU: [], Role.INSPECTOR: []}
+    schools: dict[str, set[int]] = {Role.COORDINATOR: set(), Role.TEACHER: set()}
+    context_paths: set[str] = set()
+    for assignment in assignments:
+        if assignment.role in roots and assignment.region_id:
+            roots[assignment.role].append(assignment.region.path)
+            context_paths.add(assignment.region.path)
+        elif assignment.role in schools and assignment.school_id:
+            schools[assignment.role].add(assignment.school_id)
+            context_paths.add(assignment.school.region.path)
+
+    def subtree(paths: list[str]) -> frozenset[int]:
+        if not paths:
+            return frozenset()
+        from django.db.models import Q
+
+        condition = Q()
+        for path in paths:
+            condition |= Q(path__startswith=path)
+        return frozenset(Region.objects.filter(condition).values_list("id", flat=True))
+
+    ancestor_ids = {
+        int(part) for path in context_paths for part in path.strip("/").split("/") if part
+    }
+    scope = Scope(
+        user_id=user.pk,
+        bureau_region_ids=subtree(roots[Role.BUREAU]),
+        inspector_region_ids=subtree(roots[Role.INSPECTOR]),
+        coordinator_school_ids=frozenset(schools[Role.COORDINATOR]),
+        teacher_school_ids=frozenset(schools[Role.TEACHER]),
+        context_region_ids=frozenset(ancestor_ids),
+    )
+    setattr(user, SCOPE_ATTR, scope)
+    return scope
+
+
+def forget_scope(user) -> None:
+    """Drop the cached scope, e.g. after the user's role assignments changed."""
+    if hasattr(user, SCOPE_ATTR):
+        delattr(user, SCOPE_ATTR)
+
+
+# --- regions and schools -------------------------------------------------------
+
+
+def can_read_region(scope: Scope, region) -> bool:
+    return (
+        scope.is_admin
+        or region.pk in scope.read_region_ids
+        or region.pk in scope.context_region_ids
+    )
+
+
+def can_manage_school(scope: Scope, school) -> bool:
+    """Edit a school's record: bureau staff of its region."""
+    return scope.is_admin or school.region_id in scope.bureau_region_ids
+
+
+def can_create_school_in(scope: Scope, region) -> bool:
+    return scope.is_admin or region.pk in scope.bureau_region_ids
+
+
+# --- programmes ------------------------------------------------------------------
+
+
+def can_read_programme(scope: Scope, programme) -> bool:
+    return (
+        scope.is_admin
+        or programme.region_id in scope.read_region_ids
+        or programme.region_id in scope.context_region_ids
+    )
+
+
+def can_manage_programme(scope: Scope, programme) -> bool:
+    return scope.is_admin or programme.region_id in scope.bureau_region_ids
+
+
+def can_create_programme_in(scope: Scope, region) -> bool:
+    return scope.is_admin or region.pk in scope.bureau_region_ids
+
+
+# --- pairings --------------------------------------------------------------------
+# ``school_ids`` and ``region_ids`` are those of the pairing's member schools.
+
+
+def can_read_pairing(scope: Scope, pairing, school_ids, region_ids) -> bool:
+    return (
+        scope.is_admin
+        or pairing.region_id in scope.read_region_ids
+        or bool(scope.read_region_ids.intersection(region_ids))
+        or bool(scope.read_school_ids.intersection(school_ids))
+    )
+
+
+def is_pairing_bureau(scope: Scope, pairing) -> bool:
+    """Bureau staff of the programme's region (or a region above it)."""
+    return scope.is_admin or pairing.region_id in scope.bureau_region_ids
+
+
+def is_pairing_coordinator(scope: Scope, school_ids) -> bool:
+    return bool(scope.coordinator_school_ids.intersection(school_ids))
+
+
+def can_edit_pairing(scope: Scope, pairing, school_ids) -> bool:
+    """Change anything at all on the pairing (details, needs, plan)."""
+    return is_pairing_bureau(scope, pairing) or is_pairing_coordinator(scope, school_ids)
+
+
+def can_propose_pairing(scope: Scope, pairing, school_ids) -> bool:
+    return can_edit_pairing(scope, pairing, school_ids)
+
+
+def can_decide_pairing(scope: Scope, pairing, actor_id) -> bool:
+    """Approve or reject: bureau staff of the programme's region, never the proposer."""
+    return is_pairing_bureau(scope, pairing) and pairing.proposed_by_id != actor_id
+
+
+def can_activate_pairing(scope: Scope, pairing, school_ids) -> bool:
+    return can_edit_pairing(scope, pairing, school_ids)
+
+
+def can_close_pairing(scope: Scope, pairing) -> bool:
+    """Conclude or terminate."""
+    return is_pairing_bureau(scope, pairing)
+
+
+def can_propose_pairings(scope: Scope) -> bool:
+    """Holds a role that may start pairings at all (the programme decides the rest)."""
+    return scope.is_admin or bool(scope.bureau_region_ids or scope.coordinator_school_ids)
+
+
+def can_propose_in_programme(scope: Scope, programme) -> bool:
+    """Start a pairing in the programme: its bureau, or a coordinator of a school it reaches."""
+    return can_manage_programme(scope, programme) or (
+        bool(scope.coordinator_school_ids) and programme.region_id in scope.context_region_ids
+    )
+
+
+def require(allowed: bool, message: str | None = None) -> None:
+    """Raise 403 unless ``allowed``; the caller has already proved the object is visible."""
+    if not allowed:
+        raise PermissionDenied(message)

@@ -1,0 +1,205 @@
+"""Admin of the core app: users, role assignments and notifications.
+
+Users and role assignments are managed by administrators only (DESIGN.md §2), so
+those pages answer superusers alone. Role assignments are written through
+:func:`twinning.services.role_assign`; an assignment is never edited in place, it
+is removed and another one given.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Notification, RoleAssignment, User
+from .services import role_assign, role_assignment_validate
+
+ASSIGNMENT_FIELDS = ("role", "region", "school")
+
+
+class SuperuserOnly:
+    """Every right on these pages belongs to superusers, whatever the model permissions."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+class RoleAssignmentForm(forms.ModelForm):
+    class Meta:
+        model = RoleAssignment
+        fields = ("user", *ASSIGNMENT_FIELDS)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("role"):
+            return cleaned
+        try:
+            role_assignment_validate(
+                role=cleaned.get("role"), region=cleaned.get("region"), school=cleaned.get("school")
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
+
+
+class RoleAssignmentInline(SuperuserOnly, admin.TabularInline):
+    model = RoleAssignment
+    form = RoleAssignmentForm
+    fk_name = "user"
+    fields = ASSIGNMENT_FIELDS
+    autocomplete_fields = ("region", "school")
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("region", "school")
+
+
+def _with_profile(fieldsets):
+    # The profile fields join Django's "Personal info" section (its title keeps
+    # Django's own translation).
+    name, options = fieldsets[1]
+    personal = (name, {**options, "fields": (*options["fields"], "full_name", "phone", "language")})
+    return (fieldsets[0], personal, *fieldsets[2:])
+
+
+@admin.register(User)
+class UserAdmin(SuperuserOnly, DjangoUserAdmin):
+    fieldsets = _with_profile(DjangoUserAdmin.fieldsets)
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "username",
+                    "full_name",
+                    "email",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
+    list_display = (
+        "username",
+        "full_name",
+        "email",
+        "phone",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+    )
+    list_filter = ("is_active", "is_staff", "is_superuser", "role_assignments__role", "language")
+    search_fields = ("username", "full_name", "first_name", "last_name", "email", "phone")
+    inlines = [RoleAssignmentInline]
+
+    def get_inlines(self, request, obj):
+        # Roles are given once the user exists.
+        return self.inlines if obj is not None else []
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not RoleAssignment:
+            return super().save_formset(request, form, formset, change)
+        assignments = formset.save(commit=False)
+        for removed in formset.deleted_objects:
+            removed.delete()
+        for assignment in assignments:
+            if assignment.pk:
+                # Edited in place: an assignment is replaced, never altered.
+                RoleAssignment.objects.filter(pk=assignment.pk).delete()
+            role_assign(
+                actor=request.user,
+                user=form.instance,
+                role=assignment.role,
+                region=assignment.region,
+                school=assignment.school,
+            )
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(SuperuserOnly, SimpleHistoryAdmin):
+    form = RoleAssignmentForm
+    list_display = ("user", "role", "region", "school", "created_at")
+    list_filter = ("role",)
+    list_select_related = ("user", "region", "school")
+    search_fields = (
+        "user__username",
+        "user__full_name",
+        "region__name",
+        "school__name",
+        "school__code",
+    )
+    autocomplete_fields = ("user", "region", "school")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return ("user", *ASSIGNMENT_FIELDS, "created_at")
+        return ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # every field is read-only once the assignment exists
+        assignment = role_assign(
+            actor=request.user,
+            user=form.cleaned_data["user"],
+            role=form.cleaned_data["role"],
+            region=form.cleaned_data.get("region"),
+            school=form.cleaned_data.get("school"),
+        )
+        obj.pk = assignment.pk
+        obj.created_at = assignment.created_at
+        obj._state.adding = False
+        obj._state.db = assignment._state.db
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Notifications are sent by the services; here they are read and, by superusers, removed.
+
+    A staff user who is not a superuser sees only their own.
+    """
+
+    list_display = ("title", "recipient", "created_at", "read_at", "emailed_at")
+    list_filter = ("created_at", "read_at")
+    list_select_related = ("recipient",)
+    search_fields = ("title", "body", "key", "recipient__username", "recipient__full_name")
+    readonly_fields = (
+        "recipient",
+        "key",
+        "title",
+        "body",
+        "url",
+        "created_at",
+        "read_at",
+        "emailed_at",
+    )
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(recipient=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

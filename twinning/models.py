@@ -1,0 +1,132 @@
+"""Users, role assignments and in-app notifications."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class User(AbstractUser):
+    """A person who signs in. Rights come from their role assignments, never from here."""
+
+    full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="zh-hans",
+        help_text=_("Language of emails and notifications sent to this user."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.get_full_name() or self.username
+
+
+class Role(models.TextChoices):
+    BUREAU = "bureau", _("Bureau staff")
+    COORDINATOR = "coordinator", _("School coordinator")
+    TEACHER = "teacher", _("Teacher")
+    INSPECTOR = "inspector", _("Inspector")
+
+
+# Which scope each role carries: a region, a school, or the person themselves.
+REGION_ROLES = (Role.BUREAU, Role.INSPECTOR)
+SCHOOL_ROLES = (Role.COORDINATOR, Role.TEACHER)
+
+
+class RoleAssignment(models.Model):
+    """``(user, role, scope)``. A user's rights are the union of their assignments.
+
+    Bureau staff and inspectors are scoped to a region (and everything below it);
+    coordinators to a school; teachers to themselves, with their school recorded
+    so that they can read what concerns it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    # Lazy references: the scope objects live in the schools app, which depends on
+    # this one; only the database relation points upwards, no code import does.
+    region = models.ForeignKey(
+        "schools.Region",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("region"),
+    )
+    school = models.ForeignKey(
+        "schools.School",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("school"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.CheckConstraint(
+                name="role_scope_matches_role",
+                condition=(
+                    Q(role__in=REGION_ROLES, region__isnull=False, school__isnull=True)
+                    | Q(role__in=SCHOOL_ROLES, region__isnull=True, school__isnull=False)
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "region", "school"], name="unique_role_assignment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.region or self.school
+        return f"{self.user} · {self.get_role_display()} · {scope}"
+
+
+class Notification(models.Model):
+    """An in-app message. ``key`` makes sending idempotent: one per recipient and event."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    key = models.CharField(_("event key"), max_length=120)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="unique_notification_key")
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,16 @@
+"""Root URLconf. Each area owns its own URL module; this file only mounts them.
+
+Media files are never served directly: attachments go through scoped views.
+"""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("twinning.api_urls")),
+    path("", include("twinning.web_urls")),
+    path("", include("schools.home_urls")),
+    path("", include("schools.urls")),
+]

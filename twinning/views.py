@@ -1,0 +1,96 @@
+"""Core pages: sign-in, notifications and the language switch.
+
+Views are thin: they parse the request, call a selector or a service, and render.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+from django.views.i18n import set_language
+
+from . import services
+
+NOTIFICATIONS_PER_PAGE = 25
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in, which also brings back the language the user chose last time."""
+
+    template_name = "registration/login.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        language = form.get_user().language
+        if language in dict(settings.LANGUAGES):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
+
+
+@require_POST
+def language(request):
+    """Switch the interface language, and remember it on the user for emails and next logins."""
+    if request.user.is_authenticated:
+        services.user_set_language(user=request.user, language=request.POST.get("language", ""))
+    return set_language(request)
+
+
+@login_required
+@require_safe
+def notifications(request):
+    page = Paginator(request.user.notifications.all(), NOTIFICATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "twinning/notifications.html", {"page_obj": page})
+
+
+@login_required
+@require_POST
+def notification_read(request, pk: int):
+    """Mark one notification read and follow its link."""
+    # Only the user's own notifications are found: anyone else's answers 404.
+    notification = get_object_or_404(request.user.notifications, pk=pk)
+    services.notification_mark_read(actor=request.user, notification=notification)
+    if notification.url and url_has_allowed_host_and_scheme(
+        notification.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(notification.url)
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notifications_read_all(request):
+    count = services.notification_mark_all_read(actor=request.user)
+    if count:
+        messages.success(request, _("All notifications are marked as read."))
+    return redirect("notifications")
+
+
+@require_safe
+def healthz(request):
+    """Liveness for load balancers and compose: the app answers and the database does too."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
