@@ -158,7 +158,12 @@ class RegionAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            services.region_update(
+                actor=request.user,
+                region=obj,
+                **{name: form.cleaned_data[name] for name in form.changed_data},
+            )
+            return
         region = services.region_create(
             actor=request.user,
             name=obj.name,

@@ -362,12 +362,17 @@ class PairingSerializer(serializers.ModelSerializer):
     programme_name = _display("programme.name")
     helping_school_name = _display("helping_school.name")
     status_display = _display("get_status_display")
+    kind = serializers.CharField(
+        source="programme.pairing_kind",
+        read_only=True,
+        help_text=_("The programme's pairing kind: one_to_one or one_to_many."),
+    )
     members = PairingMemberSerializer(many=True, read_only=True)
 
     class Meta:
         model = Pairing
         fields = [
-            "id", "title", "programme", "programme_name", "region", "helping_school",
+            "id", "title", "programme", "programme_name", "kind", "region", "helping_school",
             "helping_school_name", "status", "status_display", "members",
             "agreement_signed_on", "agreement_start", "agreement_end", "proposed_at",
             "created_at", "updated_at",

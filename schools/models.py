@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from twinning.text import join_names
+
 school_code_validator = RegexValidator(
     r"^\d{10}$", _("A school code (学校标识码) is exactly 10 digits."), code="school_code"
 )
@@ -266,7 +268,7 @@ class Pairing(ConcurrentTransitionMixin, models.Model):
         assisted = [
             m.school.name for m in self.members.all() if m.role == PairingMember.Role.ASSISTED
         ]
-        return f"{self.helping_school.name} → {'、'.join(assisted) or '…'}"
+        return f"{self.helping_school.name} → {join_names(assisted) or '…'}"
 
     # Transitions: the graph of DESIGN.md §3. Rights and comments are checked by
     # schools.services, which is the only caller.

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from twinning.attachments import DOCUMENT_EXTENSIONS, validate_attachment
@@ -30,6 +31,7 @@ from .models import (
     PeriodKind,
     Programme,
     School,
+    school_code_validator,
 )
 
 AGREEMENT_EXTENSIONS = DOCUMENT_EXTENSIONS
@@ -81,9 +83,23 @@ class PairingFilter(filters.PairingFilter):
     """The API's pairing filters (one definition of what each means) plus a search box."""
 
     q = django_filters.CharFilter(label=_("School name or code"), method="filter_q")
-    # Reached through links (a school's page); hidden, as a list of every school of
-    # a province would be unusable.
-    school = filters.IdFilter(method="filter_school", label=_("School"), widget=forms.HiddenInput)
+    # A school by its code: a drop-down of every school of a province would be
+    # unusable, so the field suggests schools as the user types (static/js/app.js,
+    # through the scoped school API) and works as a plain code box without JavaScript.
+    school = django_filters.CharFilter(
+        label=_("School"),
+        method="filter_school_code",
+        validators=[school_code_validator],
+        widget=forms.TextInput(
+            attrs={
+                "list": "school-suggestions",
+                "autocomplete": "off",
+                "placeholder": _("Type a name, pick a school"),
+                "data-suggest": reverse_lazy("api:school-list"),
+            }
+        ),
+        help_text=_("The 10-digit school code; suggestions appear as you type a name."),
+    )
 
     class Meta(filters.PairingFilter.Meta):
         fields = ["q", *filters.PairingFilter.Meta.fields]
@@ -94,6 +110,13 @@ class PairingFilter(filters.PairingFilter):
         for name, label in labels.items():
             self.filters[name].label = label
             self.filters[name].extra.pop("help_text", None)
+
+    def filter_school_code(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            id__in=PairingMember.objects.filter(school__code=value).values("pairing_id")
+        )
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from twinning import access
 from twinning.access import resolve_scope
+from twinning.text import join_names
 
 from . import selectors, services
 from .models import NeedsDimension, PairingMember, PairingStatus, PeriodKind
@@ -125,10 +126,15 @@ def _filtered_pairings(request):
 def pairing_list(request):
     filterset, pairings = _filtered_pairings(request)
     page = Paginator(pairings, PAGE_SIZE).get_page(request.GET.get("page"))
-    school_id = filterset.form.cleaned_data.get("school") if filterset.is_bound else None
+    school_code = filterset.form.cleaned_data.get("school") if filterset.is_bound else None
     # The school's name comes from the rows already loaded: no query of its own.
     chosen_school = next(
-        (m.school for p in page.object_list for m in p.members.all() if m.school_id == school_id),
+        (
+            m.school
+            for p in page.object_list
+            for m in p.members.all()
+            if school_code and m.school.code == school_code
+        ),
         None,
     )
     return render(
@@ -138,7 +144,7 @@ def pairing_list(request):
             "filter": filterset,
             "page_obj": page,
             "pairings": page.object_list,
-            "school_filtered": school_id is not None,
+            "school_filtered": bool(school_code),
             "chosen_school": chosen_school,
             "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
         },
@@ -191,7 +197,7 @@ def pairing_export(request):
                     pairing.title,
                     pairing.helping_school.name,
                     pairing.helping_school.code,
-                    "、".join(s.name for s in assisted),
+                    join_names(s.name for s in assisted),
                     " ".join(s.code for s in assisted),
                     pairing.programme.name,
                     pairing.get_status_display(),

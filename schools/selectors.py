@@ -50,9 +50,22 @@ def region_subtree_ids(region: Region) -> list[int]:
 # --- schools -------------------------------------------------------------------
 
 
+# A school-scoped user reads the record of a partner school only once the bureau has
+# paired the two: a draft or a proposal is one school's wish, and naming a school in
+# one must not open its address and contacts to the proposer.
+PARTNER_STATUSES = (
+    PairingStatus.APPROVED,
+    PairingStatus.ACTIVE,
+    PairingStatus.CONCLUDED,
+    PairingStatus.TERMINATED,
+)
+
+
 def _partner_school_ids(school_ids) -> QuerySet:
-    """Schools that share a pairing with one of ``school_ids``."""
-    pairing_ids = PairingMember.objects.filter(school_id__in=school_ids).values("pairing_id")
+    """Schools that share an approved (or later) pairing with one of ``school_ids``."""
+    pairing_ids = PairingMember.objects.filter(
+        school_id__in=school_ids, pairing__status__in=PARTNER_STATUSES
+    ).values("pairing_id")
     return PairingMember.objects.filter(pairing_id__in=pairing_ids).values("school_id")
 
 
@@ -129,11 +142,20 @@ def _pairing_scope_condition(scope: Scope) -> Q:
                 "pairing_id"
             )
         )
-    if scope.read_school_ids:
+    if scope.coordinator_school_ids:
         condition |= Q(
-            id__in=PairingMember.objects.filter(school_id__in=scope.read_school_ids).values(
+            id__in=PairingMember.objects.filter(school_id__in=scope.coordinator_school_ids).values(
                 "pairing_id"
             )
+        )
+    if scope.teacher_school_ids:
+        # Teachers work in their school's pairings once the bureau has approved them;
+        # drafts and proposals are the coordinators' business.
+        condition |= Q(
+            status__in=PARTNER_STATUSES,
+            id__in=PairingMember.objects.filter(school_id__in=scope.teacher_school_ids).values(
+                "pairing_id"
+            ),
         )
     return condition
 

@@ -23,6 +23,7 @@ from twinning.access import resolve_scope
 from twinning.attachments import validate_attachment
 from twinning.calendar import period_bounds
 from twinning.models import User
+from twinning.text import join_names
 
 from .models import (
     LIVE_STATUSES,
@@ -83,13 +84,56 @@ def school_create(*, actor: User, **fields) -> School:
 def school_update(*, actor: User, school: School, **fields) -> School:
     scope = resolve_scope(actor)
     access.require(access.can_manage_school(scope, school))
-    if "region" in fields and fields["region"].pk != school.region_id:
-        access.require(access.can_create_school_in(scope, fields["region"]))
+    moved_to = fields.get("region")
+    if moved_to is not None and moved_to.pk == school.region_id:
+        moved_to = None
+    if moved_to is not None:
+        access.require(access.can_create_school_in(scope, moved_to))
+        _validate_school_move(school, moved_to)
     for name, value in fields.items():
         if name in SCHOOL_FIELDS:
             setattr(school, name, value)
     _save_validated(school, actor)
+    if moved_to is not None:
+        # Members carry their school's region so that scoped lists are one filter;
+        # a stale copy would keep the pairing visible to the old county's bureau.
+        PairingMember.objects.filter(school=school).update(region=moved_to)
     return school
+
+
+def _validate_school_move(school: School, region: Region) -> None:
+    """A school in a live pairing stays where its programme's rules allow."""
+    live = PairingMember.objects.filter(school=school, is_live=True).select_related(
+        "programme__region"
+    )
+    for member in live:
+        programme = member.programme
+        if not region.path.startswith(programme.region.path):
+            raise ValidationError(
+                {
+                    "region": _(
+                        "The school takes part in a pairing of %(programme)s and cannot "
+                        "leave the programme's region."
+                    )
+                    % {"programme": programme.name}
+                }
+            )
+        if programme.reach == Programme.Reach.WITHIN_COUNTY:
+            partner_regions = set(
+                PairingMember.objects.filter(pairing_id=member.pairing_id)
+                .exclude(school=school)
+                .values_list("region_id", flat=True)
+            )
+            if partner_regions - {region.pk}:
+                raise ValidationError(
+                    {
+                        "region": _(
+                            "The school takes part in a pairing of %(programme)s, which pairs "
+                            "schools within one county; it cannot move to another county."
+                        )
+                        % {"programme": programme.name}
+                    }
+                )
 
 
 # --- programmes ----------------------------------------------------------------
@@ -176,6 +220,16 @@ def _validate_composition(
             )
 
 
+def _require_own_school(scope, programme: Programme, member_ids: set[int]) -> None:
+    """A coordinator's pairing always includes their own school; the bureau pairs any."""
+    if not access.can_manage_programme(scope, programme) and not (
+        scope.coordinator_school_ids & member_ids
+    ):
+        raise ValidationError(
+            {"helping_school": _("Your own school must be one of the schools of the pairing.")}
+        )
+
+
 def _live_conflicts(programme: Programme, schools: Iterable[School], exclude_pairing_id=None):
     qs = PairingMember.objects.filter(
         programme=programme, school__in=list(schools), is_live=True
@@ -186,7 +240,7 @@ def _live_conflicts(programme: Programme, schools: Iterable[School], exclude_pai
 
 
 def _conflict_error(conflicts: list[PairingMember]) -> ValidationError:
-    names = "、".join(sorted({m.school.name for m in conflicts}))
+    names = join_names(sorted({m.school.name for m in conflicts}))
     return ValidationError(
         {
             "assisted_schools": _(
@@ -232,13 +286,7 @@ def pairing_create(
         raise ValidationError({"programme": _("This programme no longer takes proposals.")})
     assisted = list(assisted_schools)
     _validate_composition(programme, helping_school, assisted)
-    member_ids = {helping_school.pk, *(s.pk for s in assisted)}
-    if not access.can_manage_programme(scope, programme) and not (
-        scope.coordinator_school_ids & member_ids
-    ):
-        raise ValidationError(
-            {"helping_school": _("Your own school must be one of the schools of the pairing.")}
-        )
+    _require_own_school(scope, programme, {helping_school.pk, *(s.pk for s in assisted)})
     pairing = Pairing(
         programme=programme,
         region_id=programme.region_id,
@@ -258,8 +306,9 @@ def pairing_create(
 def pairing_update(*, actor: User, pairing: Pairing, **fields) -> Pairing:
     """Change a pairing's details; its schools only while it is a draft."""
     pairing = _lock(pairing)
+    scope = resolve_scope(actor)
     school_ids = set(pairing.members.values_list("school_id", flat=True))
-    access.require(access.can_edit_pairing(resolve_scope(actor), pairing, school_ids))
+    access.require(access.can_edit_pairing(scope, pairing, school_ids))
     if pairing.status in CLOSED_STATUSES:
         raise ValidationError(_("A closed pairing cannot be changed."))
     helping = fields.pop("helping_school", None)
@@ -278,6 +327,7 @@ def pairing_update(*, actor: User, pairing: Pairing, **fields) -> Pairing:
             assisted = [m.school for m in pairing.members.filter(role=PairingMember.Role.ASSISTED)]
         assisted = list(assisted)
         _validate_composition(pairing.programme, helping, assisted)
+        _require_own_school(scope, pairing.programme, {helping.pk, *(s.pk for s in assisted)})
         pairing.helping_school = helping
         _set_members(pairing, helping, assisted)
     upload = fields.get("agreement_file")
@@ -289,8 +339,25 @@ def pairing_update(*, actor: User, pairing: Pairing, **fields) -> Pairing:
     for name, value in fields.items():
         if name in PAIRING_DETAIL_FIELDS:
             setattr(pairing, name, value)
+    _validate_agreement(pairing)
     _save_validated(pairing, actor)
     return pairing
+
+
+def _validate_agreement(pairing: Pairing) -> None:
+    """The agreement's dates: signed in the past, kept once active, ending after starting."""
+    signed_on = pairing.agreement_signed_on
+    if signed_on and signed_on > timezone.localdate():
+        raise ValidationError(
+            {"agreement_signed_on": _("The signing date cannot be in the future.")}
+        )
+    if not signed_on and pairing.status in (PairingStatus.ACTIVE, PairingStatus.CONCLUDED):
+        raise ValidationError(
+            {"agreement_signed_on": _("An active pairing keeps the date its agreement was signed.")}
+        )
+    start, end = pairing.agreement_start, pairing.agreement_end
+    if start and end and end < start:
+        raise ValidationError({"agreement_end": _("The agreement cannot end before it starts.")})
 
 
 # --- pairings: lifecycle -------------------------------------------------------
@@ -386,11 +453,31 @@ def pairing_reject(*, actor: User, pairing: Pairing, comment: str) -> Pairing:
     return _move(pairing, actor, "reject", comment, live=False)
 
 
+def _require_step(actor: User, pairing: Pairing, allowed: bool, message: str) -> None:
+    """Refuse a lifecycle step this actor may not take.
+
+    Someone who may not change the pairing at all (an inspector, a teacher, the bureau
+    of a county below the programme) is refused with 403, like any other write. Someone
+    who works on the pairing but may not take *this* step (a coordinator approving, the
+    proposer deciding their own proposal) made a mistake worth explaining: a
+    ``ValidationError`` on ``status``, which pages show and the API answers with 400.
+    """
+    if allowed:
+        return
+    school_ids = set(pairing.members.values_list("school_id", flat=True))
+    access.require(access.can_edit_pairing(resolve_scope(actor), pairing, school_ids), message)
+    raise ValidationError({"status": message})
+
+
 def _require_decider(actor: User, pairing: Pairing) -> None:
     scope = resolve_scope(actor)
     if access.is_pairing_bureau(scope, pairing) and pairing.proposed_by_id == actor.pk:
-        raise access.PermissionDenied(_("Whoever proposed a pairing cannot approve or reject it."))
-    access.require(
+        _require_step(
+            actor, pairing, False, _("Whoever proposed a pairing cannot approve or reject it.")
+        )
+    _require_step(
+        actor,
+        pairing,
         access.can_decide_pairing(scope, pairing, actor.pk),
         _("Only bureau staff of the programme's region approve or reject pairings."),
     )
@@ -410,26 +497,32 @@ def pairing_activate(
         raise ValidationError(
             {"agreement_signed_on": _("Enter the date the agreement was signed.")}
         )
-    if pairing.agreement_signed_on > timezone.localdate():
-        raise ValidationError(
-            {"agreement_signed_on": _("The signing date cannot be in the future.")}
-        )
+    _validate_agreement(pairing)
     return _move(pairing, actor, "activate", comment)
 
 
 @transaction.atomic
 def pairing_conclude(*, actor: User, pairing: Pairing, comment: str = "") -> Pairing:
     pairing = _lock(pairing)
-    access.require(access.can_close_pairing(resolve_scope(actor), pairing))
+    _require_closer(actor, pairing)
     return _move(pairing, actor, "conclude", comment, live=False)
 
 
 @transaction.atomic
 def pairing_terminate(*, actor: User, pairing: Pairing, reason: str) -> Pairing:
     pairing = _lock(pairing)
-    access.require(access.can_close_pairing(resolve_scope(actor), pairing))
+    _require_closer(actor, pairing)
     reason = _require_text(reason, "reason", _("Give the reason for terminating the pairing."))
     return _move(pairing, actor, "terminate", reason, live=False)
+
+
+def _require_closer(actor: User, pairing: Pairing) -> None:
+    _require_step(
+        actor,
+        pairing,
+        access.can_close_pairing(resolve_scope(actor), pairing),
+        _("Only bureau staff of the programme's region conclude or terminate pairings."),
+    )
 
 
 TRANSITION_SERVICES = {
@@ -614,5 +707,20 @@ def region_create(
             scope.is_admin or (parent is not None and parent.pk in scope.bureau_region_ids)
         )
     region = Region(name=name, code=code, level=level, parent=parent)
+    _save_validated(region, actor)
+    return region
+
+
+@transaction.atomic
+def region_update(*, actor: User | None, region: Region, **fields) -> Region:
+    """Correct a region's name, code or level; only administrators do. It never moves:
+    the paths of everything below it would go stale."""
+    if actor is not None:
+        access.require(resolve_scope(actor).is_admin)
+    if "parent" in fields and fields["parent"] != region.parent:
+        raise ValidationError({"parent": _("A region cannot move in the tree.")})
+    for name in ("name", "code", "level"):
+        if name in fields:
+            setattr(region, name, fields[name])
     _save_validated(region, actor)
     return region

@@ -18,6 +18,7 @@ def notify_pairing_proposed(self, transition_id: int) -> int:
         PairingTransition.objects.select_related(
             "pairing__programme", "pairing__region", "pairing__helping_school", "actor"
         )
+        .prefetch_related("pairing__members__school")  # the title names every school
         .filter(pk=transition_id)
         .first()
     )

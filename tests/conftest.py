@@ -116,6 +116,12 @@ def far_pairing(world):
 
 
 @pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    # Uploaded agreements go to a throw-away folder, never into the checkout.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # Hashing cost is not under test; the default hasher makes every persona slow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

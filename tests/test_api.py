@@ -27,8 +27,10 @@ from .factories import RegionFactory, SchoolFactory
 MISSING = 987654321
 
 
-def api(user=None) -> APIClient:
+def api(user=None, language: str | None = None) -> APIClient:
     client = APIClient()
+    if language:
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
     if user is not None:
         client.force_authenticate(user)
     return client
@@ -290,10 +292,32 @@ def test_malformed_bodies_name_the_field(world, proposed):
 def test_proposer_cannot_approve_their_own_proposal(world, draft):
     services.pairing_propose(actor=world.bureau, pairing=draft)
     before = snapshot()
-    response = api(world.bureau).post(f"/api/pairings/{draft.pk}/approve/", {}, format="json")
-    assert response.status_code == 403
-    assert response.json()["detail"]
+    response = api(world.bureau, "en").post(f"/api/pairings/{draft.pk}/approve/", {}, format="json")
+    # The proposer works on the pairing, so this is a rule explained, not a 403.
+    assert response.status_code == 400
+    assert "proposed" in errors_of(response)["status"][0]
     assert snapshot() == before
+
+
+def test_coordinator_approving_gets_400_naming_the_status(world, proposed):
+    before = snapshot()
+    response = api(world.coord_assisted, "en").post(
+        f"/api/pairings/{proposed.pk}/approve/", {}, format="json"
+    )
+    assert response.status_code == 400
+    assert "bureau" in errors_of(response)["status"][0]
+    response = api(world.coord_helping).post(
+        f"/api/pairings/{proposed.pk}/terminate/", {"reason": "x"}, format="json"
+    )
+    assert response.status_code == 400
+    assert set(errors_of(response)) == {"status"}
+    assert snapshot() == before
+
+
+def test_unknown_api_paths_answer_in_the_error_format(world):
+    response = api(world.bureau, "en").get("/api/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
 
 
 def _writes(world, pairing, plan):

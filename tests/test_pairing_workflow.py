@@ -11,8 +11,9 @@ from .factories import SchoolFactory
 
 def test_proposer_cannot_approve_their_own_proposal(world, draft):
     services.pairing_propose(actor=world.bureau, pairing=draft)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError) as error:
         services.pairing_approve(actor=world.bureau, pairing=draft)
+    assert "status" in error.value.message_dict
     approved = services.pairing_approve(actor=world.bureau2, pairing=draft)
     assert approved.status == PairingStatus.APPROVED
 
@@ -107,9 +108,14 @@ def test_reject_and_terminate_need_text(world, proposed):
 
 
 def test_only_bureau_of_the_programme_region_decides(world, proposed):
-    for user in (world.inspector, world.coord_assisted, world.outsider, world.mentor):
+    # Read-only and out-of-scope users are refused outright ...
+    for user in (world.inspector, world.outsider, world.mentor):
         with pytest.raises(PermissionDenied):
             services.pairing_approve(actor=user, pairing=proposed)
+    # ... a coordinator of the pairing is told why.
+    with pytest.raises(ValidationError) as error:
+        services.pairing_approve(actor=world.coord_assisted, pairing=proposed)
+    assert "status" in error.value.message_dict
     proposed.refresh_from_db()
     assert proposed.status == PairingStatus.PROPOSED
 

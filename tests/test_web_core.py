@@ -189,13 +189,13 @@ def test_home_sends_the_administrator_to_the_dashboard(client, world):
     assert client.get(reverse("dashboard")).status_code == 200
 
 
-def test_teacher_home_lists_the_pairings_of_their_school(client, world, draft, far_pairing):
+def test_teacher_home_lists_the_pairings_of_their_school(client, world, active, far_pairing):
     client.force_login(world.mentor)
     response = client.get("/")
     assert response.status_code == 200
     assert "schools/teacher_home.html" in templates_of(response)
     html = response.content.decode()
-    assert reverse("schools:pairing_detail", args=[draft.pk]) in html
+    assert reverse("schools:pairing_detail", args=[active.pk]) in html
     assert "西山山村小学" in html
     assert reverse("schools:pairing_detail", args=[far_pairing.pk]) not in html
 

@@ -31,11 +31,6 @@ def _english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def url(name, *args):
     return reverse(f"schools:{name}", args=args)
 
@@ -237,7 +232,7 @@ def test_conclude_closes_the_pairing_and_hides_the_edit_forms(client, world, act
     assert url("pairing_edit", active.pk) not in page
 
 
-def test_the_proposer_sees_no_approve_button_and_a_forced_post_answers_403(client, world, draft):
+def test_the_proposer_sees_no_approve_button_and_a_forced_post_is_explained(client, world, draft):
     client.force_login(world.bureau)
     client.post(url("pairing_transition", draft.pk, "propose"))
     draft.refresh_from_db()
@@ -246,11 +241,10 @@ def test_the_proposer_sees_no_approve_button_and_a_forced_post_answers_403(clien
     page = text(client.get(url("pairing_detail", draft.pk)))
     assert url("pairing_transition", draft.pk, "approve") not in page
     assert url("pairing_transition", draft.pk, "reject") not in page
-    assert client.post(url("pairing_transition", draft.pk, "approve")).status_code == 403
-    assert (
-        client.post(url("pairing_transition", draft.pk, "reject"), {"comment": "x"}).status_code
-        == 403
-    )
+    for action, data in (("approve", {}), ("reject", {"comment": "x"})):
+        response = client.post(url("pairing_transition", draft.pk, action), data, follow=True)
+        assert response.status_code == 200
+        assert "Whoever proposed a pairing cannot approve or reject it." in text(response)
     draft.refresh_from_db()
     assert draft.status == PairingStatus.PROPOSED
 
@@ -264,7 +258,24 @@ def test_coordinator_cannot_approve_a_proposal(client, world, proposed):
     client.force_login(world.coord_assisted)
     page = text(client.get(url("pairing_detail", proposed.pk)))
     assert url("pairing_transition", proposed.pk, "approve") not in page
-    assert client.post(url("pairing_transition", proposed.pk, "approve")).status_code == 403
+    response = client.post(url("pairing_transition", proposed.pk, "approve"), follow=True)
+    assert "Only bureau staff of the programme&#x27;s region approve or reject pairings." in text(
+        response
+    )
+    proposed.refresh_from_db()
+    assert proposed.status == PairingStatus.PROPOSED
+
+
+def test_a_read_only_user_forcing_a_transition_gets_a_translated_403_page(client, world, proposed):
+    client.force_login(world.inspector)
+    response = client.post(url("pairing_transition", proposed.pk, "approve"))
+    assert response.status_code == 403
+    assert "Not allowed" in text(response)
+    assert "Back to the home page" in text(response)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    response = client.post(url("pairing_transition", proposed.pk, "approve"))
+    assert response.status_code == 403
+    assert "无权操作" in text(response)
     proposed.refresh_from_db()
     assert proposed.status == PairingStatus.PROPOSED
 
@@ -690,7 +701,12 @@ def test_list_shows_rows_with_a_status_badge_and_filters(client, world, active, 
     assert titles(status="draft") == [other.pk]
     assert titles(programme=world.programme.pk) == [other.pk, active.pk]
     assert titles(region=world.west.pk) == [other.pk, active.pk]
-    assert titles(school=world.assisted.pk) == [active.pk]
+    assert titles(school=world.assisted.code) == [active.pk]
+    # A malformed code is named on the page and shows nothing rather than everything.
+    response = client.get(url("pairing_list"), {"school": "12ab"})
+    assert list(response.context["pairings"]) == []
+    assert "A school code (学校标识码) is exactly 10 digits." in text(response)
+    assert 'data-suggest="/api/schools/"' in listing
     assert titles(q="没有这所学校") == []
     assert "No pairing matches these filters." in text(
         client.get(url("pairing_list"), {"q": "没有这所学校"})

@@ -84,7 +84,7 @@ def test_inspector_lists_schools_but_may_not_add_one(client, world):
     assert reverse("schools:school_create") not in response.content.decode()
 
 
-def test_coordinator_lists_their_school_and_its_partners(client, world, draft):
+def test_coordinator_lists_their_school_and_its_partners(client, world, active):
     client.force_login(world.coord_helping)
     response = client.get(reverse("schools:school_list"))
     assert sorted(names_in(response)) == sorted(["江城实验小学", "西山山村小学"])
@@ -204,7 +204,7 @@ def test_school_detail_has_no_edit_link_for_read_only_roles(client, world, draft
         )
 
 
-def test_coordinator_sees_partner_school_but_not_others(client, world, draft):
+def test_coordinator_sees_partner_school_but_not_others(client, world, active):
     client.force_login(world.coord_helping)
     assert client.get(reverse("schools:school_detail", args=[world.assisted.pk])).status_code == 200
     assert client.get(reverse("schools:school_detail", args=[world.spare.pk])).status_code == 404

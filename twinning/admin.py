@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Notification, RoleAssignment, User
-from .services import role_assign, role_assignment_validate
+from .services import role_assign, role_assignment_validate, role_unassign
 
 ASSIGNMENT_FIELDS = ("role", "region", "school")
 
@@ -116,11 +116,13 @@ class UserAdmin(SuperuserOnly, DjangoUserAdmin):
             return super().save_formset(request, form, formset, change)
         assignments = formset.save(commit=False)
         for removed in formset.deleted_objects:
-            removed.delete()
+            role_unassign(actor=request.user, assignment=removed)
         for assignment in assignments:
             if assignment.pk:
                 # Edited in place: an assignment is replaced, never altered.
-                RoleAssignment.objects.filter(pk=assignment.pk).delete()
+                role_unassign(
+                    actor=request.user, assignment=RoleAssignment.objects.get(pk=assignment.pk)
+                )
             role_assign(
                 actor=request.user,
                 user=form.instance,
@@ -164,6 +166,13 @@ class RoleAssignmentAdmin(SuperuserOnly, SimpleHistoryAdmin):
         obj.created_at = assignment.created_at
         obj._state.adding = False
         obj._state.db = assignment._state.db
+
+    def delete_model(self, request, obj):
+        role_unassign(actor=request.user, assignment=obj)
+
+    def delete_queryset(self, request, queryset):
+        for assignment in queryset.select_related("user"):
+            role_unassign(actor=request.user, assignment=assignment)
 
 
 @admin.register(Notification)

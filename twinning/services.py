@@ -76,6 +76,17 @@ def role_assign(
     return assignment
 
 
+def role_unassign(*, actor: User | None, assignment: RoleAssignment) -> None:
+    """Take a role away. Only administrators manage assignments; history keeps the record."""
+    if actor is not None and not resolve_scope(actor).is_admin:
+        raise ValidationError(_("Only administrators manage role assignments."))
+    user = assignment.user
+    if actor is not None:
+        assignment._history_user = actor
+    assignment.delete()
+    forget_scope(user)
+
+
 def role_assignment_validate(*, role: str, region=None, school=None) -> None:
     """The scope must fit the role: a region for bureau staff and inspectors, a school otherwise."""
     if role in REGION_ROLES and (region is None or school is not None):

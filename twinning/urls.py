@@ -14,3 +14,7 @@ urlpatterns = [
     path("", include("schools.home_urls")),
     path("", include("schools.urls")),
 ]
+
+handler403 = "twinning.views.permission_denied"
+handler404 = "twinning.views.page_not_found"
+handler500 = "twinning.views.server_error"

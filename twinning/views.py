@@ -15,6 +15,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.http import require_POST, require_safe
 from django.views.i18n import set_language
 
@@ -94,3 +95,33 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+# --- error pages ------------------------------------------------------------------------
+# The API answers errors in its one JSON format even for paths no API view matched;
+# pages get the translated templates (templates/403.html, 404.html, 500.html).
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception):
+    if _is_api(request):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def permission_denied(request, exception):
+    if _is_api(request):
+        return JsonResponse({"detail": str(exception) or _("You may not do this.")}, status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": _("The server could not finish this request. Nothing was saved.")},
+            status=500,
+        )
+    return defaults.server_error(request)

@@ -1,9 +1,12 @@
 /*
  * The little JavaScript the pages use. Everything works without it; it only adds
- * a confirmation before destructive actions.
+ * conveniences on top of plain forms.
  *
- * A form with data-confirm="…" asks window.confirm(…) before it is submitted; so
- * does a submit button with data-confirm (for a form with several actions).
+ * 1. A form with data-confirm="…" asks window.confirm(…) before it is submitted; so
+ *    does a submit button with data-confirm (for a form with several actions).
+ * 2. A text input with data-suggest="<API list URL>" and list="<datalist id>" offers
+ *    matching schools as the user types: it asks the (scoped) API for up to 20
+ *    matches and fills the datalist with their codes, labelled by name and region.
  */
 (function () {
   "use strict";
@@ -20,4 +23,45 @@
       event.preventDefault();
     }
   });
+
+  function suggest(input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    var endpoint = input.getAttribute("data-suggest");
+    if (!list || !endpoint) {
+      return;
+    }
+    var timer = null;
+    var asked = "";
+    input.addEventListener("input", function () {
+      var term = input.value.trim();
+      // A whole code needs no suggestions; one character matches too much.
+      if (term.length < 2 || /^\d{10}$/.test(term) || term === asked) {
+        return;
+      }
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        asked = term;
+        var url = endpoint + "?page_size=20&search=" + encodeURIComponent(term);
+        fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (response) {
+            return response.ok ? response.json() : { results: [] };
+          })
+          .then(function (data) {
+            list.textContent = "";
+            (data.results || []).forEach(function (school) {
+              var option = document.createElement("option");
+              option.value = school.code;
+              option.label = school.name + " · " + (school.region_name || "");
+              option.textContent = option.label;
+              list.appendChild(option);
+            });
+          })
+          .catch(function () {
+            /* Suggestions are a convenience: the code box still works. */
+          });
+      }, 250);
+    });
+  }
+
+  document.querySelectorAll("input[data-suggest][list]").forEach(suggest);
 })();

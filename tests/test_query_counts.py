@@ -1,0 +1,82 @@
+"""Pages and downloads that list records run a fixed number of queries, however many
+records there are (DESIGN.md §6). The big lists (pairings, schools, programmes,
+dashboard, notifications, API) have their own tests beside their features; these are
+the remaining ones."""
+
+import pytest
+from django.urls import reverse
+
+from schools import services
+
+from .factories import ProgrammeFactory, SchoolFactory
+
+# Every signed-in page starts with: 1 session, 2 user, 3 role assignments; region roles
+# add 4 the region subtree. Pages with the navigation end with the unread count.
+
+
+def grow(world, count: int, school) -> None:
+    """``count`` more approved pairings of ``school``, each in a programme of its own,
+    and as many drafts of new schools in the world's programme."""
+    for _n in range(count):
+        services.pairing_create(
+            actor=world.bureau,
+            programme=world.programme,
+            helping_school=SchoolFactory(region=world.east),
+            assisted_schools=[SchoolFactory(region=world.west)],
+        )
+        programme = ProgrammeFactory(region=world.city)
+        pairing = services.pairing_create(
+            actor=world.bureau,
+            programme=programme,
+            helping_school=school,
+            assisted_schools=[SchoolFactory(region=world.west)],
+        )
+        services.pairing_propose(actor=world.bureau, pairing=pairing)
+        services.pairing_approve(actor=world.bureau2, pairing=pairing)
+
+
+def fetch(client, url) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    if response.streaming:  # a download's queries run as it streams
+        return b"".join(response.streaming_content).decode("utf-8-sig")
+    return response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("persona", "page", "expected"),
+    [
+        # 4 the coordinator's school, 5 its pairings (programme, region, helping school
+        # joined), 6 their members with schools, 7 unread count.
+        ("coord_helping", lambda w: reverse("my_school"), 7),
+        # 4 the school, 5 unread count, 6 its pairings, 7 their members with schools.
+        ("coord_helping", lambda w: reverse("schools:school_detail", args=[w.helping.pk]), 7),
+        # 4 the teacher's school, 5 its pairings, 6 their members, then 7 unread count.
+        ("mentor", lambda w: reverse("home"), 7),
+        # 4 region subtree, 5 the programme, 6 paginator count, 7 counts by status,
+        # 8 unread count, 9 the page of pairings, 10 their members with schools.
+        (
+            "bureau",
+            lambda w: reverse("schools:programme_detail", args=[w.programme.pk]),
+            10,
+        ),
+        # 4 region subtree, 5 the pairings, 6 their members with schools.
+        ("bureau", lambda w: reverse("schools:pairing_export"), 6),
+        # 4 region subtree, 5 the schools with their regions.
+        ("bureau", lambda w: reverse("schools:school_export"), 5),
+    ],
+    ids=["my_school", "school_detail", "teacher_home", "programme_detail", "pairing_csv",
+         "school_csv"],
+)  # fmt: skip
+def test_page_runs_a_constant_number_of_queries(
+    client, world, active, persona, page, expected, django_assert_num_queries
+):
+    client.force_login(getattr(world, persona))
+    url = page(world)
+    with django_assert_num_queries(expected):
+        fetch(client, url)
+    grow(world, 4, world.helping)
+    with django_assert_num_queries(expected):
+        body = fetch(client, url)
+    # The new rows are really there: links to five pairings, or five more CSV lines.
+    assert body.count("/pairings/") >= 5 or len(body.splitlines()) >= 6
