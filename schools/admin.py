@@ -153,7 +153,7 @@ class RegionAdmin(ScopedAdmin):
         )
 
     def has_change_permission(self, request, obj=None):
-        # No service edits a region; only administrators correct one.
+        # Only administrators correct a region (services.region_update).
         return request.user.is_superuser and super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
@@ -177,8 +177,25 @@ class RegionAdmin(ScopedAdmin):
 # --- schools -----------------------------------------------------------------------
 
 
+class SchoolAdminForm(forms.ModelForm):
+    class Meta:
+        model = School
+        fields = services.SCHOOL_FIELDS
+
+    def _post_clean(self):
+        super()._post_clean()
+        region = self.cleaned_data.get("region")
+        if self.instance.pk and region is not None and region.pk != self.initial.get("region"):
+            # The service would refuse the move on save; say so on the form instead.
+            try:
+                services.school_move_validate(school=self.instance, region=region)
+            except ValidationError as error:
+                self._update_errors(error)
+
+
 @admin.register(School)
 class SchoolAdmin(ImportExportModelAdmin, ScopedAdmin):
+    form = SchoolAdminForm
     resource_classes = [SchoolResource]
     import_formats = [CSV, XLSX]
     export_formats = [CSV, XLSX]

@@ -239,7 +239,7 @@ class NeedsAssessmentSerializer(serializers.ModelSerializer):
         Pairing, selectors.pairing_list_visible_to, label=_("pairing")
     )
     school = ScopedPrimaryKeyRelatedField(
-        School, selectors.school_list_visible_to, label=_("school")
+        School, selectors.school_list_of_visible_pairings, label=_("school")
     )
     school_name = _display("school.name")
     dimension_display = _display("get_dimension_display")
@@ -271,7 +271,7 @@ class GoalSerializer(serializers.ModelSerializer):
         Pairing, selectors.pairing_list_visible_to, label=_("pairing")
     )
     school = ScopedPrimaryKeyRelatedField(
-        School, selectors.school_list_visible_to, label=_("school")
+        School, selectors.school_list_of_visible_pairings, label=_("school")
     )
     parent = ScopedPrimaryKeyRelatedField(
         Goal, selectors.goal_list_visible_to, label=_("part of"), required=False, allow_null=True

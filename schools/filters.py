@@ -26,6 +26,7 @@ from .models import (
     Programme,
     Region,
     School,
+    school_code_validator,
 )
 
 
@@ -112,10 +113,16 @@ class PairingFilter(filters.FilterSet):
         label=_("school"),
         help_text=_("Id of a school: pairings it is a member of."),
     )
+    school_code = filters.CharFilter(
+        method="filter_school_code",
+        label=_("school code"),
+        validators=[school_code_validator],
+        help_text=_("A 10-digit school code: pairings that school is a member of."),
+    )
 
     class Meta:
         model = Pairing
-        fields = ["programme", "status", "region", "school"]
+        fields = ["programme", "status", "region", "school", "school_code"]
 
     def filter_region(self, queryset, name, region):
         if not region:
@@ -130,6 +137,13 @@ class PairingFilter(filters.FilterSet):
             return queryset
         return queryset.filter(
             id__in=PairingMember.objects.filter(school_id=value).values("pairing_id")
+        )
+
+    def filter_school_code(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            id__in=PairingMember.objects.filter(school__code=value).values("pairing_id")
         )
 
 

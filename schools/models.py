@@ -257,6 +257,7 @@ class Pairing(ConcurrentTransitionMixin, models.Model):
                 condition=Q(agreement_start__isnull=True)
                 | Q(agreement_end__isnull=True)
                 | Q(agreement_end__gte=models.F("agreement_start")),
+                violation_error_message=_("The agreement cannot end before it starts."),
             )
         ]
 

@@ -83,10 +83,12 @@ class PairingFilter(filters.PairingFilter):
     """The API's pairing filters (one definition of what each means) plus a search box."""
 
     q = django_filters.CharFilter(label=_("School name or code"), method="filter_q")
+    # Reached through links (a school's page, by id); hidden.
+    school = filters.IdFilter(method="filter_school", label=_("School"), widget=forms.HiddenInput)
     # A school by its code: a drop-down of every school of a province would be
-    # unusable, so the field suggests schools as the user types (static/js/app.js,
+    # unusable, so the box suggests schools as the user types (static/js/app.js,
     # through the scoped school API) and works as a plain code box without JavaScript.
-    school = django_filters.CharFilter(
+    school_code = django_filters.CharFilter(
         label=_("School"),
         method="filter_school_code",
         validators=[school_code_validator],
@@ -94,11 +96,12 @@ class PairingFilter(filters.PairingFilter):
             attrs={
                 "list": "school-suggestions",
                 "autocomplete": "off",
-                "placeholder": _("Type a name, pick a school"),
+                "inputmode": "search",
+                "placeholder": _("School code"),
                 "data-suggest": reverse_lazy("api:school-list"),
             }
         ),
-        help_text=_("The 10-digit school code; suggestions appear as you type a name."),
+        help_text=_("The 10-digit school code; type part of a name to get suggestions."),
     )
 
     class Meta(filters.PairingFilter.Meta):
@@ -110,13 +113,6 @@ class PairingFilter(filters.PairingFilter):
         for name, label in labels.items():
             self.filters[name].label = label
             self.filters[name].extra.pop("help_text", None)
-
-    def filter_school_code(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(
-            id__in=PairingMember.objects.filter(school__code=value).values("pairing_id")
-        )
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

@@ -126,14 +126,15 @@ def _filtered_pairings(request):
 def pairing_list(request):
     filterset, pairings = _filtered_pairings(request)
     page = Paginator(pairings, PAGE_SIZE).get_page(request.GET.get("page"))
-    school_code = filterset.form.cleaned_data.get("school") if filterset.is_bound else None
+    chosen = filterset.form.cleaned_data if filterset.is_bound else {}
+    school_id, school_code = chosen.get("school"), chosen.get("school_code")
     # The school's name comes from the rows already loaded: no query of its own.
     chosen_school = next(
         (
             m.school
             for p in page.object_list
             for m in p.members.all()
-            if school_code and m.school.code == school_code
+            if m.school_id == school_id or (school_code and m.school.code == school_code)
         ),
         None,
     )
@@ -144,7 +145,7 @@ def pairing_list(request):
             "filter": filterset,
             "page_obj": page,
             "pairings": page.object_list,
-            "school_filtered": bool(school_code),
+            "school_filtered": school_id is not None or bool(school_code),
             "chosen_school": chosen_school,
             "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
         },
@@ -369,6 +370,8 @@ def pairing_detail(request, pk):
         "plan": _plan_by_year(detail["goals"]),
         "actions": actions,
         "can_edit": can_edit,
+        # A partner's record may be closed to a coordinator until the bureau pairs them.
+        "readable_school_ids": selectors.school_ids_readable(request.user, school_ids),
     }
     if can_edit:
         context.update(

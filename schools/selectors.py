@@ -50,21 +50,10 @@ def region_subtree_ids(region: Region) -> list[int]:
 # --- schools -------------------------------------------------------------------
 
 
-# A school-scoped user reads the record of a partner school only once the bureau has
-# paired the two: a draft or a proposal is one school's wish, and naming a school in
-# one must not open its address and contacts to the proposer.
-PARTNER_STATUSES = (
-    PairingStatus.APPROVED,
-    PairingStatus.ACTIVE,
-    PairingStatus.CONCLUDED,
-    PairingStatus.TERMINATED,
-)
-
-
 def _partner_school_ids(school_ids) -> QuerySet:
     """Schools that share an approved (or later) pairing with one of ``school_ids``."""
     pairing_ids = PairingMember.objects.filter(
-        school_id__in=school_ids, pairing__status__in=PARTNER_STATUSES
+        school_id__in=school_ids, pairing__status__in=access.PAIRED_STATUSES
     ).values("pairing_id")
     return PairingMember.objects.filter(pairing_id__in=pairing_ids).values("school_id")
 
@@ -82,6 +71,23 @@ def school_list_visible_to(user) -> QuerySet[School]:
             id__in=_partner_school_ids(scope.read_school_ids)
         )
     return qs.filter(condition)
+
+
+def school_list_of_visible_pairings(user) -> QuerySet[School]:
+    """Schools that are members of a pairing the user sees: those that may be named in
+    the pairing's needs and plan (the service checks membership of the very pairing).
+    Their names show on the pairing page; their records stay behind school scoping."""
+    pairing_ids = pairing_list_visible_to(user).order_by().values("id")
+    return School.objects.filter(
+        id__in=PairingMember.objects.filter(pairing_id__in=pairing_ids).values("school_id")
+    )
+
+
+def school_ids_readable(user, school_ids) -> set[int]:
+    """Which of ``school_ids`` the user may open (one query), e.g. to link only those."""
+    return set(
+        school_list_visible_to(user).filter(id__in=list(school_ids)).values_list("id", flat=True)
+    )
 
 
 def school_get_for_user(user, pk, *, write: bool = False) -> School:
@@ -149,10 +155,9 @@ def _pairing_scope_condition(scope: Scope) -> Q:
             )
         )
     if scope.teacher_school_ids:
-        # Teachers work in their school's pairings once the bureau has approved them;
-        # drafts and proposals are the coordinators' business.
+        # Teachers read their school's pairings once the bureau has paired the schools.
         condition |= Q(
-            status__in=PARTNER_STATUSES,
+            status__in=access.PAIRED_STATUSES,
             id__in=PairingMember.objects.filter(school_id__in=scope.teacher_school_ids).values(
                 "pairing_id"
             ),

@@ -89,7 +89,7 @@ def school_update(*, actor: User, school: School, **fields) -> School:
         moved_to = None
     if moved_to is not None:
         access.require(access.can_create_school_in(scope, moved_to))
-        _validate_school_move(school, moved_to)
+        school_move_validate(school=school, region=moved_to)
     for name, value in fields.items():
         if name in SCHOOL_FIELDS:
             setattr(school, name, value)
@@ -101,8 +101,9 @@ def school_update(*, actor: User, school: School, **fields) -> School:
     return school
 
 
-def _validate_school_move(school: School, region: Region) -> None:
-    """A school in a live pairing stays where its programme's rules allow."""
+def school_move_validate(*, school: School, region: Region) -> None:
+    """A school in a live pairing stays where its programme's rules allow (drafts are
+    checked again when proposed). The admin form asks this too."""
     live = PairingMember.objects.filter(school=school, is_live=True).select_related(
         "programme__region"
     )
@@ -294,6 +295,7 @@ def pairing_create(
         created_by=actor,
         **{k: v for k, v in details.items() if k in PAIRING_DETAIL_FIELDS},
     )
+    _validate_agreement(pairing)
     _save_validated(pairing, actor)
     _set_members(pairing, helping_school, assisted)
     PairingTransition.objects.create(
@@ -313,7 +315,7 @@ def pairing_update(*, actor: User, pairing: Pairing, **fields) -> Pairing:
         raise ValidationError(_("A closed pairing cannot be changed."))
     helping = fields.pop("helping_school", None)
     assisted = fields.pop("assisted_schools", None)
-    if helping is not None or assisted is not None:
+    if _changes_schools(pairing, helping, assisted):
         if pairing.status != PairingStatus.DRAFT:
             raise ValidationError(
                 {
@@ -327,7 +329,18 @@ def pairing_update(*, actor: User, pairing: Pairing, **fields) -> Pairing:
             assisted = [m.school for m in pairing.members.filter(role=PairingMember.Role.ASSISTED)]
         assisted = list(assisted)
         _validate_composition(pairing.programme, helping, assisted)
-        _require_own_school(scope, pairing.programme, {helping.pk, *(s.pk for s in assisted)})
+        if not access.can_manage_programme(scope, pairing.programme):
+            if pairing.created_by_id != actor.pk:
+                # A draft is its author's proposal: a partner may edit the details, but
+                # not swap the author's school (or their own) out of it.
+                raise ValidationError(
+                    {
+                        "assisted_schools": _(
+                            "Only whoever started the draft, or the bureau, changes its schools."
+                        )
+                    }
+                )
+            _require_own_school(scope, pairing.programme, {helping.pk, *(s.pk for s in assisted)})
         pairing.helping_school = helping
         _set_members(pairing, helping, assisted)
     upload = fields.get("agreement_file")
@@ -344,6 +357,18 @@ def pairing_update(*, actor: User, pairing: Pairing, **fields) -> Pairing:
     return pairing
 
 
+def _changes_schools(pairing: Pairing, helping: School | None, assisted) -> bool:
+    """Whether an edit names other schools than the pairing has (a form sends them all)."""
+    if helping is None and assisted is None:
+        return False
+    members = list(pairing.members.all())
+    current_helping = {m.school_id for m in members if m.role == PairingMember.Role.HELPING}
+    current_assisted = {m.school_id for m in members if m.role == PairingMember.Role.ASSISTED}
+    return (helping is not None and {helping.pk} != current_helping) or (
+        assisted is not None and {s.pk for s in assisted} != current_assisted
+    )
+
+
 def _validate_agreement(pairing: Pairing) -> None:
     """The agreement's dates: signed in the past, kept once active, ending after starting."""
     signed_on = pairing.agreement_signed_on
@@ -351,7 +376,7 @@ def _validate_agreement(pairing: Pairing) -> None:
         raise ValidationError(
             {"agreement_signed_on": _("The signing date cannot be in the future.")}
         )
-    if not signed_on and pairing.status in (PairingStatus.ACTIVE, PairingStatus.CONCLUDED):
+    if not signed_on and pairing.status == PairingStatus.ACTIVE:
         raise ValidationError(
             {"agreement_signed_on": _("An active pairing keeps the date its agreement was signed.")}
         )
@@ -409,9 +434,16 @@ def pairing_propose(*, actor: User, pairing: Pairing, comment: str = "") -> Pair
     try:
         with transaction.atomic():
             pairing = _lock(pairing)
-            members = list(pairing.members.select_related("school"))
+            members = list(pairing.members.select_related("school__region"))
             school_ids = {m.school_id for m in members}
             access.require(access.can_propose_pairing(resolve_scope(actor), pairing, school_ids))
+            # A draft may have waited while a school moved or the programme's rules
+            # changed: the composition must still hold when it reaches the bureau.
+            _validate_composition(
+                pairing.programme,
+                next(m.school for m in members if m.role == PairingMember.Role.HELPING),
+                [m.school for m in members if m.role == PairingMember.Role.ASSISTED],
+            )
             conflicts = _live_conflicts(
                 pairing.programme, [m.school for m in members], exclude_pairing_id=pairing.pk
             )

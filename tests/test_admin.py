@@ -312,3 +312,18 @@ def test_role_inline_on_the_user_page_assigns_through_the_service(client, superu
     assert response.status_code == 302, response.context["adminform"].form.errors
     roles = set(user.role_assignments.values_list("role", "school__name"))
     assert roles == {("teacher", "江城实验小学"), ("coordinator", "东城第二小学")}
+
+
+def test_moving_a_school_out_of_its_programme_shows_a_form_error(client, superuser, world, active):
+    client.force_login(superuser)
+    url = f"/admin/schools/school/{world.assisted.pk}/change/"
+    data = {
+        "name": "西山山村小学", "code": world.assisted.code, "region": world.far_county.pk,
+        "stage": "primary", "location": "rural", "enrolment": 321, "staff_count": 20,
+        "address": "", "contact_name": "", "contact_phone": "",
+    }  # fmt: skip
+    response = client.post(url, data)
+    assert response.status_code == 200  # the form again, not a crash
+    assert "region" in response.context["adminform"].form.errors
+    world.assisted.refresh_from_db()
+    assert world.assisted.region_id == world.west.pk

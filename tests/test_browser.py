@@ -110,7 +110,7 @@ def test_coordinator_proposes_bureau_approves_coordinator_sees_it_active(
 def test_bureau_finds_a_school_by_typing_its_name(browser, live_server, world, active, far_pairing):
     bureau = sign_in(browser, live_server, "bureau")
     bureau.goto(f"{live_server.url}/pairings/")
-    school_box = bureau.locator("input[name=school]")
+    school_box = bureau.locator("input[name=school_code]")
     school_box.fill("山村")
     # The suggestions come from the scoped school API: 西山山村小学, never 远方's schools.
     options = bureau.locator("#school-suggestions option")

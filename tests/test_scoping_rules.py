@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from schools import selectors, services
 from schools.models import PairingMember, PairingStatus, Programme
+from twinning import access
 from twinning.access import forget_scope
 
 from .factories import ProgrammeFactory, UserFactory, assign
@@ -162,3 +163,85 @@ def test_a_school_in_a_live_pairing_stays_in_the_programme_region(world, active)
     assert "region" in error.value.message_dict
     world.helping.refresh_from_db()
     assert world.helping.region_id == world.east.pk
+
+
+def test_the_paired_statuses_of_the_access_rules_are_pairing_statuses():
+    assert set(access.PAIRED_STATUSES) == {
+        PairingStatus.APPROVED,
+        PairingStatus.ACTIVE,
+        PairingStatus.CONCLUDED,
+        PairingStatus.TERMINATED,
+    }
+
+
+def test_partner_schools_are_named_but_not_linked_until_paired(client, world, draft):
+    client.force_login(world.coord_assisted)
+    page = client.get(reverse("schools:pairing_detail", args=[draft.pk])).content.decode()
+    assert "江城实验小学" in page
+    assert reverse("schools:school_detail", args=[world.helping.pk]) not in page
+    assert reverse("schools:school_detail", args=[world.assisted.pk]) in page
+
+
+def test_a_coordinator_assesses_the_partner_school_of_a_draft_through_the_api(world, draft):
+    response = api(world.coord_helping).post(
+        "/api/needs/",
+        {"pairing": draft.pk, "school": world.assisted.pk, "dimension": "curriculum", "rating": 2},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()  # saved (create or replace)
+    # A school of no visible pairing still cannot be named.
+    response = api(world.coord_helping).post(
+        "/api/needs/",
+        {"pairing": draft.pk, "school": world.spare.pk, "dimension": "curriculum", "rating": 2},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "school" in response.json()["errors"]
+
+
+def test_a_draft_whose_school_left_the_programme_region_cannot_be_proposed(world, draft):
+    admin = UserFactory(username="root2", is_superuser=True, is_staff=True)
+    services.school_update(actor=admin, school=world.assisted, region=world.far_county)
+    with pytest.raises(ValidationError) as error:
+        services.pairing_propose(actor=world.coord_helping, pairing=draft)
+    assert "assisted_schools" in error.value.message_dict
+    draft.refresh_from_db()
+    assert draft.status == PairingStatus.DRAFT
+
+
+def test_only_the_author_or_the_bureau_changes_the_schools_of_a_draft(world, draft):
+    with pytest.raises(ValidationError) as error:
+        services.pairing_update(
+            actor=world.coord_assisted,
+            pairing=draft,
+            helping_school=world.spare,
+            assisted_schools=[world.assisted],
+        )
+    assert "assisted_schools" in error.value.message_dict
+    # The partner may still edit the details, sending the schools unchanged.
+    services.pairing_update(
+        actor=world.coord_assisted,
+        pairing=draft,
+        helping_school=world.helping,
+        assisted_schools=[world.assisted],
+        goals_summary="共建课程",
+    )
+    draft.refresh_from_db()
+    assert draft.goals_summary == "共建课程"
+    services.pairing_update(
+        actor=world.bureau,
+        pairing=draft,
+        helping_school=world.spare,
+        assisted_schools=[world.assisted],
+    )
+    assert draft.members.get(role="helping").school == world.spare
+
+
+def test_a_refusal_without_a_reason_does_not_print_none(client, world, active):
+    client.force_login(world.inspector)
+    response = client.post(reverse("schools:needs_save", args=[active.pk]), {})
+    assert response.status_code == 403
+    assert "None" not in response.content.decode()
+    response = api(world.inspector).post(f"/api/pairings/{active.pk}/conclude/", {}, format="json")
+    assert response.status_code == 403
+    assert response.json()["detail"] != "None"

@@ -701,9 +701,10 @@ def test_list_shows_rows_with_a_status_badge_and_filters(client, world, active, 
     assert titles(status="draft") == [other.pk]
     assert titles(programme=world.programme.pk) == [other.pk, active.pk]
     assert titles(region=world.west.pk) == [other.pk, active.pk]
-    assert titles(school=world.assisted.code) == [active.pk]
+    assert titles(school=world.assisted.pk) == [active.pk]  # links from a school's page
+    assert titles(school_code=world.assisted.code) == [active.pk]
     # A malformed code is named on the page and shows nothing rather than everything.
-    response = client.get(url("pairing_list"), {"school": "12ab"})
+    response = client.get(url("pairing_list"), {"school_code": "12ab"})
     assert list(response.context["pairings"]) == []
     assert "A school code (学校标识码) is exactly 10 digits." in text(response)
     assert 'data-suggest="/api/schools/"' in listing
@@ -774,7 +775,7 @@ def test_detail_page_runs_a_constant_number_of_queries(
         services.goal_report_progress(actor=world.coord_helping, goal=objects["task"], value=value)
     # session, user, role assignments, unread notifications, the pairing, its members,
     # transitions (with actors), needs, goals, their updates, the updates' reporters,
-    # leading group, contacts.
-    with django_assert_num_queries(13):
+    # leading group, contacts, which member schools the user may open (links).
+    with django_assert_num_queries(14):
         client.get(url("pairing_detail", active.pk))
-    assert few == 13
+    assert few == 14

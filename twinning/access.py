@@ -169,13 +169,12 @@ def can_create_programme_in(scope: Scope, region) -> bool:
 # ``school_ids`` and ``region_ids`` are those of the pairing's member schools.
 
 
-def can_read_pairing(scope: Scope, pairing, school_ids, region_ids) -> bool:
-    return (
-        scope.is_admin
-        or pairing.region_id in scope.read_region_ids
-        or bool(scope.read_region_ids.intersection(region_ids))
-        or bool(scope.read_school_ids.intersection(school_ids))
-    )
+# Pairings are listed by one scoped query (schools.selectors), not object by object;
+# these are the statuses in which the bureau has paired the schools. From then on a
+# school-scoped user reads the partner schools' records, and teachers read the pairing
+# at all: a draft or a proposal is one school's wish and the coordinators' business.
+# (Status values are spelled out here: this core module imports no higher app.)
+PAIRED_STATUSES = ("approved", "active", "concluded", "terminated")
 
 
 def is_pairing_bureau(scope: Scope, pairing) -> bool:
@@ -225,4 +224,4 @@ def can_propose_in_programme(scope: Scope, programme) -> bool:
 def require(allowed: bool, message: str | None = None) -> None:
     """Raise 403 unless ``allowed``; the caller has already proved the object is visible."""
     if not allowed:
-        raise PermissionDenied(message)
+        raise PermissionDenied(message) if message else PermissionDenied()

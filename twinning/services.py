@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -67,7 +67,7 @@ def role_assign(
 ) -> RoleAssignment:
     """Give ``user`` a role in a scope. Only administrators manage assignments."""
     if actor is not None and not resolve_scope(actor).is_admin:
-        raise ValidationError(_("Only administrators manage role assignments."))
+        raise PermissionDenied(_("Only administrators manage role assignments."))
     role_assignment_validate(role=role, region=region, school=school)
     assignment, _created = RoleAssignment.objects.get_or_create(
         user=user, role=role, region=region, school=school
@@ -79,7 +79,7 @@ def role_assign(
 def role_unassign(*, actor: User | None, assignment: RoleAssignment) -> None:
     """Take a role away. Only administrators manage assignments; history keeps the record."""
     if actor is not None and not resolve_scope(actor).is_admin:
-        raise ValidationError(_("Only administrators manage role assignments."))
+        raise PermissionDenied(_("Only administrators manage role assignments."))
     user = assignment.user
     if actor is not None:
         assignment._history_user = actor

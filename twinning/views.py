@@ -99,11 +99,12 @@ def healthz(request):
 
 # --- error pages ------------------------------------------------------------------------
 # The API answers errors in its one JSON format even for paths no API view matched;
-# pages get the translated templates (templates/403.html, 404.html, 500.html).
+# pages get the translated templates (templates/403.html, 404.html, 500.html). With
+# DEBUG on, Django shows its own debug page for 404 and 500 instead of calling these.
 
 
 def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
+    return request.path_info.startswith("/api/")
 
 
 def page_not_found(request, exception):

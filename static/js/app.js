@@ -31,22 +31,27 @@
       return;
     }
     var timer = null;
-    var asked = "";
+    var wanted = "";
+    var shown = "";
     input.addEventListener("input", function () {
+      window.clearTimeout(timer);
       var term = input.value.trim();
+      wanted = term;
       // A whole code needs no suggestions; one character matches too much.
-      if (term.length < 2 || /^\d{10}$/.test(term) || term === asked) {
+      if (term.length < 2 || /^\d{10}$/.test(term) || term === shown) {
         return;
       }
-      window.clearTimeout(timer);
       timer = window.setTimeout(function () {
-        asked = term;
         var url = endpoint + "?page_size=20&search=" + encodeURIComponent(term);
         fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
           .then(function (response) {
             return response.ok ? response.json() : { results: [] };
           })
           .then(function (data) {
+            if (term !== wanted) {
+              return; // the user has typed on: a later answer is on its way
+            }
+            shown = term;
             list.textContent = "";
             (data.results || []).forEach(function (school) {
               var option = document.createElement("option");
