@@ -425,3 +425,11 @@ def test_notifications_run_a_constant_number_of_queries(client, world, django_as
         _notify(world.bureau, n)
     with django_assert_num_queries(7):
         client.get(reverse("notifications"))
+
+
+def test_a_missing_page_answers_the_translated_404_page(client, world):
+    client.force_login(world.bureau)
+    response = client.get("/pairings/987654/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "页面不存在" in page and "返回首页" in page
