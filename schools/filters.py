@@ -95,6 +95,12 @@ class ProgrammeFilter(filters.FilterSet):
         return queryset.filter(region__path__startswith=region.path) if region else queryset
 
 
+def _with_member(queryset, **school_lookup):
+    """Pairings with a member school matching ``school_lookup`` (one indexed subquery)."""
+    members = PairingMember.objects.filter(**school_lookup).values("pairing_id")
+    return queryset.filter(id__in=members)
+
+
 class PairingFilter(filters.FilterSet):
     programme = filters.ModelChoiceFilter(queryset=visible_programmes, label=_("programme"))
     status = filters.ChoiceFilter(choices=PairingStatus.choices, label=_("status"))
@@ -133,18 +139,10 @@ class PairingFilter(filters.FilterSet):
         )
 
     def filter_school(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.filter(
-            id__in=PairingMember.objects.filter(school_id=value).values("pairing_id")
-        )
+        return queryset if value is None else _with_member(queryset, school_id=value)
 
     def filter_school_code(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(
-            id__in=PairingMember.objects.filter(school__code=value).values("pairing_id")
-        )
+        return _with_member(queryset, school__code=value) if value else queryset
 
 
 class NeedsAssessmentFilter(filters.FilterSet):

@@ -31,7 +31,6 @@ from .models import (
     PeriodKind,
     Programme,
     School,
-    school_code_validator,
 )
 
 AGREEMENT_EXTENSIONS = DOCUMENT_EXTENSIONS
@@ -85,24 +84,6 @@ class PairingFilter(filters.PairingFilter):
     q = django_filters.CharFilter(label=_("School name or code"), method="filter_q")
     # Reached through links (a school's page, by id); hidden.
     school = filters.IdFilter(method="filter_school", label=_("School"), widget=forms.HiddenInput)
-    # A school by its code: a drop-down of every school of a province would be
-    # unusable, so the box suggests schools as the user types (static/js/app.js,
-    # through the scoped school API) and works as a plain code box without JavaScript.
-    school_code = django_filters.CharFilter(
-        label=_("School"),
-        method="filter_school_code",
-        validators=[school_code_validator],
-        widget=forms.TextInput(
-            attrs={
-                "list": "school-suggestions",
-                "autocomplete": "off",
-                "inputmode": "search",
-                "placeholder": _("School code"),
-                "data-suggest": reverse_lazy("api:school-list"),
-            }
-        ),
-        help_text=_("The 10-digit school code; type part of a name to get suggestions."),
-    )
 
     class Meta(filters.PairingFilter.Meta):
         fields = ["q", *filters.PairingFilter.Meta.fields]
@@ -113,6 +94,23 @@ class PairingFilter(filters.PairingFilter):
         for name, label in labels.items():
             self.filters[name].label = label
             self.filters[name].extra.pop("help_text", None)
+        # The API's school_code, as a box: a drop-down of every school of a province
+        # would be unusable, so it suggests schools as the user types (static/js/app.js,
+        # through the scoped school API) and works as a plain code box without JavaScript.
+        school_code = self.filters["school_code"]
+        school_code.label = _("School")
+        school_code.extra["help_text"] = _(
+            "The 10-digit school code; type part of a name to get suggestions."
+        )
+        school_code.extra["widget"] = forms.TextInput(
+            attrs={
+                "list": "school-suggestions",
+                "autocomplete": "off",
+                "inputmode": "search",
+                "placeholder": _("School code"),
+                "data-suggest": reverse_lazy("api:school-list"),
+            }
+        )
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

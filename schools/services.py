@@ -504,15 +504,10 @@ def _require_step(actor: User, pairing: Pairing, allowed: bool, message: str) ->
 def _require_decider(actor: User, pairing: Pairing) -> None:
     scope = resolve_scope(actor)
     if access.is_pairing_bureau(scope, pairing) and pairing.proposed_by_id == actor.pk:
-        _require_step(
-            actor, pairing, False, _("Whoever proposed a pairing cannot approve or reject it.")
-        )
-    _require_step(
-        actor,
-        pairing,
-        access.can_decide_pairing(scope, pairing, actor.pk),
-        _("Only bureau staff of the programme's region approve or reject pairings."),
-    )
+        message = _("Whoever proposed a pairing cannot approve or reject it.")
+    else:
+        message = _("Only bureau staff of the programme's region approve or reject pairings.")
+    _require_step(actor, pairing, access.can_decide_pairing(scope, pairing, actor.pk), message)
 
 
 @transaction.atomic
