@@ -56,7 +56,7 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: system-deps migrate
+bench: system-deps messages
 	$(PY) bench/run.py
 
 clean:

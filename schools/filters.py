@@ -43,6 +43,24 @@ def visible_programmes(request) -> QuerySet[Programme]:
     return selectors.programme_list_visible_to(_user(request))
 
 
+def region_code_filter() -> filters.ModelChoiceFilter:
+    """``region_code``: a region by its division code, and everything below it.
+
+    Looked up among the regions the user may see (one query, only when given), so a
+    code outside the scope is refused like one that does not exist; narrows through
+    the filterset's ``filter_region``, the same meaning as ``region`` by id. Pages
+    show it as a typed box with suggestions rather than a drop-down of every region.
+    """
+    return filters.ModelChoiceFilter(
+        queryset=visible_regions,
+        to_field_name="code",
+        method="filter_region",
+        label=_("region code"),
+        help_text=_("A division code (行政区划代码): the region and everything below it."),
+        error_messages={"invalid_choice": _("No region with this division code in your scope.")},
+    )
+
+
 class IdFilter(filters.Filter):
     """Equality on an object id, parsed as an integer (a bad value answers 400)."""
 
@@ -67,12 +85,13 @@ class SchoolFilter(filters.FilterSet):
         label=_("region"),
         help_text=_("Id of a region: schools in it or in any region below it."),
     )
+    region_code = region_code_filter()
     stage = filters.ChoiceFilter(choices=School.Stage.choices, label=_("stage"))
     location = filters.ChoiceFilter(choices=School.Location.choices, label=_("urban or rural"))
 
     class Meta:
         model = School
-        fields = ["region", "stage", "location"]
+        fields = ["region", "region_code", "stage", "location"]
 
     def filter_region(self, queryset, name, region):
         return queryset.filter(region__path__startswith=region.path) if region else queryset
@@ -85,11 +104,12 @@ class ProgrammeFilter(filters.FilterSet):
         label=_("region"),
         help_text=_("Id of a region: programmes run by it or by any region below it."),
     )
+    region_code = region_code_filter()
     is_open = filters.BooleanFilter(label=_("open for proposals"))
 
     class Meta:
         model = Programme
-        fields = ["region", "is_open"]
+        fields = ["region", "region_code", "is_open"]
 
     def filter_region(self, queryset, name, region):
         return queryset.filter(region__path__startswith=region.path) if region else queryset
@@ -113,6 +133,7 @@ class PairingFilter(filters.FilterSet):
             "(or in any region below it)."
         ),
     )
+    region_code = region_code_filter()
     school = IdFilter(
         field_name="members__school",
         method="filter_school",
@@ -128,7 +149,7 @@ class PairingFilter(filters.FilterSet):
 
     class Meta:
         model = Pairing
-        fields = ["programme", "status", "region", "school", "school_code"]
+        fields = ["programme", "status", "region", "region_code", "school", "school_code"]
 
     def filter_region(self, queryset, name, region):
         if not region:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from twinning.access import resolve_scope
+from twinning.forms import FilterForm, suggest_input
 
-from . import selectors
+from . import filters, selectors
 from .models import Programme, Region, School
 from .services import PROGRAMME_FIELDS, SCHOOL_FIELDS
 
@@ -27,37 +29,44 @@ class RegionChoiceField(forms.ModelChoiceField):
         return "\u3000" * max(obj.depth, 0) + obj.name
 
 
-class RegionFilter(django_filters.ModelChoiceFilter):
-    """A region and everything below it."""
-
-    field_class = RegionChoiceField
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        return qs.filter(**{f"{self.field_name}__path__startswith": value.path})
-
-
-def _visible_regions(request):
-    return selectors.region_list_visible_to(request.user)
-
-
 # --- lists -----------------------------------------------------------------------
 
 
-class SchoolFilter(django_filters.FilterSet):
+class PageFilterMixin:
+    """What the list pages add to the API's filtersets (one definition of each filter):
+    page labels, drop-downs written in one pass (:class:`twinning.forms.FilterForm`),
+    and the region as a typed division-code box with suggestions instead of a drop-down
+    of every region in scope; ``region`` by id stays, hidden, for links."""
+
+    page_labels: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in self.page_labels.items():
+            self.filters[name].label = label
+            self.filters[name].extra.pop("help_text", None)
+        self.filters["region"].extra["widget"] = forms.HiddenInput
+        region_code = self.filters["region_code"]
+        region_code.label = _("Region")
+        region_code.extra["help_text"] = _(
+            "The division code; type part of a name to get suggestions."
+        )
+        region_code.extra["widget"] = suggest_input(
+            datalist="region-suggestions",
+            endpoint=reverse_lazy("api:region-list"),
+            placeholder=_("Division code"),
+        )
+
+
+class SchoolFilter(PageFilterMixin, filters.SchoolFilter):
     """Search and filters of the school list and its CSV export."""
 
     q = django_filters.CharFilter(label=_("Name or school code"), method="filter_q")
-    region = RegionFilter(label=_("Region"), field_name="region", queryset=_visible_regions)
-    stage = django_filters.ChoiceFilter(label=_("Stage"), choices=School.Stage.choices)
-    location = django_filters.ChoiceFilter(
-        label=_("Urban or rural"), choices=School.Location.choices
-    )
+    page_labels = {"stage": _("Stage"), "location": _("Urban or rural")}
 
-    class Meta:
-        model = School
-        fields = ["q", "region", "stage", "location"]
+    class Meta(filters.SchoolFilter.Meta):
+        fields = ["q", *filters.SchoolFilter.Meta.fields]
+        form = FilterForm
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
@@ -66,13 +75,13 @@ class SchoolFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(code__startswith=value))
 
 
-class ProgrammeFilter(django_filters.FilterSet):
+class ProgrammeFilter(PageFilterMixin, filters.ProgrammeFilter):
     q = django_filters.CharFilter(label=_("Name"), method="filter_q")
-    region = RegionFilter(label=_("Region"), field_name="region", queryset=_visible_regions)
+    page_labels = {"is_open": _("Open for proposals")}
 
-    class Meta:
-        model = Programme
-        fields = ["q", "region"]
+    class Meta(filters.ProgrammeFilter.Meta):
+        fields = ["q", *filters.ProgrammeFilter.Meta.fields]
+        form = FilterForm
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

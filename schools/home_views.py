@@ -66,17 +66,15 @@ def dashboard(request):
     queue = None
     queue_more = False
     if scope.is_admin or scope.bureau_region_ids:
-        rows = list(
-            selectors.pairing_approval_queue(request.user).select_related("proposed_by")[
-                : APPROVAL_QUEUE_LIMIT + 1
-            ]
-        )
+        rows = selectors.PairingRows(selectors.pairing_approval_queue(request.user))[
+            : APPROVAL_QUEUE_LIMIT + 1
+        ]
         queue_more = len(rows) > APPROVAL_QUEUE_LIMIT
         warn_days = settings.APPROVAL_WAITING_WARN_DAYS
         queue = []
-        for pairing in rows[:APPROVAL_QUEUE_LIMIT]:
-            days = selectors.waiting_days(pairing)
-            queue.append({"pairing": pairing, "days": days, "overdue": days > warn_days})
+        for row in rows[:APPROVAL_QUEUE_LIMIT]:
+            days = selectors.waiting_days(row["proposed_at"])
+            queue.append({"pairing": row, "days": days, "overdue": days > warn_days})
     return render(
         request,
         "schools/dashboard.html",

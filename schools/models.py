@@ -250,7 +250,11 @@ class Pairing(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("pairing")
         verbose_name_plural = _("pairings")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["region", "status"], name="pairing_region_status_idx")]
+        indexes = [
+            models.Index(fields=["region", "status"], name="pairing_region_status_idx"),
+            # The lists' order: a page of 25 is read off this index, not sorted.
+            models.Index(fields=["-created_at", "-id"], name="pairing_created_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="agreement_dates_in_order",

@@ -19,8 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 from twinning.attachments import DOCUMENT_EXTENSIONS, validate_attachment
 from twinning.calendar import school_year_of, today
+from twinning.forms import FilterForm, suggest_input
 
 from . import filters
+from .forms import PageFilterMixin
 from .models import (
     LeadingGroupMember,
     NeedsAssessment,
@@ -78,22 +80,20 @@ class CandidateSchoolsField(forms.ModelMultipleChoiceField):
 # --- list ----------------------------------------------------------------------
 
 
-class PairingFilter(filters.PairingFilter):
+class PairingFilter(PageFilterMixin, filters.PairingFilter):
     """The API's pairing filters (one definition of what each means) plus a search box."""
 
     q = django_filters.CharFilter(label=_("School name or code"), method="filter_q")
     # Reached through links (a school's page, by id); hidden.
     school = filters.IdFilter(method="filter_school", label=_("School"), widget=forms.HiddenInput)
+    page_labels = {"programme": _("Programme"), "status": _("Status")}
 
     class Meta(filters.PairingFilter.Meta):
         fields = ["q", *filters.PairingFilter.Meta.fields]
+        form = FilterForm
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        labels = {"programme": _("Programme"), "status": _("Status"), "region": _("Region")}
-        for name, label in labels.items():
-            self.filters[name].label = label
-            self.filters[name].extra.pop("help_text", None)
         # The API's school_code, as a box: a drop-down of every school of a province
         # would be unusable, so it suggests schools as the user types (static/js/app.js,
         # through the scoped school API) and works as a plain code box without JavaScript.
@@ -102,14 +102,10 @@ class PairingFilter(filters.PairingFilter):
         school_code.extra["help_text"] = _(
             "The 10-digit school code; type part of a name to get suggestions."
         )
-        school_code.extra["widget"] = forms.TextInput(
-            attrs={
-                "list": "school-suggestions",
-                "autocomplete": "off",
-                "inputmode": "search",
-                "placeholder": _("School code"),
-                "data-suggest": reverse_lazy("api:school-list"),
-            }
+        school_code.extra["widget"] = suggest_input(
+            datalist="school-suggestions",
+            endpoint=reverse_lazy("api:school-list"),
+            placeholder=_("School code"),
         )
 
     def filter_q(self, queryset, name, value):

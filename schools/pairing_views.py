@@ -125,16 +125,16 @@ def _filtered_pairings(request):
 @require_safe
 def pairing_list(request):
     filterset, pairings = _filtered_pairings(request)
-    page = Paginator(pairings, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.PairingRows(pairings), PAGE_SIZE).get_page(request.GET.get("page"))
     chosen = filterset.form.cleaned_data if filterset.is_bound else {}
     school_id, school_code = chosen.get("school"), chosen.get("school_code")
     # The school's name comes from the rows already loaded: no query of its own.
     chosen_school = next(
         (
-            m.school
-            for p in page.object_list
-            for m in p.members.all()
-            if m.school_id == school_id or (school_code and m.school.code == school_code)
+            school
+            for row in page.object_list
+            for school in row["schools"]
+            if school["id"] == school_id or (school_code and school["code"] == school_code)
         ),
         None,
     )

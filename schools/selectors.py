@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from twinning import access
 from twinning.access import Scope, resolve_scope
+from twinning.text import join_names
 
 from .models import (
     ContactPerson,
@@ -36,7 +38,7 @@ def region_list_visible_to(user) -> QuerySet[Region]:
     qs = Region.objects.all()
     if scope.is_admin:
         return qs
-    return qs.filter(id__in=scope.read_region_ids | scope.context_region_ids)
+    return qs.filter(id__any_of=scope.read_region_ids | scope.context_region_ids)
 
 
 def region_get_for_user(user, pk) -> Region:
@@ -65,7 +67,7 @@ def school_list_visible_to(user) -> QuerySet[School]:
         return qs
     condition = Q(pk__in=[])
     if scope.read_region_ids:
-        condition |= Q(region_id__in=scope.read_region_ids)
+        condition |= Q(region_id__any_of=scope.read_region_ids)
     if scope.read_school_ids:
         condition |= Q(id__in=scope.read_school_ids) | Q(
             id__in=_partner_school_ids(scope.read_school_ids)
@@ -105,7 +107,7 @@ def programme_list_visible_to(user) -> QuerySet[Programme]:
     qs = Programme.objects.select_related("region")
     if scope.is_admin:
         return qs
-    return qs.filter(region_id__in=scope.read_region_ids | scope.context_region_ids)
+    return qs.filter(region_id__any_of=scope.read_region_ids | scope.context_region_ids)
 
 
 def programme_get_for_user(user, pk, *, write: bool = False) -> Programme:
@@ -143,8 +145,8 @@ def programme_candidate_schools(user, programme: Programme) -> QuerySet[School]:
 def _pairing_scope_condition(scope: Scope) -> Q:
     condition = Q(pk__in=[])
     if scope.read_region_ids:
-        condition |= Q(region_id__in=scope.read_region_ids) | Q(
-            id__in=PairingMember.objects.filter(region_id__in=scope.read_region_ids).values(
+        condition |= Q(region_id__any_of=scope.read_region_ids) | Q(
+            id__in=PairingMember.objects.filter(region_id__any_of=scope.read_region_ids).values(
                 "pairing_id"
             )
         )
@@ -174,6 +176,80 @@ def pairing_list_visible_to(user) -> QuerySet[Pairing]:
     if scope.is_admin:
         return qs
     return qs.filter(_pairing_scope_condition(scope))
+
+
+class PairingRows:
+    """The rows of a pairing list, for a Paginator: plain dicts, not model instances.
+
+    A list page shows a few columns of 25 pairings; building and rendering full model
+    instances (with their programme, region, schools and members) was most of its cost
+    at province scale. Counting and slicing go to the database (``pairings`` is a scoped
+    queryset from :func:`pairing_list_visible_to`, filtered and ordered); a slice costs
+    one query for its rows and one for the names of their member schools. Each row has
+    ``id``, ``url``, ``title``, ``status``, ``status_label``, ``programme_id``,
+    ``programme``, ``region``, ``created_at``, ``proposed_at``, ``proposed_by``,
+    ``agreement_start``, ``agreement_end``, ``helping`` and ``assisted`` (school names),
+    and ``schools``: every member school as a dict of ``id``, ``code``, ``name``, ``role``.
+    """
+
+    FIELDS = (
+        "id", "status", "created_at", "proposed_at", "agreement_start", "agreement_end",
+        "programme_id", "programme__name", "region__name", "helping_school__name",
+        "proposed_by__full_name", "proposed_by__username",
+    )  # fmt: skip
+
+    def __init__(self, pairings: QuerySet[Pairing]):
+        self.values = pairings.prefetch_related(None).values(*self.FIELDS)
+
+    def count(self) -> int:
+        return self.values.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        rows = list(self.values[index])
+        schools: dict[int, list[dict]] = {row["id"]: [] for row in rows}
+        members = (
+            PairingMember.objects.filter(pairing_id__in=schools)
+            .order_by("id")
+            .values("pairing_id", "role", "school_id", "school__code", "school__name")
+        )
+        for m in members:
+            schools[m["pairing_id"]].append(
+                {"id": m["school_id"], "code": m["school__code"], "name": m["school__name"],
+                 "role": m["role"]}
+            )  # fmt: skip
+        assisted = {
+            pairing_id: [s["name"] for s in members if s["role"] == PairingMember.Role.ASSISTED]
+            for pairing_id, members in schools.items()
+        }
+        labels = dict(PairingStatus.choices)
+        url = reverse("schools:pairing_detail", args=[0])[:-2]  # ".../pairings/" + id + "/"
+        return [
+            {
+                "id": row["id"],
+                "url": f"{url}{row['id']}/",
+                "title": f"{row['helping_school__name']} → "
+                f"{join_names(assisted[row['id']]) or '…'}",
+                "status": row["status"],
+                "status_label": labels[row["status"]],
+                "programme_id": row["programme_id"],
+                "programme": row["programme__name"],
+                "region": row["region__name"],
+                "created_at": row["created_at"],
+                "proposed_at": row["proposed_at"],
+                "proposed_by": row["proposed_by__full_name"] or row["proposed_by__username"],
+                "agreement_start": row["agreement_start"],
+                "agreement_end": row["agreement_end"],
+                "helping": row["helping_school__name"],
+                "assisted": assisted[row["id"]],
+                "schools": schools[row["id"]],
+            }
+            for row in rows
+        ]
 
 
 def member_ids(pairing: Pairing) -> tuple[set[int], set[int]]:
@@ -244,25 +320,24 @@ def pairing_approval_queue(user) -> QuerySet[Pairing]:
     scope = resolve_scope(user)
     qs = pairing_list_visible_to(user).filter(status=PairingStatus.PROPOSED)
     if not scope.is_admin:
-        qs = qs.filter(region_id__in=scope.bureau_region_ids)
+        qs = qs.filter(region_id__any_of=scope.bureau_region_ids)
     return qs.exclude(proposed_by=user).order_by("proposed_at", "id")
 
 
 def pairing_status_counts(user) -> dict:
-    """Pairings by status and by programme, for the dashboard (two queries)."""
-    visible = Pairing.objects.filter(
-        id__in=pairing_list_visible_to(user).order_by().values("id")
-    ).order_by()
-    by_status = {
-        row["status"]: row["n"] for row in visible.values("status").annotate(n=Count("id"))
-    }
+    """Pairings by programme and status, and the totals by status, for the dashboard:
+    one grouped query."""
     rows = (
-        visible.values("programme_id", "programme__name", "status")
+        pairing_list_visible_to(user)
+        .prefetch_related(None)
+        .order_by()
+        .values("programme_id", "programme__name", "status")
         .annotate(n=Count("id"))
-        .order_by("programme__name")
     )
+    by_status: dict[str, int] = {}
     by_programme: dict[int, dict] = {}
     for row in rows:
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
         entry = by_programme.setdefault(
             row["programme_id"],
             {"id": row["programme_id"], "name": row["programme__name"], "counts": {}, "total": 0},
@@ -274,14 +349,15 @@ def pairing_status_counts(user) -> dict:
             (value, label, by_status.get(value, 0)) for value, label in PairingStatus.choices
         ],
         "total": sum(by_status.values()),
-        "by_programme": list(by_programme.values()),
+        "by_programme": sorted(by_programme.values(), key=lambda entry: entry["name"]),
     }
 
 
-def waiting_days(pairing: Pairing) -> int:
-    if not pairing.proposed_at:
+def waiting_days(proposed_at) -> int:
+    """Whole days a proposal made at ``proposed_at`` has been waiting (0 if not proposed)."""
+    if not proposed_at:
         return 0
-    return (timezone.now() - pairing.proposed_at).days
+    return (timezone.now() - proposed_at).days
 
 
 # --- needs and plan ------------------------------------------------------------

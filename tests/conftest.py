@@ -27,6 +27,14 @@ def _clean_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_scope_cache(settings):
+    # Scopes are cached across requests only with a shared cache (Redis under CI);
+    # tests count queries per request, so they run without it. test_scope_cache.py
+    # turns it on.
+    settings.SCOPE_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def world(db, _fast_passwords):
     city = RegionFactory(name="江城市", code="510100", level=Region.Level.CITY)

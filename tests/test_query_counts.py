@@ -10,8 +10,9 @@ from schools import services
 
 from .factories import ProgrammeFactory, SchoolFactory
 
-# Every signed-in page starts with: 1 session, 2 user, 3 role assignments; region roles
-# add 4 the region subtree. Pages with the navigation end with the unread count.
+# Every signed-in page starts with: 1 user, 2 role assignments (the session comes from
+# the cache); region roles add 3 the region subtree. Pages with the navigation end with
+# the unread count.
 
 
 def grow(world, count: int, school) -> None:
@@ -46,24 +47,24 @@ def fetch(client, url) -> str:
 @pytest.mark.parametrize(
     ("persona", "page", "expected"),
     [
-        # 4 the coordinator's school, 5 its pairings (programme, region, helping school
-        # joined), 6 their members with schools, 7 unread count.
-        ("coord_helping", lambda w: reverse("my_school"), 7),
-        # 4 the school, 5 unread count, 6 its pairings, 7 their members with schools.
-        ("coord_helping", lambda w: reverse("schools:school_detail", args=[w.helping.pk]), 7),
-        # 4 the teacher's school, 5 its pairings, 6 their members, then 7 unread count.
-        ("mentor", lambda w: reverse("home"), 7),
-        # 4 region subtree, 5 the programme, 6 paginator count, 7 counts by status,
-        # 8 unread count, 9 the page of pairings, 10 their members with schools.
+        # 3 the coordinator's school, 4 its pairings (programme, region, helping school
+        # joined), 5 their members with schools, 6 unread count.
+        ("coord_helping", lambda w: reverse("my_school"), 6),
+        # 3 the school, 4 unread count, 5 its pairings, 6 their members with schools.
+        ("coord_helping", lambda w: reverse("schools:school_detail", args=[w.helping.pk]), 6),
+        # 3 the teacher's school, 4 its pairings, 5 their members, then 6 unread count.
+        ("mentor", lambda w: reverse("home"), 6),
+        # 3 region subtree, 4 the programme, 5 paginator count, 6 counts by status,
+        # 7 unread count, 8 the page of pairings, 9 their members with schools.
         (
             "bureau",
             lambda w: reverse("schools:programme_detail", args=[w.programme.pk]),
-            10,
+            9,
         ),
-        # 4 region subtree, 5 the pairings, 6 their members with schools.
-        ("bureau", lambda w: reverse("schools:pairing_export"), 6),
-        # 4 region subtree, 5 the schools with their regions.
-        ("bureau", lambda w: reverse("schools:school_export"), 5),
+        # 3 region subtree, 4 the pairings, 5 their members with schools.
+        ("bureau", lambda w: reverse("schools:pairing_export"), 5),
+        # 3 region subtree, 4 the schools with their regions.
+        ("bureau", lambda w: reverse("schools:school_export"), 4),
     ],
     ids=["my_school", "school_detail", "teacher_home", "programme_detail", "pairing_csv",
          "school_csv"],

@@ -118,7 +118,9 @@ def test_pairings_are_in_every_state(first_output):
 
 
 def test_proposals_have_waited_for_days(first_output):
-    waiting = [selectors.waiting_days(p) for p in Pairing.objects.filter(status="proposed")]
+    waiting = [
+        selectors.waiting_days(p.proposed_at) for p in Pairing.objects.filter(status="proposed")
+    ]
     assert max(waiting) > settings.APPROVAL_WAITING_WARN_DAYS
     assert min(waiting) < settings.APPROVAL_WAITING_WARN_DAYS
 

@@ -9,10 +9,14 @@ this core module imports no higher app.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 
 from .models import Role
 
@@ -67,7 +71,8 @@ def _region_model():
 
 
 def resolve_scope(user) -> Scope:
-    """Build the user's scope with three queries at most; cached on the user object."""
+    """The user's scope: cached on the user object for the request, and (with a shared
+    cache, ``SCOPE_CACHE_SECONDS``) across requests; built with at most three queries."""
     if user is None or not user.is_authenticated or not user.is_active:
         return EMPTY_SCOPE
     cached = getattr(user, SCOPE_ATTR, None)
@@ -75,9 +80,59 @@ def resolve_scope(user) -> Scope:
         return cached
     if user.is_superuser:
         scope = Scope(user_id=user.pk, is_admin=True)
-        setattr(user, SCOPE_ATTR, scope)
-        return scope
+    elif settings.SCOPE_CACHE_SECONDS:
+        scope = _cached_scope(user)
+    else:
+        scope = _build_scope(user)
+    setattr(user, SCOPE_ATTR, scope)
+    return scope
 
+
+# --- the scope cache ---------------------------------------------------------------------
+# A scope changes when the user's role assignments change, or when the region tree or a
+# school's region does. Each cached scope is stored with two tokens read *before* it was
+# built: the user's and the world's. A change replaces the token (on commit), so a scope
+# built from data older than the change never matches again, even one written by a
+# request that raced with the change. Tokens are random, not counters, so a token lost
+# from the cache cannot come back equal to an old one. Hand-written because query-cache
+# libraries invalidate by table, which would drop every user's scope on any edit.
+
+WORLD_TOKEN_KEY = "scope-token:world"
+
+
+def _user_token_key(user_id: int) -> str:
+    return f"scope-token:user:{user_id}"
+
+
+def _tokens(user_id: int) -> tuple[str, str]:
+    keys = [WORLD_TOKEN_KEY, _user_token_key(user_id)]
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, uuid.uuid4().hex, timeout=None)
+            found[key] = cache.get(key)
+    return found[keys[0]], found[keys[1]]
+
+
+def _cached_scope(user) -> Scope:
+    key = f"scope:{user.pk}"
+    tokens = _tokens(user.pk)
+    entry = cache.get(key)
+    if entry is not None and entry[0] == tokens:
+        return entry[1]
+    scope = _build_scope(user)
+    cache.set(key, (tokens, scope), settings.SCOPE_CACHE_SECONDS)
+    return scope
+
+
+def scope_changed(*, user_id: int | None = None) -> None:
+    """Invalidate cached scopes once the current transaction commits: one user's
+    (their role assignments changed) or everyone's (regions or schools moved)."""
+    key = WORLD_TOKEN_KEY if user_id is None else _user_token_key(user_id)
+    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, timeout=None))
+
+
+def _build_scope(user) -> Scope:
     Region = _region_model()
     assignments = list(
         user.role_assignments.select_related("region", "school__region").only(
@@ -108,7 +163,7 @@ def resolve_scope(user) -> Scope:
     ancestor_ids = {
         int(part) for path in context_paths for part in path.strip("/").split("/") if part
     }
-    scope = Scope(
+    return Scope(
         user_id=user.pk,
         bureau_region_ids=subtree(roots[Role.BUREAU]),
         inspector_region_ids=subtree(roots[Role.INSPECTOR]),
@@ -116,8 +171,6 @@ def resolve_scope(user) -> Scope:
         teacher_school_ids=frozenset(schools[Role.TEACHER]),
         context_region_ids=frozenset(ancestor_ids),
     )
-    setattr(user, SCOPE_ATTR, scope)
-    return scope
 
 
 def forget_scope(user) -> None:

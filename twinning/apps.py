@@ -5,3 +5,23 @@ from django.utils.translation import gettext_lazy as _
 class TwinningConfig(AppConfig):
     name = "twinning"
     verbose_name = _("Platform core")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from . import db  # noqa: F401 – registers the any_of lookup
+        from .access import scope_changed
+
+        # Signals, not services: role assignments also change through the admin and
+        # through cascades (a deleted user or school), and every path must invalidate.
+        def assignment_changed(sender, instance, **kwargs):
+            scope_changed(user_id=instance.user_id)
+
+        def world_changed(sender, **kwargs):
+            scope_changed()
+
+        for signal in (post_save, post_delete):
+            signal.connect(assignment_changed, sender="twinning.RoleAssignment", weak=False)
+            # Lazy senders: the core app imports no higher app.
+            signal.connect(world_changed, sender="schools.Region", weak=False)
+            signal.connect(world_changed, sender="schools.School", weak=False)

@@ -134,6 +134,13 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Sessions are read from the cache and written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# How long a user's resolved scope (their regions and schools) is kept in the cache
+# between requests; changes invalidate it at once (twinning/access.py). Only with a
+# cache that every process shares: a per-process cache could not be invalidated.
+SCOPE_CACHE_SECONDS = int(os.environ.get("SCOPE_CACHE_SECONDS", "300" if REDIS_URL else "0"))
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -5,8 +5,9 @@
  * 1. A form with data-confirm="…" asks window.confirm(…) before it is submitted; so
  *    does a submit button with data-confirm (for a form with several actions).
  * 2. A text input with data-suggest="<API list URL>" and list="<datalist id>" offers
- *    matching schools as the user types: it asks the (scoped) API for up to 20
- *    matches and fills the datalist with their codes, labelled by name and region.
+ *    matching schools or regions as the user types: it asks the (scoped) API for up
+ *    to 20 matches and fills the datalist with their codes, labelled by name and
+ *    region (schools) or level (regions).
  */
 (function () {
   "use strict";
@@ -38,7 +39,7 @@
       var term = input.value.trim();
       wanted = term;
       // A whole code needs no suggestions; one character matches too much.
-      if (term.length < 2 || /^\d{10}$/.test(term) || term === shown) {
+      if (term.length < 2 || /^\d{6,12}$/.test(term) || term === shown) {
         return;
       }
       timer = window.setTimeout(function () {
@@ -53,10 +54,10 @@
             }
             shown = term;
             list.textContent = "";
-            (data.results || []).forEach(function (school) {
+            (data.results || []).forEach(function (item) {
               var option = document.createElement("option");
-              option.value = school.code;
-              option.label = school.name + " · " + (school.region_name || "");
+              option.value = item.code;
+              option.label = item.name + " · " + (item.region_name || item.level_display || "");
               option.textContent = option.label;
               list.appendChild(option);
             });

@@ -1,0 +1,106 @@
+"""``manage.py seed_scale``: the benchmark's synthetic province, run here at a tiny size."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count
+
+from schools.models import (
+    Goal,
+    NeedsAssessment,
+    Pairing,
+    PairingMember,
+    PairingStatus,
+    PairingTransition,
+    Region,
+    School,
+)
+from twinning.models import Notification, Role, RoleAssignment, User
+
+TINY = ["--cities", "2", "--counties", "3", "--schools", "12", "--pairings", "40"]
+
+
+def seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_scale", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def seeded(db, _fast_passwords):
+    return seed(*TINY)
+
+
+def test_seeds_a_province_of_the_asked_size(seeded):
+    assert Region.objects.filter(level="province").count() == 1
+    assert Region.objects.filter(level="city").count() == 2
+    assert Region.objects.filter(level="county").count() == 6
+    assert School.objects.count() == 72
+    assert Pairing.objects.count() == 40
+    # Every school has a 10-digit code under its county's division code.
+    for code, county in School.objects.values_list("code", "region__code"):
+        assert len(code) == 10 and code[1:7] == county
+
+
+def test_pairings_cover_every_status_with_their_history(seeded):
+    statuses = set(Pairing.objects.values_list("status", flat=True))
+    assert statuses == set(PairingStatus.values)
+    # Each pairing's transitions end in its status and start from a draft.
+    for pairing in Pairing.objects.prefetch_related("transitions"):
+        steps = [t.to_status for t in pairing.transitions.all()]
+        assert steps[0] == "draft" and steps[-1] == pairing.status
+    # Approved or later pairings have needs assessments; active ones a plan.
+    paired = Pairing.objects.filter(status__in=["approved", "active", "concluded", "terminated"])
+    assert not paired.annotate(n=Count("needs")).filter(n=0).exists()
+    assert not Pairing.objects.filter(status="active").annotate(n=Count("goals")).filter(n=0)
+
+
+def test_live_pairings_keep_the_one_school_one_pairing_rule(seeded):
+    live = PairingMember.objects.filter(is_live=True)
+    assert live.count() == live.values("programme", "school").distinct().count()
+    members = PairingMember.objects.select_related("pairing", "school")
+    for member in members:
+        assert member.region_id == member.school.region_id
+        assert member.is_live == (member.pairing.status in ("proposed", "approved", "active"))
+
+
+def test_every_role_can_sign_in(seeded, client):
+    for username in ("scale-province", "scale-city-1", "scale-inspector-1", "scale-coordinator",
+                     "scale-teacher"):  # fmt: skip
+        response = client.post("/accounts/login/", {"username": username, "password": "scale12345"})
+        assert response.status_code == 302, username
+        client.logout()
+    roles = set(RoleAssignment.objects.values_list("role", flat=True))
+    assert roles == set(Role.values)
+    assert Notification.objects.exists()
+    assert "scale-coordinator" in seeded
+
+
+def test_the_coordinator_persona_sees_an_active_pairing(seeded, client):
+    client.force_login(User.objects.get(username="scale-coordinator"))
+    page = client.get("/pairings/?status=active")
+    assert page.status_code == 200
+    assert page.context["page_obj"].paginator.count >= 1
+
+
+def test_second_run_does_nothing(seeded):
+    before = (Pairing.objects.count(), PairingTransition.objects.count(), Goal.objects.count(),
+              NeedsAssessment.objects.count(), User.objects.count())  # fmt: skip
+    assert "nothing to do" in seed(*TINY)
+    assert before == (Pairing.objects.count(), PairingTransition.objects.count(),
+                      Goal.objects.count(), NeedsAssessment.objects.count(),
+                      User.objects.count())  # fmt: skip
+
+
+def test_refuses_a_database_with_other_data_and_changes_nothing(world):
+    schools, users = School.objects.count(), User.objects.count()
+    with pytest.raises(CommandError, match="already holds data"):
+        seed(*TINY)
+    assert (School.objects.count(), User.objects.count()) == (schools, users)
+
+
+def test_refuses_sizes_out_of_range(db):
+    with pytest.raises(CommandError, match="--schools must be between 1 and 999"):
+        seed("--schools", "1000")
+    assert not Region.objects.exists()

@@ -1,0 +1,102 @@
+"""Synthetic data at province scale, for the benchmark (``manage.py seed_scale``).
+
+Each app that owns high-volume data has a ``scale`` module with
+
+- ``existing_rows() -> int``: how many of its rows the database already holds, and
+- ``generate(ctx: ScaleContext) -> None``: bulk-write its share of the province,
+
+and ``seed_scale`` calls them in ``INSTALLED_APPS`` order, which is the dependency
+order of DESIGN.md §3 (schools before teachers before activities …). A generator
+reads what earlier ones made from ``ctx.made`` and adds its own, so that no module
+knows every app and the core imports none of them.
+
+Generators write with ``bulk_create`` in batches, not through the services: a
+province is millions of rows, and the services' per-object checks, history and
+notifications would take hours. What they write must still satisfy every database
+constraint and every rule the services enforce (one live pairing per school and
+programme, members carrying their school's region …), so that the benchmark reads
+data the application could have written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from django.apps import apps
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+
+BATCH_SIZE = 2000
+
+# The marker the generators write first: a province with this division code. It
+# tells a database seeded by seed_scale (run again: nothing to do) from one that
+# holds other data (refused).
+PROVINCE_CODE = "580000"
+
+
+@dataclass
+class ScaleSize:
+    cities: int = 10
+    counties: int = 10  # per city
+    schools: int = 50  # per county
+    pairings: int = 2000
+    seed: int = 20260901
+
+
+@dataclass
+class ScaleContext:
+    size: ScaleSize
+    password: str
+    log: Callable[[str], None] = print
+    now: dt.datetime = field(default_factory=timezone.now)
+    # What each generator made, for the ones after it: lists of ids and small maps.
+    made: dict = field(default_factory=dict)
+    _hash: str = ""
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.size.seed)
+
+    @property
+    def password_hash(self) -> str:
+        """One hash for every synthetic user: hashing is slow by design."""
+        if not self._hash:
+            self._hash = make_password(self.password)
+        return self._hash
+
+    def days_ago(self, days: float) -> dt.datetime:
+        return self.now - dt.timedelta(days=days)
+
+
+def scale_modules() -> Iterator[tuple[str, ModuleType]]:
+    """``(app label, scale module)`` of every installed app that has one, in order."""
+    for config in apps.get_app_configs():
+        try:
+            module = importlib.import_module(f"{config.name}.scale")
+        except ModuleNotFoundError as error:
+            if error.name != f"{config.name}.scale":
+                raise
+            continue
+        if hasattr(module, "generate"):
+            yield config.label, module
+
+
+def bulk(model, objects: list, *, batch_size: int = BATCH_SIZE) -> list:
+    """``bulk_create`` in batches; returns the objects with their ids set."""
+    return model.objects.bulk_create(objects, batch_size=batch_size)
+
+
+class Timer:
+    """Logs how long each generator step took (the command promises minutes, not hours)."""
+
+    def __init__(self, log: Callable[[str], None]):
+        self.log = log
+        self.started = time.perf_counter()
+
+    def step(self, what: str, count: int) -> None:
+        self.log(f"  {what}: {count:,} ({time.perf_counter() - self.started:.1f} s)")
