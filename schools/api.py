@@ -23,7 +23,7 @@ from rest_framework.response import Response
 
 from twinning import access
 from twinning.access import resolve_scope
-from twinning.api import ERROR_RESPONSES
+from twinning.api import ERROR_RESPONSES, LeanRepresentation, iso_date, iso_datetime, labels
 
 from . import selectors, services
 from .filters import (
@@ -39,9 +39,12 @@ from .models import (
     Goal,
     LeadingGroupMember,
     NeedsAssessment,
+    NeedsDimension,
     Pairing,
     PairingMember,
+    PairingStatus,
     PairingTransition,
+    PeriodKind,
     Programme,
     ProgressUpdate,
     Region,
@@ -86,13 +89,19 @@ def _display(source: str, label=None) -> serializers.CharField:
 # --- regions -------------------------------------------------------------------------
 
 
-class RegionSerializer(serializers.ModelSerializer):
+class RegionSerializer(LeanRepresentation, serializers.ModelSerializer):
     level_display = _display("get_level_display")
 
     class Meta:
         model = Region
         fields = ["id", "name", "code", "level", "level_display", "parent"]
         read_only_fields = fields
+
+    def represent(self, region: Region) -> dict:
+        return {
+            "id": region.pk, "name": region.name, "code": region.code, "level": region.level,
+            "level_display": labels(Region.Level)[region.level], "parent": region.parent_id,
+        }  # fmt: skip
 
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -114,7 +123,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
 # --- schools -------------------------------------------------------------------------
 
 
-class SchoolSerializer(serializers.ModelSerializer):
+class SchoolSerializer(LeanRepresentation, serializers.ModelSerializer):
     region = ScopedPrimaryKeyRelatedField(
         Region, selectors.region_list_visible_to, label=_("region")
     )
@@ -131,6 +140,18 @@ class SchoolSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         # Format and uniqueness of the code are the service's to check (full_clean).
         extra_kwargs = {"code": {"validators": []}}
+
+    def represent(self, school: School) -> dict:
+        return {
+            "id": school.pk, "name": school.name, "code": school.code,
+            "region": school.region_id, "region_name": school.region.name,
+            "stage": school.stage, "stage_display": labels(School.Stage)[school.stage],
+            "location": school.location,
+            "location_display": labels(School.Location)[school.location],
+            "enrolment": school.enrolment, "staff_count": school.staff_count,
+            "address": school.address, "contact_name": school.contact_name,
+            "contact_phone": school.contact_phone,
+        }  # fmt: skip
 
 
 @extend_schema_view(
@@ -174,7 +195,7 @@ class SchoolViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 # --- programmes ----------------------------------------------------------------------
 
 
-class ProgrammeSerializer(serializers.ModelSerializer):
+class ProgrammeSerializer(LeanRepresentation, serializers.ModelSerializer):
     region = ScopedPrimaryKeyRelatedField(
         Region, selectors.region_list_visible_to, label=_("region")
     )
@@ -191,6 +212,24 @@ class ProgrammeSerializer(serializers.ModelSerializer):
             "created_at",
         ]  # fmt: skip
         read_only_fields = ["created_at"]
+
+    def represent(self, programme: Programme) -> dict:
+        decimal = self.fields
+        return {
+            "id": programme.pk, "name": programme.name, "region": programme.region_id,
+            "region_name": programme.region.name, "start_year": programme.start_year,
+            "years": programme.years, "pairing_kind": programme.pairing_kind,
+            "pairing_kind_display": labels(Programme.PairingKind)[programme.pairing_kind],
+            "reach": programme.reach, "reach_display": labels(Programme.Reach)[programme.reach],
+            "max_assisted_schools": programme.max_assisted_schools,
+            "funding_per_pair": decimal["funding_per_pair"].to_representation(
+                programme.funding_per_pair
+            ),
+            "tranche_count": programme.tranche_count,
+            "pass_mark": decimal["pass_mark"].to_representation(programme.pass_mark),
+            "description": programme.description, "is_open": programme.is_open,
+            "created_at": iso_datetime(programme.created_at),
+        }  # fmt: skip
 
 
 @extend_schema_view(
@@ -234,7 +273,7 @@ class ProgrammeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 # --- needs assessments and goals (also nested in the pairing detail) -------------------
 
 
-class NeedsAssessmentSerializer(serializers.ModelSerializer):
+class NeedsAssessmentSerializer(LeanRepresentation, serializers.ModelSerializer):
     pairing = ScopedPrimaryKeyRelatedField(
         Pairing, selectors.pairing_list_visible_to, label=_("pairing")
     )
@@ -256,6 +295,18 @@ class NeedsAssessmentSerializer(serializers.ModelSerializer):
         # Saving again replaces the assessment of that dimension: no uniqueness check.
         validators: list = []
 
+    def represent(self, needs: NeedsAssessment) -> dict:
+        return {
+            "id": needs.pk, "pairing": needs.pairing_id, "school": needs.school_id,
+            "school_name": needs.school.name, "dimension": needs.dimension,
+            "dimension_display": labels(NeedsDimension)[needs.dimension],
+            "rating": needs.rating,
+            "rating_display": labels(NeedsAssessment.Rating)[needs.rating],
+            "findings": needs.findings, "needs": needs.needs,
+            "assessed_by_name": needs.assessed_by.display_name,
+            "updated_at": iso_datetime(needs.updated_at),
+        }  # fmt: skip
+
 
 class ProgressUpdateSerializer(serializers.ModelSerializer):
     reported_by_name = _display("reported_by.display_name", label=_("by"))
@@ -266,7 +317,7 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class GoalSerializer(serializers.ModelSerializer):
+class GoalSerializer(LeanRepresentation, serializers.ModelSerializer):
     pairing = ScopedPrimaryKeyRelatedField(
         Pairing, selectors.pairing_list_visible_to, label=_("pairing")
     )
@@ -290,6 +341,23 @@ class GoalSerializer(serializers.ModelSerializer):
             "period_number", "due_on", "created_at",
         ]  # fmt: skip
         read_only_fields = ["current_value", "due_on", "created_at"]
+
+    def represent(self, goal: Goal) -> dict:
+        decimal = self.fields
+        return {
+            "id": goal.pk, "pairing": goal.pairing_id, "school": goal.school_id,
+            "school_name": goal.school.name, "parent": goal.parent_id,
+            "dimension": goal.dimension,
+            "dimension_display": labels(NeedsDimension).get(goal.dimension, goal.dimension),
+            "title": goal.title,
+            "target_value": decimal["target_value"].to_representation(goal.target_value),
+            "unit": goal.unit,
+            "current_value": decimal["current_value"].to_representation(goal.current_value),
+            "progress_percent": goal.progress_percent, "period_kind": goal.period_kind,
+            "period_kind_display": labels(PeriodKind)[goal.period_kind],
+            "school_year": goal.school_year, "period_number": goal.period_number,
+            "due_on": iso_date(goal.due_on), "created_at": iso_datetime(goal.created_at),
+        }  # fmt: skip
 
 
 class GoalDetailSerializer(GoalSerializer):
@@ -355,7 +423,7 @@ class ContactPersonSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PairingSerializer(serializers.ModelSerializer):
+class PairingSerializer(LeanRepresentation, serializers.ModelSerializer):
     """A pairing in a list: everything comes from the selector's joins and prefetch."""
 
     title = serializers.CharField(read_only=True)
@@ -378,6 +446,28 @@ class PairingSerializer(serializers.ModelSerializer):
             "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def represent(self, pairing: Pairing) -> dict:
+        roles = labels(PairingMember.Role)
+        return {
+            "id": pairing.pk, "title": pairing.title, "programme": pairing.programme_id,
+            "programme_name": pairing.programme.name,
+            "kind": pairing.programme.pairing_kind, "region": pairing.region_id,
+            "helping_school": pairing.helping_school_id,
+            "helping_school_name": pairing.helping_school.name, "status": pairing.status,
+            "status_display": labels(PairingStatus)[pairing.status],
+            "members": [
+                {"school": m.school_id, "school_name": m.school.name,
+                 "school_code": m.school.code, "role": m.role, "role_display": roles[m.role]}
+                for m in pairing.members.all()
+            ],
+            "agreement_signed_on": iso_date(pairing.agreement_signed_on),
+            "agreement_start": iso_date(pairing.agreement_start),
+            "agreement_end": iso_date(pairing.agreement_end),
+            "proposed_at": iso_datetime(pairing.proposed_at),
+            "created_at": iso_datetime(pairing.created_at),
+            "updated_at": iso_datetime(pairing.updated_at),
+        }  # fmt: skip
 
 
 class PairingDetailSerializer(PairingSerializer):

@@ -377,7 +377,7 @@ def _pairing_part_get_for_user(user, model, pk, *, write: bool, related=("pairin
 
 
 def goal_list_visible_to(user) -> QuerySet[Goal]:
-    return _pairing_part_visible_to(user, Goal).select_related("school", "pairing")
+    return _pairing_part_visible_to(user, Goal).select_related("school")
 
 
 def goal_get_for_user(user, pk, *, write: bool = False) -> Goal:

@@ -5,9 +5,12 @@ Every error answers ``{"detail": "...", "errors": {"field": ["message", ...]}}``
 ``non_field_errors``).
 """
 
+import functools
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers, status
@@ -27,6 +30,56 @@ class ErrorSerializer(serializers.Serializer):
 
 
 ERROR_RESPONSES = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+
+
+class LeanRepresentation:
+    """A serializer mixin: ``represent(obj) -> dict`` writes the read representation.
+
+    DRF's generic ``to_representation`` walks every field through ``get_attribute``,
+    inspects the signature of each ``get_*_display`` it calls, and builds the nested
+    lists field by field: most of a list endpoint's time at province scale. Serializers
+    with this mixin write the same dict by hand; their declared fields still describe
+    the schema and still parse input, and ``tests/test_api_representation.py`` checks
+    that ``represent`` and DRF's own representation agree key for key and value for value.
+    """
+
+    def to_representation(self, instance):
+        data = self.represent(instance)
+        # Fields a subclass declares beyond what ``represent`` writes (a detail view's
+        # nested lists) go through DRF as usual.
+        if not hasattr(self, "_lean_rest"):
+            self._lean_rest = [
+                field for name, field in self.fields.items()
+                if not field.write_only and name not in data
+            ]  # fmt: skip
+        for field in self._lean_rest:
+            data[field.field_name] = field.to_representation(field.get_attribute(instance))
+        return data
+
+    def generic_representation(self, instance):
+        return super().to_representation(instance)
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def iso_datetime(value):
+    """A datetime as DRF writes it: ISO 8601 in the current time zone."""
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+def iso_date(value):
+    return None if value is None else value.isoformat()
+
+
+def labels(choices) -> dict:
+    """``{value: label}`` of a ``TextChoices``/``IntegerChoices`` in the active language."""
+    return _labels(choices, translation.get_language())
+
+
+@functools.cache
+def _labels(choices, language) -> dict:
+    return {value: str(label) for value, label in choices.choices}
 
 
 class Pagination(PageNumberPagination):
