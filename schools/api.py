@@ -42,7 +42,6 @@ from .models import (
     NeedsDimension,
     Pairing,
     PairingMember,
-    PairingStatus,
     PairingTransition,
     PeriodKind,
     Programme,
@@ -448,25 +447,28 @@ class PairingSerializer(LeanRepresentation, serializers.ModelSerializer):
         read_only_fields = fields
 
     def represent(self, pairing: Pairing) -> dict:
+        return self.represent_row(selectors.pairing_row(pairing))
+
+    def represent_row(self, row: dict) -> dict:
+        """The representation of a :class:`selectors.PairingRows` row (the list endpoint)."""
         roles = labels(PairingMember.Role)
         return {
-            "id": pairing.pk, "title": pairing.title, "programme": pairing.programme_id,
-            "programme_name": pairing.programme.name,
-            "kind": pairing.programme.pairing_kind, "region": pairing.region_id,
-            "helping_school": pairing.helping_school_id,
-            "helping_school_name": pairing.helping_school.name, "status": pairing.status,
-            "status_display": labels(PairingStatus)[pairing.status],
+            "id": row["id"], "title": row["title"], "programme": row["programme_id"],
+            "programme_name": row["programme"], "kind": row["kind"],
+            "region": row["region_id"], "helping_school": row["helping_school_id"],
+            "helping_school_name": row["helping"], "status": row["status"],
+            "status_display": str(row["status_label"]),
             "members": [
-                {"school": m.school_id, "school_name": m.school.name,
-                 "school_code": m.school.code, "role": m.role, "role_display": roles[m.role]}
-                for m in pairing.members.all()
+                {"school": s["id"], "school_name": s["name"], "school_code": s["code"],
+                 "role": s["role"], "role_display": roles[s["role"]]}
+                for s in row["schools"]
             ],
-            "agreement_signed_on": iso_date(pairing.agreement_signed_on),
-            "agreement_start": iso_date(pairing.agreement_start),
-            "agreement_end": iso_date(pairing.agreement_end),
-            "proposed_at": iso_datetime(pairing.proposed_at),
-            "created_at": iso_datetime(pairing.created_at),
-            "updated_at": iso_datetime(pairing.updated_at),
+            "agreement_signed_on": iso_date(row["agreement_signed_on"]),
+            "agreement_start": iso_date(row["agreement_start"]),
+            "agreement_end": iso_date(row["agreement_end"]),
+            "proposed_at": iso_datetime(row["proposed_at"]),
+            "created_at": iso_datetime(row["created_at"]),
+            "updated_at": iso_datetime(row["updated_at"]),
         }  # fmt: skip
 
 
@@ -668,6 +670,14 @@ class PairingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_object(self):
         return selectors.pairing_get_for_user(self.request.user, self.kwargs["pk"])
+
+    def list(self, request):
+        # Rows, not model instances: see selectors.PairingRows.
+        rows = self.paginate_queryset(
+            selectors.PairingRows(self.filter_queryset(self.get_queryset()))
+        )
+        serializer = PairingSerializer(context=self.get_serializer_context())
+        return self.get_paginated_response([serializer.represent_row(row) for row in rows])
 
     def get_serializer_class(self):
         return {

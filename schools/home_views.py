@@ -36,11 +36,11 @@ def home(request):
     if scope.coordinator_school_ids:
         return redirect("my_school")
     if scope.teacher_school_ids:
-        pairings = (
+        pairings = selectors.PairingRows(
             selectors.pairing_list_visible_to(request.user)
             .filter(members__school_id__in=scope.teacher_school_ids)
             .distinct()
-        )
+        )[:]
         schools = selectors.school_list_visible_to(request.user).filter(
             id__in=scope.teacher_school_ids
         )

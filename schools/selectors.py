@@ -170,9 +170,9 @@ def _pairing_scope_condition(scope: Scope) -> Q:
 def pairing_list_visible_to(user) -> QuerySet[Pairing]:
     """Visible pairings, ready for a list: programme, schools and members loaded."""
     scope = resolve_scope(user)
-    qs = Pairing.objects.select_related("programme", "region", "helping_school").prefetch_related(
-        Prefetch("members", queryset=PairingMember.objects.select_related("school"))
-    )
+    qs = Pairing.objects.select_related(
+        "programme", "region", "helping_school", "proposed_by"
+    ).prefetch_related(Prefetch("members", queryset=PairingMember.objects.select_related("school")))
     if scope.is_admin:
         return qs
     return qs.filter(_pairing_scope_condition(scope))
@@ -181,28 +181,28 @@ def pairing_list_visible_to(user) -> QuerySet[Pairing]:
 class PairingRows:
     """The rows of a pairing list, for a Paginator: plain dicts, not model instances.
 
-    A list page shows a few columns of 25 pairings; building and rendering full model
-    instances (with their programme, region, schools and members) was most of its cost
-    at province scale. Counting and slicing go to the database (``pairings`` is a scoped
-    queryset from :func:`pairing_list_visible_to`, filtered and ordered); a slice costs
-    one query for its rows and one for the names of their member schools. Each row has
-    ``id``, ``url``, ``title``, ``status``, ``status_label``, ``programme_id``,
-    ``programme``, ``region``, ``created_at``, ``proposed_at``, ``proposed_by``,
-    ``agreement_start``, ``agreement_end``, ``helping`` and ``assisted`` (school names),
-    and ``schools``: every member school as a dict of ``id``, ``code``, ``name``, ``role``.
+    A list page or list endpoint shows a few columns of 25 (or 200) pairings; building
+    full model instances with their programme, region, schools and members was most of
+    its cost at province scale. Counting and slicing go to the database (``pairings`` is
+    a scoped queryset from :func:`pairing_list_visible_to`, filtered and ordered); a
+    slice costs one query for its rows and one for their member schools. The row of a
+    pairing already in memory is :func:`pairing_row`, the same dict.
     """
 
     FIELDS = (
-        "id", "status", "created_at", "proposed_at", "agreement_start", "agreement_end",
-        "programme_id", "programme__name", "region__name", "helping_school__name",
+        "id", "status", "created_at", "updated_at", "proposed_at", "agreement_signed_on",
+        "agreement_start", "agreement_end", "region_id", "programme_id", "programme__name",
+        "programme__pairing_kind", "region__name", "helping_school_id", "helping_school__name",
         "proposed_by__full_name", "proposed_by__username",
     )  # fmt: skip
 
     def __init__(self, pairings: QuerySet[Pairing]):
-        self.values = pairings.prefetch_related(None).values(*self.FIELDS)
+        self.pairings = pairings.prefetch_related(None)
+        self.values = self.pairings.values(*self.FIELDS)
 
     def count(self) -> int:
-        return self.values.count()
+        # On the pairings, not the values: those join four tables for their columns.
+        return self.pairings.order_by().count()
 
     def __len__(self) -> int:
         return self.count()
@@ -214,7 +214,7 @@ class PairingRows:
         schools: dict[int, list[dict]] = {row["id"]: [] for row in rows}
         members = (
             PairingMember.objects.filter(pairing_id__in=schools)
-            .order_by("id")
+            .order_by("role", "id")
             .values("pairing_id", "role", "school_id", "school__code", "school__name")
         )
         for m in members:
@@ -222,34 +222,61 @@ class PairingRows:
                 {"id": m["school_id"], "code": m["school__code"], "name": m["school__name"],
                  "role": m["role"]}
             )  # fmt: skip
-        assisted = {
-            pairing_id: [s["name"] for s in members if s["role"] == PairingMember.Role.ASSISTED]
-            for pairing_id, members in schools.items()
-        }
-        labels = dict(PairingStatus.choices)
-        url = reverse("schools:pairing_detail", args=[0])[:-2]  # ".../pairings/" + id + "/"
-        return [
-            {
-                "id": row["id"],
-                "url": f"{url}{row['id']}/",
-                "title": f"{row['helping_school__name']} → "
-                f"{join_names(assisted[row['id']]) or '…'}",
-                "status": row["status"],
-                "status_label": labels[row["status"]],
-                "programme_id": row["programme_id"],
-                "programme": row["programme__name"],
-                "region": row["region__name"],
-                "created_at": row["created_at"],
-                "proposed_at": row["proposed_at"],
-                "proposed_by": row["proposed_by__full_name"] or row["proposed_by__username"],
-                "agreement_start": row["agreement_start"],
-                "agreement_end": row["agreement_end"],
-                "helping": row["helping_school__name"],
-                "assisted": assisted[row["id"]],
-                "schools": schools[row["id"]],
-            }
-            for row in rows
-        ]
+        return [_row(row, schools[row["id"]]) for row in rows]
+
+
+def pairing_row(pairing: Pairing) -> dict:
+    """The :class:`PairingRows` row of a pairing loaded by :func:`pairing_list_visible_to`."""
+    proposer = pairing.proposed_by
+    values = {
+        "id": pairing.pk, "status": pairing.status, "created_at": pairing.created_at,
+        "updated_at": pairing.updated_at, "proposed_at": pairing.proposed_at,
+        "agreement_signed_on": pairing.agreement_signed_on,
+        "agreement_start": pairing.agreement_start, "agreement_end": pairing.agreement_end,
+        "region_id": pairing.region_id, "programme_id": pairing.programme_id,
+        "programme__name": pairing.programme.name,
+        "programme__pairing_kind": pairing.programme.pairing_kind,
+        "region__name": pairing.region.name, "helping_school_id": pairing.helping_school_id,
+        "helping_school__name": pairing.helping_school.name,
+        "proposed_by__full_name": proposer.full_name if proposer else None,
+        "proposed_by__username": proposer.username if proposer else None,
+    }  # fmt: skip
+    members = sorted(pairing.members.all(), key=lambda m: (m.role, m.pk))
+    schools = [
+        {"id": m.school_id, "code": m.school.code, "name": m.school.name, "role": m.role}
+        for m in members
+    ]
+    return _row(values, schools)
+
+
+def _row(values: dict, schools: list[dict]) -> dict:
+    """A row: ``id``, ``url``, ``title``, ``status``, ``status_label``, ``programme_id``,
+    ``programme``, ``kind``, ``region_id``, ``region``, ``helping_school_id``, ``helping``,
+    ``assisted`` (names), ``schools`` (dicts of ``id``, ``code``, ``name``, ``role``),
+    ``proposed_by`` (a name) and the dates of the pairing."""
+    assisted = [s["name"] for s in schools if s["role"] == PairingMember.Role.ASSISTED]
+    pk = values["id"]
+    return {
+        "id": pk,
+        "url": reverse("schools:pairing_detail", args=[pk]),
+        "title": f"{values['helping_school__name']} → {join_names(assisted) or '…'}",
+        "status": values["status"],
+        "status_label": PairingStatus(values["status"]).label,
+        "programme_id": values["programme_id"],
+        "programme": values["programme__name"],
+        "kind": values["programme__pairing_kind"],
+        "region_id": values["region_id"],
+        "region": values["region__name"],
+        "helping_school_id": values["helping_school_id"],
+        "helping": values["helping_school__name"],
+        "assisted": assisted,
+        "schools": schools,
+        "proposed_by": values["proposed_by__full_name"] or values["proposed_by__username"],
+        **{key: values[key] for key in (
+            "created_at", "updated_at", "proposed_at", "agreement_signed_on",
+            "agreement_start", "agreement_end",
+        )},
+    }  # fmt: skip
 
 
 def member_ids(pairing: Pairing) -> tuple[set[int], set[int]]:

@@ -151,9 +151,9 @@ def school_export(request):
 @require_safe
 def school_detail(request, pk: int):
     school = selectors.school_get_for_user(request.user, pk)
-    pairings = (
+    pairings = selectors.PairingRows(
         selectors.pairing_list_visible_to(request.user).filter(members__school=school).distinct()
-    )
+    )[:]
     return render(
         request,
         "schools/school_detail.html",
@@ -230,7 +230,7 @@ def programme_list(request):
 def programme_detail(request, pk: int):
     programme = selectors.programme_get_for_user(request.user, pk)
     pairings = selectors.pairing_list_visible_to(request.user).filter(programme=programme)
-    page = Paginator(pairings, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.PairingRows(pairings), PAGE_SIZE).get_page(request.GET.get("page"))
     scope = request.scope
     return render(
         request,

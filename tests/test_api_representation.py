@@ -54,3 +54,37 @@ def test_region_code_filters_the_api_lists_like_region(world, active):
         response = bureau.get(f"/api/pairings/?region_code={code}")
         assert response.status_code == 400
         assert "region_code" in response.json()["errors"]
+
+
+def test_a_row_read_from_the_database_equals_the_row_of_the_loaded_pairing(
+    world, active, proposed_pairing_of_other_schools
+):
+    visible = selectors.pairing_list_visible_to(world.bureau)
+    rows = selectors.PairingRows(visible)[0:10]
+    assert len(rows) == 2
+    assert rows == [selectors.pairing_row(pairing) for pairing in visible[0:10]]
+
+
+def test_the_api_list_answers_the_rows_as_the_detail_does(world, active):
+    bureau = api(world.bureau)
+    listed = bureau.get("/api/pairings/").json()["results"][0]
+    detail = bureau.get(f"/api/pairings/{active.pk}/").json()
+    assert listed == {key: detail[key] for key in listed}
+
+
+@pytest.fixture
+def proposed_pairing_of_other_schools(world):
+    from schools import services
+
+    from .factories import ProgrammeFactory, SchoolFactory
+
+    programme = ProgrammeFactory(
+        region=world.city, pairing_kind="one_to_many", max_assisted_schools=3
+    )
+    pairing = services.pairing_create(
+        actor=world.bureau, programme=programme,
+        helping_school=SchoolFactory(region=world.east),
+        assisted_schools=[SchoolFactory(region=world.west), SchoolFactory(region=world.west)],
+    )  # fmt: skip
+    services.pairing_propose(actor=world.bureau, pairing=pairing)
+    return pairing
