@@ -1,6 +1,9 @@
 """In a real Chromium: a coordinator proposes a pairing, bureau staff approve it, and
 the coordinator starts it and sees it active. The coordinator works on a phone-sized
 screen (375 px) throughout.
+
+Every page these tests open is checked with axe-core against WCAG 2.1 AA
+(:func:`assert_accessible`); a violation fails the test with axe's report.
 """
 
 import os
@@ -13,6 +16,7 @@ import pytest
 # test itself (fixtures, assertions) are synchronous and safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from schools import services  # noqa: E402
@@ -29,6 +33,26 @@ FLAGS = [
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+AXE = Axe()  # axe-core ships inside the package: nothing is fetched
+WCAG_21_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+
+
+def assert_accessible(page) -> None:
+    """No WCAG 2.1 A or AA violation that axe-core can find on the page as it is now."""
+    results = AXE.run(page, options=WCAG_21_AA)
+    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
+def visit(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_load_state()
+    assert_accessible(page)
+
 
 @pytest.fixture(scope="module")
 def browser():
@@ -44,14 +68,15 @@ def browser():
 
 
 def sign_in(browser, live_server, username, **context_options):
-    context = browser.new_context(locale="zh-CN", **context_options)
+    context = browser.new_context(locale="zh-CN", **(context_options or DESKTOP))
     page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
+    visit(page, f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "pass-12345")
     page.locator("form:has(#id_username) [type=submit]").click()
     page.wait_for_load_state()
     assert "/accounts/login/" not in page.url
+    assert_accessible(page)
     return page
 
 
@@ -62,13 +87,13 @@ def fits_the_screen(page) -> bool:
 def test_coordinator_proposes_bureau_approves_coordinator_sees_it_active(
     browser, live_server, world
 ):
-    phone = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True}
-    coordinator = sign_in(browser, live_server, "coord_helping", **phone)
+    coordinator = sign_in(browser, live_server, "coord_helping", **PHONE)
     assert coordinator.locator("html").get_attribute("lang") == "zh-hans"
 
-    coordinator.goto(f"{live_server.url}/pairings/new/")
+    visit(coordinator, f"{live_server.url}/pairings/new/")
     coordinator.select_option("select[name=programme]", str(world.programme.pk))
     coordinator.locator("form:has(select[name=programme]) [type=submit]").click()
+    assert_accessible(coordinator)
     coordinator.select_option("select[name=helping_school]", str(world.helping.pk))
     coordinator.select_option("select[name=assisted_schools]", str(world.assisted.pk))
     coordinator.fill("textarea[name=goals_summary]", "三年内培养市级骨干教师 2 名")
@@ -81,19 +106,22 @@ def test_coordinator_proposes_bureau_approves_coordinator_sees_it_active(
     assert pairing.status == PairingStatus.PROPOSED
     expect(coordinator.locator(".status-proposed, .badge-proposed").first).to_be_visible()
     assert fits_the_screen(coordinator)
+    assert_accessible(coordinator)
 
     bureau = sign_in(browser, live_server, "bureau")
-    bureau.goto(f"{live_server.url}/dashboard/")
+    visit(bureau, f"{live_server.url}/dashboard/")
     bureau.locator(f"a[href='/pairings/{pairing.pk}/']").first.click()
+    assert_accessible(bureau)
     bureau.locator(f"form[action='/pairings/{pairing.pk}/approve/'] [type=submit]").click()
     expect(bureau.locator(".status-approved, .badge-approved").first).to_be_visible()
+    assert_accessible(bureau)
 
-    coordinator.goto(f"{live_server.url}/pairings/{pairing.pk}/")
+    visit(coordinator, f"{live_server.url}/pairings/{pairing.pk}/")
     coordinator.fill("input[name=agreement_signed_on]", "2026-09-01")
     coordinator.locator(f"form[action='/pairings/{pairing.pk}/activate/'] [type=submit]").click()
     expect(coordinator.locator(".status-active, .badge-active").first).to_be_visible()
 
-    coordinator.goto(f"{live_server.url}/my-school/")
+    visit(coordinator, f"{live_server.url}/my-school/")
     expect(coordinator.locator(f"a[href='/pairings/{pairing.pk}/']").first).to_be_visible()
     expect(coordinator.locator(".status-active, .badge-active").first).to_be_visible()
     assert fits_the_screen(coordinator)
@@ -109,7 +137,7 @@ def test_coordinator_proposes_bureau_approves_coordinator_sees_it_active(
 
 def test_bureau_finds_a_school_by_typing_its_name(browser, live_server, world, active, far_pairing):
     bureau = sign_in(browser, live_server, "bureau")
-    bureau.goto(f"{live_server.url}/pairings/")
+    visit(bureau, f"{live_server.url}/pairings/")
     school_box = bureau.locator("input[name=school_code]")
     school_box.fill("山村")
     # The suggestions come from the scoped school API: 西山山村小学, never 远方's schools.
@@ -120,6 +148,24 @@ def test_bureau_finds_a_school_by_typing_its_name(browser, live_server, world, a
     bureau.locator("form.filters [type=submit]").click()
     expect(bureau.locator(f"a[href='/pairings/{active.pk}/']")).to_be_visible()
     expect(bureau.locator(".filter-chip")).to_contain_text("西山山村小学")
+    assert_accessible(bureau)
+
+
+def test_bureau_narrows_the_list_to_a_county_by_typing_its_name(
+    browser, live_server, world, active, far_pairing
+):
+    bureau = sign_in(browser, live_server, "bureau")
+    visit(bureau, f"{live_server.url}/schools/")
+    region_box = bureau.locator("input[name=region_code]")
+    region_box.fill("西山")
+    options = bureau.locator("#region-suggestions option")
+    expect(options).to_have_count(1)
+    assert options.first.get_attribute("value") == world.west.code
+    region_box.fill(world.west.code)
+    bureau.locator("form.filters [type=submit]").click()
+    expect(bureau.locator("table")).to_contain_text("西山山村小学")
+    expect(bureau.locator("table")).not_to_contain_text("江城实验小学")
+    assert_accessible(bureau)
 
 
 def test_coordinator_reports_progress_on_a_phone(browser, live_server, world, active):
@@ -133,9 +179,8 @@ def test_coordinator_reports_progress_on_a_phone(browser, live_server, world, ac
         period_kind="year",
         school_year=2026,
     )
-    phone = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True}
-    coordinator = sign_in(browser, live_server, "coord_assisted", **phone)
-    coordinator.goto(f"{live_server.url}/pairings/{active.pk}/#plan")
+    coordinator = sign_in(browser, live_server, "coord_assisted", **PHONE)
+    visit(coordinator, f"{live_server.url}/pairings/{active.pk}/#plan")
     card = coordinator.locator(f"#goal-{goal.pk}")
     expect(card).to_contain_text("开发校本课程")
     card.locator("summary", has_text="填报进展").click()
@@ -147,5 +192,30 @@ def test_coordinator_reports_progress_on_a_phone(browser, live_server, world, ac
     expect(card).to_contain_text("已完成 2 / 3 门")
     expect(card).to_contain_text("66%")
     assert fits_the_screen(coordinator)
+    assert_accessible(coordinator)
     goal.refresh_from_db()
     assert goal.current_value == 2
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
+    """Each page of each role, at desktop and phone width, passes axe-core."""
+    options = DESKTOP if size == "desktop" else PHONE
+    pages = {
+        "bureau": [
+            "/dashboard/", "/pairings/", "/pairings/?status=nonsense", f"/pairings/{active.pk}/",
+            f"/pairings/{active.pk}/edit/", "/pairings/new/", "/schools/",
+            f"/schools/{world.helping.pk}/", f"/schools/{world.helping.pk}/edit/",
+            "/schools/new/", "/programmes/", f"/programmes/{world.programme.pk}/",
+            f"/programmes/{world.programme.pk}/edit/", "/programmes/new/", "/notifications/",
+            "/accounts/password/", "/pairings/999999/",
+        ],
+        "coord_assisted": ["/my-school/", "/pairings/", f"/pairings/{active.pk}/"],
+        "mentor": ["/", f"/pairings/{active.pk}/"],
+        "inspector": ["/dashboard/", f"/pairings/{active.pk}/", "/schools/"],
+    }  # fmt: skip
+    for username, paths in pages.items():
+        page = sign_in(browser, live_server, username, **options)
+        for path in paths:
+            visit(page, f"{live_server.url}{path}")
+        page.context.close()
