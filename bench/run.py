@@ -380,6 +380,36 @@ def render_table(meta: dict, rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_summary(meta: dict, rows: list[dict]) -> str:
+    """The README's table: one line per page, one column per role, at top concurrency."""
+    top = max(meta["concurrency"])
+    roles = list(dict.fromkeys(r["role"] for r in rows))
+    pages = list(dict.fromkeys(r["page"] for r in rows))
+    cells = {(r["page"], r["role"]): r for r in rows if r["concurrency"] == top}
+    floor = meta["floor"][str(top)]
+    lines = [
+        f"{meta['date']}, {meta['machine']}, PostgreSQL {meta['postgres']}, "
+        f"{meta['workers']} gunicorn workers, {meta['size']}. Floor p95 at concurrency "
+        f"{top}: {floor['html']['p95_ms']} ms (page), {floor['json']['p95_ms']} ms (JSON). "
+        "Each cell: p95 in ms, its ratio to the floor, ✓ within target.",
+        "",
+        "| page | " + " | ".join(roles) + " |",
+        "|---|" + "---|" * len(roles),
+    ]
+    for page in pages:
+        row = []
+        for role in roles:
+            cell = cells.get((page, role))
+            row.append(
+                f"{cell['p95_ms']:.0f} (×{cell['p95_ratio']:.1f}) "
+                f"{'✓' if cell['within_target'] else '✗'}"
+                if cell
+                else "—"
+            )
+        lines.append(f"| {page} | " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def update_readme(table: str) -> None:
     readme = ROOT / "README.md"
     text = readme.read_text()
@@ -496,7 +526,7 @@ def main() -> int:
         r for r in rows if r["concurrency"] == max(args.concurrency) and not r["within_target"]
     ]
     if not args.only and not args.no_readme:
-        update_readme(table)
+        update_readme(render_summary(meta, rows))
     if missed:
         print(f"{len(missed)} page(s) missed the target:")
         for row in missed:

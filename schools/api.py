@@ -42,6 +42,7 @@ from .models import (
     NeedsDimension,
     Pairing,
     PairingMember,
+    PairingStatus,
     PairingTransition,
     PeriodKind,
     Programme,
@@ -385,7 +386,7 @@ class PairingMemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PairingTransitionSerializer(serializers.ModelSerializer):
+class PairingTransitionSerializer(LeanRepresentation, serializers.ModelSerializer):
     # Plain strings: the pairing's ``status`` field already documents the values, and
     # one choice set under three enum names would make the schema ambiguous.
     from_status = serializers.CharField(read_only=True, label=_("from"))
@@ -402,8 +403,18 @@ class PairingTransitionSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
+    def represent(self, step: PairingTransition) -> dict:
+        statuses = labels(PairingStatus)
+        return {
+            "from_status": step.from_status,
+            "from_status_display": statuses.get(step.from_status, step.from_status),
+            "to_status": step.to_status, "to_status_display": statuses[step.to_status],
+            "actor": step.actor_id, "actor_name": step.actor.display_name,
+            "at": iso_datetime(step.at), "comment": step.comment,
+        }  # fmt: skip
 
-class LeadingGroupMemberSerializer(serializers.ModelSerializer):
+
+class LeadingGroupMemberSerializer(LeanRepresentation, serializers.ModelSerializer):
     school_name = _display("school.name")
     position_display = _display("get_position_display")
 
@@ -412,14 +423,27 @@ class LeadingGroupMemberSerializer(serializers.ModelSerializer):
         fields = ["id", "school", "school_name", "name", "title", "position", "position_display"]
         read_only_fields = fields
 
+    def represent(self, member: LeadingGroupMember) -> dict:
+        return {
+            "id": member.pk, "school": member.school_id, "school_name": member.school.name,
+            "name": member.name, "title": member.title, "position": member.position,
+            "position_display": labels(LeadingGroupMember.Position)[member.position],
+        }  # fmt: skip
 
-class ContactPersonSerializer(serializers.ModelSerializer):
+
+class ContactPersonSerializer(LeanRepresentation, serializers.ModelSerializer):
     school_name = _display("school.name")
 
     class Meta:
         model = ContactPerson
         fields = ["id", "school", "school_name", "name", "phone", "email"]
         read_only_fields = fields
+
+    def represent(self, contact: ContactPerson) -> dict:
+        return {
+            "id": contact.pk, "school": contact.school_id, "school_name": contact.school.name,
+            "name": contact.name, "phone": contact.phone, "email": contact.email,
+        }  # fmt: skip
 
 
 class PairingSerializer(LeanRepresentation, serializers.ModelSerializer):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from twinning.attachments import DOCUMENT_EXTENSIONS, validate_attachment
 from twinning.calendar import school_year_of, today
-from twinning.forms import FilterForm, suggest_input
+from twinning.forms import FilterForm, PlainSelects, suggest_input
 
 from . import filters
 from .forms import PageFilterMixin
@@ -267,7 +267,7 @@ class PairingEditForm(PairingSchoolsMixin, forms.Form):
 # --- lifecycle -------------------------------------------------------------------
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(PlainSelects, forms.Form):
     """What the transitions take. Which of them are required is the services' rule."""
 
     comment = forms.CharField(
@@ -284,7 +284,7 @@ class TransitionForm(forms.Form):
 # --- needs, plan, leading group, contacts ------------------------------------------
 
 
-class NeedsForm(forms.Form):
+class NeedsForm(PlainSelects, forms.Form):
     school = forms.Field(label=_("School"))
     dimension = forms.ChoiceField(label=_("Dimension"), choices=NeedsDimension.choices)
     rating = forms.TypedChoiceField(
@@ -303,7 +303,7 @@ class NeedsForm(forms.Form):
         self.order_fields(["school", "dimension", "rating", "findings", "needs"])
 
 
-class GoalForm(forms.Form):
+class GoalForm(PlainSelects, forms.Form):
     school = forms.Field(label=_("School"))
     parent = forms.Field(label=_("Part of"), required=False)
     title = forms.CharField(label=_("Goal"), max_length=200)
@@ -346,7 +346,7 @@ class ProgressForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=1000)
 
 
-class LeadingGroupForm(forms.Form):
+class LeadingGroupForm(PlainSelects, forms.Form):
     school = forms.Field(label=_("School"))
     name = forms.CharField(label=_("Name"), max_length=50)
     title = forms.CharField(label=_("Job title"), max_length=80, required=False)
@@ -358,7 +358,7 @@ class LeadingGroupForm(forms.Form):
         self.order_fields(["school", "name", "title", "position"])
 
 
-class ContactForm(forms.Form):
+class ContactForm(PlainSelects, forms.Form):
     school = forms.Field(label=_("School"))
     name = forms.CharField(label=_("Name"), max_length=50)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)

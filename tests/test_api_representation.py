@@ -7,8 +7,14 @@ from django.utils import translation
 from rest_framework.test import APIRequestFactory
 
 from schools import api as school_api
-from schools import selectors
-from schools.models import Goal, NeedsAssessment
+from schools import selectors, services
+from schools.models import (
+    ContactPerson,
+    Goal,
+    LeadingGroupMember,
+    NeedsAssessment,
+    PairingTransition,
+)
 
 from .test_api import api, plan  # noqa: F401 – the fixture
 
@@ -21,6 +27,12 @@ def _context(user):
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_lean_representations_equal_the_generic_ones(world, active, plan, language):  # noqa: F811
+    services.leading_group_member_add(
+        actor=world.bureau, pairing=active, school=world.helping, name="陈校长", position="leader"
+    )
+    services.contact_add(
+        actor=world.bureau, pairing=active, school=world.assisted, name="刘老师", phone="0838-1"
+    )
     services_goal_task = plan["task"]
     cases = [
         (school_api.RegionSerializer, list(selectors.region_list_visible_to(world.bureau))),
@@ -30,6 +42,9 @@ def test_lean_representations_equal_the_generic_ones(world, active, plan, langua
         (school_api.PairingDetailSerializer, [active]),
         (school_api.NeedsAssessmentSerializer, list(NeedsAssessment.objects.all())),
         (school_api.GoalSerializer, list(Goal.objects.all())),
+        (school_api.PairingTransitionSerializer, list(PairingTransition.objects.all())),
+        (school_api.LeadingGroupMemberSerializer, list(LeadingGroupMember.objects.all())),
+        (school_api.ContactPersonSerializer, list(ContactPerson.objects.all())),
     ]
     assert services_goal_task.parent_id is not None
     with translation.override(language):

@@ -54,15 +54,20 @@ class PlainSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
 
 
-class FilterForm(forms.Form):
-    """The form of every list page's filters (a django-filter ``Meta.form``): its
-    drop-downs are :class:`PlainSelect`, so that a filter bar costs no template per option."""
+class PlainSelects:
+    """A form mixin: its drop-downs render as :class:`PlainSelect`, so that a form on a
+    busy page costs no template per option. Swapped after ``__init__``, so fields added
+    there are included."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if type(field.widget) is forms.Select:
                 field.widget = PlainSelect(attrs=field.widget.attrs, choices=field.choices)
+
+
+class FilterForm(PlainSelects, forms.Form):
+    """The form of every list page's filters (a django-filter ``Meta.form``)."""
 
 
 def suggest_input(*, datalist: str, endpoint, placeholder) -> forms.TextInput:
