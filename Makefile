@@ -57,7 +57,7 @@ format: venv
 	$(VENV)/bin/ruff format .
 
 bench: system-deps messages
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles db.sqlite3

@@ -23,7 +23,8 @@ from rest_framework.response import Response
 
 from twinning import access
 from twinning.access import resolve_scope
-from twinning.api import ERROR_RESPONSES, LeanRepresentation, iso_date, iso_datetime, labels
+from twinning.api import ERROR_RESPONSES, LeanRepresentation, iso_date, iso_datetime
+from twinning.text import labels
 
 from . import selectors, services
 from .filters import (
@@ -475,13 +476,13 @@ class PairingSerializer(LeanRepresentation, serializers.ModelSerializer):
 
     def represent_row(self, row: dict) -> dict:
         """The representation of a :class:`selectors.PairingRows` row (the list endpoint)."""
-        roles = labels(PairingMember.Role)
+        roles = labels(PairingMember.Role)  # cached per language
         return {
             "id": row["id"], "title": row["title"], "programme": row["programme_id"],
             "programme_name": row["programme"], "kind": row["kind"],
             "region": row["region_id"], "helping_school": row["helping_school_id"],
             "helping_school_name": row["helping"], "status": row["status"],
-            "status_display": str(row["status_label"]),
+            "status_display": row["status_label"],
             "members": [
                 {"school": s["id"], "school_name": s["name"], "school_code": s["code"],
                  "role": s["role"], "role_display": roles[s["role"]]}

@@ -41,8 +41,8 @@ def visible_regions(request) -> QuerySet[Region]:
 
 def visible_programmes(request) -> QuerySet[Programme]:
     # Choices and validation need the id and the name (its label), not the region.
-    return selectors.programme_list_visible_to(_user(request)).select_related(None).only(
-        "id", "name"
+    return (
+        selectors.programme_list_visible_to(_user(request)).select_related(None).only("id", "name")
     )
 
 

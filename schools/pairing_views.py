@@ -8,7 +8,6 @@ user may not make); writes through :mod:`schools.services`, whose
 
 from __future__ import annotations
 
-import csv
 import inspect
 import os
 from collections import defaultdict
@@ -18,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +26,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from twinning import access
 from twinning.access import resolve_scope
+from twinning.downloads import csv_response
 from twinning.text import join_names
 
 from . import selectors, services
@@ -152,17 +152,6 @@ def pairing_list(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_cell(value) -> str:
-    # A cell starting with one of these is run as a formula by spreadsheet programs.
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @login_required
 @require_safe
 def pairing_export(request):
@@ -185,35 +174,27 @@ def pairing_export(request):
     ]
 
     def rows():
-        writer = csv.writer(_Echo())
-        yield "\ufeff" + writer.writerow(header)
         for pairing in pairings.iterator(chunk_size=500):
             assisted = [
                 m.school for m in pairing.members.all() if m.role == PairingMember.Role.ASSISTED
             ]
-            yield writer.writerow(
-                _csv_cell(value)
-                for value in (
-                    pairing.pk,
-                    pairing.title,
-                    pairing.helping_school.name,
-                    pairing.helping_school.code,
-                    join_names(s.name for s in assisted),
-                    " ".join(s.code for s in assisted),
-                    pairing.programme.name,
-                    pairing.get_status_display(),
-                    pairing.region.name,
-                    timezone.localtime(pairing.created_at).date().isoformat(),
-                    pairing.agreement_signed_on,
-                    pairing.agreement_start,
-                    pairing.agreement_end,
-                )
+            yield (
+                pairing.pk,
+                pairing.title,
+                pairing.helping_school.name,
+                pairing.helping_school.code,
+                join_names(s.name for s in assisted),
+                " ".join(s.code for s in assisted),
+                pairing.programme.name,
+                pairing.get_status_display(),
+                pairing.region.name,
+                timezone.localtime(pairing.created_at).date().isoformat(),
+                pairing.agreement_signed_on,
+                pairing.agreement_start,
+                pairing.agreement_end,
             )
 
-    filename = f"pairings-{timezone.localdate().isoformat()}.csv"
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_response("pairings", header, rows())
 
 
 # --- create ----------------------------------------------------------------------

@@ -11,10 +11,11 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from twinning import access
 from twinning.access import Scope, resolve_scope
-from twinning.text import join_names
+from twinning.text import labels
 
 from .models import (
     ContactPerson,
@@ -222,7 +223,8 @@ class PairingRows:
                 {"id": m["school_id"], "code": m["school__code"], "name": m["school__name"],
                  "role": m["role"]}
             )  # fmt: skip
-        return [_row(row, schools[row["id"]]) for row in rows]
+        make = _row_maker()
+        return [make(row, schools[row["id"]]) for row in rows]
 
 
 def pairing_row(pairing: Pairing) -> dict:
@@ -246,37 +248,55 @@ def pairing_row(pairing: Pairing) -> dict:
         {"id": m.school_id, "code": m.school.code, "name": m.school.name, "role": m.role}
         for m in members
     ]
-    return _row(values, schools)
+    return _row_maker()(values, schools)
 
 
-def _row(values: dict, schools: list[dict]) -> dict:
-    """A row: ``id``, ``url``, ``title``, ``status``, ``status_label``, ``programme_id``,
+_PK_PLACEHOLDER = 987654321
+
+
+def _row_maker():
+    """A function ``(values, schools) -> row``, with what every row of a list shares (the
+    detail URL, the status labels and the list separator in the active language) worked
+    out once rather than per row.
+
+    A row: ``id``, ``url``, ``title``, ``status``, ``status_label``, ``programme_id``,
     ``programme``, ``kind``, ``region_id``, ``region``, ``helping_school_id``, ``helping``,
     ``assisted`` (names), ``schools`` (dicts of ``id``, ``code``, ``name``, ``role``),
     ``proposed_by`` (a name) and the dates of the pairing."""
-    assisted = [s["name"] for s in schools if s["role"] == PairingMember.Role.ASSISTED]
-    pk = values["id"]
-    return {
-        "id": pk,
-        "url": reverse("schools:pairing_detail", args=[pk]),
-        "title": f"{values['helping_school__name']} → {join_names(assisted) or '…'}",
-        "status": values["status"],
-        "status_label": PairingStatus(values["status"]).label,
-        "programme_id": values["programme_id"],
-        "programme": values["programme__name"],
-        "kind": values["programme__pairing_kind"],
-        "region_id": values["region_id"],
-        "region": values["region__name"],
-        "helping_school_id": values["helping_school_id"],
-        "helping": values["helping_school__name"],
-        "assisted": assisted,
-        "schools": schools,
-        "proposed_by": values["proposed_by__full_name"] or values["proposed_by__username"],
-        **{key: values[key] for key in (
-            "created_at", "updated_at", "proposed_at", "agreement_signed_on",
-            "agreement_start", "agreement_end",
-        )},
-    }  # fmt: skip
+    url = reverse("schools:pairing_detail", args=[_PK_PLACEHOLDER])
+    url = url.replace(str(_PK_PLACEHOLDER), "{}")
+    statuses = labels(PairingStatus)
+    separator = pgettext("list separator", ", ")
+    assisted_role = PairingMember.Role.ASSISTED
+
+    def row(values: dict, schools: list[dict]) -> dict:
+        assisted = [s["name"] for s in schools if s["role"] == assisted_role]
+        pk = values["id"]
+        return {
+            "id": pk,
+            "url": url.format(pk),
+            "title": f"{values['helping_school__name']} → {separator.join(assisted) or '…'}",
+            "status": values["status"],
+            "status_label": statuses[values["status"]],
+            "programme_id": values["programme_id"],
+            "programme": values["programme__name"],
+            "kind": values["programme__pairing_kind"],
+            "region_id": values["region_id"],
+            "region": values["region__name"],
+            "helping_school_id": values["helping_school_id"],
+            "helping": values["helping_school__name"],
+            "assisted": assisted,
+            "schools": schools,
+            "proposed_by": values["proposed_by__full_name"] or values["proposed_by__username"],
+            "created_at": values["created_at"],
+            "updated_at": values["updated_at"],
+            "proposed_at": values["proposed_at"],
+            "agreement_signed_on": values["agreement_signed_on"],
+            "agreement_start": values["agreement_start"],
+            "agreement_end": values["agreement_end"],
+        }
+
+    return row
 
 
 def member_ids(pairing: Pairing) -> tuple[set[int], set[int]]:

@@ -8,20 +8,17 @@ changes nothing and is shown next to the field it names.
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from twinning import access
+from twinning.downloads import csv_response
 from twinning.forms import add_service_errors
 
 from . import selectors, services
@@ -88,19 +85,6 @@ def school_list(request):
     )
 
 
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer can feed a stream."""
-
-    def write(self, value):
-        return value
-
-
-def _csv_cell(value) -> str:
-    # A cell starting with one of these is run as a formula by spreadsheet programs.
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @login_required
 @require_safe
 def school_export(request):
@@ -121,30 +105,22 @@ def school_export(request):
         _("Contact phone"),
     ]
 
-    def rows():
-        writer = csv.writer(_Echo())
-        yield "\ufeff" + writer.writerow(header)
-        for school in schools.iterator(chunk_size=1000):
-            yield writer.writerow(
-                _csv_cell(value)
-                for value in (
-                    school.name,
-                    school.code,
-                    school.region.name,
-                    school.get_stage_display(),
-                    school.get_location_display(),
-                    school.enrolment,
-                    school.staff_count,
-                    school.address,
-                    school.contact_name,
-                    school.contact_phone,
-                )
-            )
-
-    filename = f"schools-{timezone.localdate().isoformat()}.csv"
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    rows = (
+        (
+            school.name,
+            school.code,
+            school.region.name,
+            school.get_stage_display(),
+            school.get_location_display(),
+            school.enrolment,
+            school.staff_count,
+            school.address,
+            school.contact_name,
+            school.contact_phone,
+        )
+        for school in schools.iterator(chunk_size=1000)
+    )
+    return csv_response("schools", header, rows)
 
 
 @login_required
