@@ -46,15 +46,23 @@ class PageFilterMixin:
             self.filters[name].label = label
             self.filters[name].extra.pop("help_text", None)
         self.filters["region"].extra["widget"] = forms.HiddenInput
-        region_code = self.filters["region_code"]
-        region_code.label = _("Region")
-        region_code.extra["help_text"] = _(
-            "The division code; type part of a name to get suggestions."
-        )
-        region_code.extra["widget"] = suggest_input(
+        self.suggest_box(
+            "region_code",
+            label=_("Region"),
+            help_text=_("The division code; type part of a name to get suggestions."),
             datalist="region-suggestions",
             endpoint=reverse_lazy("api:region-list"),
             placeholder=_("Division code"),
+        )
+
+    def suggest_box(self, name, *, label, help_text, datalist, endpoint, placeholder) -> None:
+        """Show the code filter ``name`` as a box that suggests matches as the user types
+        (static/js/app.js asks the scoped ``endpoint``); without JavaScript a plain box."""
+        box = self.filters[name]
+        box.label = label
+        box.extra["help_text"] = help_text
+        box.extra["widget"] = suggest_input(
+            datalist=datalist, endpoint=endpoint, placeholder=placeholder
         )
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from twinning.attachments import DOCUMENT_EXTENSIONS, validate_attachment
 from twinning.calendar import school_year_of, today
-from twinning.forms import FilterForm, PlainSelects, suggest_input
+from twinning.forms import FilterForm, PlainSelects
 
 from . import filters
 from .forms import PageFilterMixin
@@ -94,15 +94,11 @@ class PairingFilter(PageFilterMixin, filters.PairingFilter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The API's school_code, as a box: a drop-down of every school of a province
-        # would be unusable, so it suggests schools as the user types (static/js/app.js,
-        # through the scoped school API) and works as a plain code box without JavaScript.
-        school_code = self.filters["school_code"]
-        school_code.label = _("School")
-        school_code.extra["help_text"] = _(
-            "The 10-digit school code; type part of a name to get suggestions."
-        )
-        school_code.extra["widget"] = suggest_input(
+        # A drop-down of every school of a province would be unusable.
+        self.suggest_box(
+            "school_code",
+            label=_("School"),
+            help_text=_("The 10-digit school code; type part of a name to get suggestions."),
             datalist="school-suggestions",
             endpoint=reverse_lazy("api:school-list"),
             placeholder=_("School code"),
