@@ -14,6 +14,7 @@ def test_any_of_matches_in(world, active, far_pairing):
     # Combined with other conditions, in subqueries too.
     inner = Region.objects.filter(id__any_of=frozenset(ids)).values("id")
     assert Pairing.objects.filter(region__in=inner).count() == 1
+    assert Pairing.objects.filter(region__any_of=inner).count() == 1
 
 
 @pytest.mark.parametrize("path", ["/bench/floor/", "/bench/floor.json"])

@@ -18,6 +18,8 @@ class AnyOf(In):
     lookup_name = "any_of"
 
     def as_postgresql(self, compiler, connection):
+        if not self.rhs_is_direct_value():  # a subquery stays a subquery
+            return self.as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
         values = [v for v in self.rhs if v is not None]
         return f"{lhs} = ANY(%s)", (*lhs_params, values)
