@@ -254,6 +254,8 @@ class Pairing(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["region", "status"], name="pairing_region_status_idx"),
             # The lists' order: a page of 25 is read off this index, not sorted.
             models.Index(fields=["-created_at", "-id"], name="pairing_created_idx"),
+            # The approval queue: proposals, longest waiting first.
+            models.Index(fields=["status", "proposed_at", "id"], name="pairing_queue_idx"),
         ]
         constraints = [
             models.CheckConstraint(
