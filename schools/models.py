@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from twinning.models import ChoiceLabels
 from twinning.text import join_names
 
 school_code_validator = RegexValidator(
@@ -17,7 +18,7 @@ school_code_validator = RegexValidator(
 )
 
 
-class Region(models.Model):
+class Region(ChoiceLabels, models.Model):
     """A node of the administrative tree: province → city → county/district.
 
     ``path`` is a materialised path ("/1/4/9/") so that "this region and everything
@@ -69,7 +70,7 @@ class Region(models.Model):
         return self.path.count("/") - 2
 
 
-class School(models.Model):
+class School(ChoiceLabels, models.Model):
     class Stage(models.TextChoices):
         KINDERGARTEN = "kindergarten", _("Kindergarten")
         PRIMARY = "primary", _("Primary school")
@@ -118,7 +119,7 @@ class School(models.Model):
         return self.name
 
 
-class Programme(models.Model):
+class Programme(ChoiceLabels, models.Model):
     """A bureau's twinning programme: the rules every pairing in it follows."""
 
     class PairingKind(models.TextChoices):
@@ -198,7 +199,7 @@ class PairingStatus(models.TextChoices):
 LIVE_STATUSES = (PairingStatus.PROPOSED, PairingStatus.APPROVED, PairingStatus.ACTIVE)
 
 
-class Pairing(ConcurrentTransitionMixin, models.Model):
+class Pairing(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
     """A helping school (帮扶校) and one or more assisted schools (受援校) in a programme.
 
     The status only changes through the services, which check who may act and
@@ -302,7 +303,7 @@ class Pairing(ConcurrentTransitionMixin, models.Model):
     def terminate(self) -> None: ...
 
 
-class PairingMember(models.Model):
+class PairingMember(ChoiceLabels, models.Model):
     """A school's place in a pairing.
 
     ``programme``, ``region`` and ``is_live`` are copies kept by the services: the
@@ -350,7 +351,7 @@ class PairingMember(models.Model):
         return f"{self.school} ({self.get_role_display()})"
 
 
-class PairingTransition(models.Model):
+class PairingTransition(ChoiceLabels, models.Model):
     """One step of a pairing's lifecycle: who moved it, when, and why."""
 
     pairing = models.ForeignKey(
@@ -375,7 +376,7 @@ class PairingTransition(models.Model):
         return f"{self.from_status or '∅'} → {self.to_status}"
 
 
-class LeadingGroupMember(models.Model):
+class LeadingGroupMember(ChoiceLabels, models.Model):
     """A member of the pairing's leading group (领导小组)."""
 
     class Position(models.TextChoices):
@@ -431,7 +432,7 @@ class NeedsDimension(models.TextChoices):
     LOGISTICS = "logistics", _("Logistics management")
 
 
-class NeedsAssessment(models.Model):
+class NeedsAssessment(ChoiceLabels, models.Model):
     """One of the six dimensions of a school's needs, as assessed for a pairing."""
 
     class Rating(models.IntegerChoices):
@@ -480,7 +481,7 @@ class PeriodKind(models.TextChoices):
     MONTH = "month", _("Month")
 
 
-class Goal(models.Model):
+class Goal(ChoiceLabels, models.Model):
     """A measurable target of the development plan for one period.
 
     Yearly goals are broken into term, quarter or month tasks through ``parent``.

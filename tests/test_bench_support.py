@@ -1,4 +1,5 @@
-"""Pieces the benchmark relies on: the any_of lookup and a floor that production never routes."""
+"""Speed helpers and the benchmark's pieces: the any_of lookup, cached choice labels, and a
+floor that production never routes."""
 
 import pytest
 from django.urls import Resolver404, resolve
@@ -21,3 +22,17 @@ def test_any_of_matches_in(world, active, far_pairing):
 def test_the_floor_is_not_routed_in_production(path):
     with pytest.raises(Resolver404):
         resolve(path)
+
+
+def test_choice_labels_follow_the_active_language_after_caching(world, active):
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert world.helping.get_stage_display() == "Primary school"
+        assert active.get_status_display() == "Active"
+    with translation.override("zh-hans"):
+        assert world.helping.get_stage_display() == "小学"
+        assert active.get_status_display() == "实施中"
+    # A value outside the choices shows as itself, as with Django's own.
+    world.helping.stage = "unknown"
+    assert world.helping.get_stage_display() == "unknown"
