@@ -27,6 +27,7 @@ from .models import (
     PairingStatus,
     PairingTransition,
     Programme,
+    ProgressUpdate,
     Region,
     School,
 )
@@ -328,7 +329,9 @@ def pairing_detail(pairing: Pairing) -> dict:
     goals = list(
         Goal.objects.filter(pairing=pairing)
         .select_related("school", "parent")
-        .prefetch_related("updates__reported_by")
+        .prefetch_related(
+            Prefetch("updates", queryset=ProgressUpdate.objects.select_related("reported_by"))
+        )
         .order_by("school_year", "due_on", "id")
     )
     return {

@@ -785,8 +785,8 @@ def test_detail_page_runs_a_constant_number_of_queries(
         services.goal_report_progress(actor=world.coord_helping, goal=objects["task"], value=value)
     # (The session comes from the cache.) user, role assignments, unread notifications,
     # the pairing, its members,
-    # transitions (with actors), needs, goals, their updates, the updates' reporters,
+    # transitions (with actors), needs, goals, their updates (with reporters),
     # leading group, contacts, which member schools the user may open (links).
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         client.get(url("pairing_detail", active.pk))
-    assert few == 13
+    assert few == 12
