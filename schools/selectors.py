@@ -172,9 +172,9 @@ def _pairing_scope_condition(scope: Scope) -> Q:
 def pairing_list_visible_to(user) -> QuerySet[Pairing]:
     """Visible pairings, ready for a list: programme, schools and members loaded."""
     scope = resolve_scope(user)
-    qs = Pairing.objects.select_related(
-        "programme", "region", "helping_school", "proposed_by"
-    ).prefetch_related(Prefetch("members", queryset=PairingMember.objects.select_related("school")))
+    qs = Pairing.objects.select_related("programme", "region", "helping_school").prefetch_related(
+        Prefetch("members", queryset=PairingMember.objects.select_related("school"))
+    )
     if scope.is_admin:
         return qs
     return qs.filter(_pairing_scope_condition(scope))
@@ -229,8 +229,13 @@ class PairingRows:
 
 
 def pairing_row(pairing: Pairing) -> dict:
-    """The :class:`PairingRows` row of a pairing loaded by :func:`pairing_list_visible_to`."""
-    proposer = pairing.proposed_by
+    """The :class:`PairingRows` row of a pairing loaded by :func:`pairing_list_visible_to`.
+
+    ``proposed_by`` is filled only when the proposer was loaded with the pairing
+    (``select_related("proposed_by")``): joining the user table costs every pairing
+    query, and only the web lists, which read rows from the database, show it."""
+    loaded = Pairing.proposed_by.is_cached(pairing)
+    proposer = pairing.proposed_by if loaded else None
     values = {
         "id": pairing.pk, "status": pairing.status, "created_at": pairing.created_at,
         "updated_at": pairing.updated_at, "proposed_at": pairing.proposed_at,

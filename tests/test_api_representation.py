@@ -77,7 +77,9 @@ def test_a_row_read_from_the_database_equals_the_row_of_the_loaded_pairing(
     visible = selectors.pairing_list_visible_to(world.bureau)
     rows = selectors.PairingRows(visible)[0:10]
     assert len(rows) == 2
-    assert rows == [selectors.pairing_row(pairing) for pairing in visible[0:10]]
+    with_proposer = visible.select_related("proposed_by")[0:10]
+    assert rows == [selectors.pairing_row(pairing) for pairing in with_proposer]
+    assert rows[0]["proposed_by"]
 
 
 def test_the_api_list_answers_the_rows_as_the_detail_does(world, active):
