@@ -263,7 +263,7 @@ class PairingEditForm(PairingSchoolsMixin, forms.Form):
 # --- lifecycle -------------------------------------------------------------------
 
 
-class TransitionForm(PlainSelects, forms.Form):
+class TransitionForm(forms.Form):
     """What the transitions take. Which of them are required is the services' rule."""
 
     comment = forms.CharField(
