@@ -36,3 +36,34 @@ def test_choice_labels_follow_the_active_language_after_caching(world, active):
     # A value outside the choices shows as itself, as with Django's own.
     world.helping.stage = "unknown"
     assert world.helping.get_stage_display() == "unknown"
+
+
+def _settings_of(**env) -> dict:
+    """SESSION_ENGINE and SCOPE_CACHE_SECONDS as a fresh process would read them."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "print(json.dumps([settings.SESSION_ENGINE, settings.SCOPE_CACHE_SECONDS]))"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_ENV")}
+    environment = {**base, "DJANGO_SETTINGS_MODULE": "twinning.settings", **env}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
+    )
+    engine, seconds = json.loads(out.stdout.strip().splitlines()[-1])
+    return {"engine": engine.rsplit(".", 1)[-1], "scope_cache": seconds}
+
+
+def test_caches_shared_between_processes_are_only_used_with_redis():
+    production = {"DJANGO_ENV": "production", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "x"}
+    # Several production workers without a shared cache: nothing per-process may decide
+    # whether a session or a role is still valid.
+    assert _settings_of(**production) == {"engine": "db", "scope_cache": 0}
+    with_redis = _settings_of(**production, REDIS_URL="redis://127.0.0.1:6379/5")
+    assert with_redis == {"engine": "cached_db", "scope_cache": 300}
+    # The development server is one process: its local cache is safe for sessions.
+    assert _settings_of() == {"engine": "cached_db", "scope_cache": 0}

@@ -134,8 +134,14 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Sessions are read from the cache and written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions are read from the cache and written through to the database, when the cache
+# is one every process shares (Redis) or there is one process (the development server):
+# a per-process cache in several production workers would keep a logged-out session.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL or not PRODUCTION
+    else "django.contrib.sessions.backends.db"
+)
 # How long a user's resolved scope (their regions and schools) is kept in the cache
 # between requests; changes invalidate it at once (twinning/access.py). Only with a
 # cache that every process shares: a per-process cache could not be invalidated.
