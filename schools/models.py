@@ -1,5 +1,6 @@
 """Regions, schools, programmes, pairings, needs assessments and development plans."""
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -185,6 +186,14 @@ class Programme(ChoiceLabels, models.Model):
         return 1 if self.pairing_kind == self.PairingKind.ONE_TO_ONE else self.max_assisted_schools
 
 
+def pairing_title(helping: str, assisted: Iterable[str], separator: str | None = None) -> str:
+    """How a pairing is named everywhere: 帮扶校 → 受援校、受援校 (… before any assisted
+    school). ``separator`` saves looking the list separator up again for every row."""
+    names = list(assisted)
+    joined = join_names(names) if separator is None else separator.join(names)
+    return f"{helping} → {joined or '…'}"
+
+
 class PairingStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PROPOSED = "proposed", _("Proposed")
@@ -273,10 +282,10 @@ class Pairing(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
 
     @property
     def title(self) -> str:
-        assisted = [
+        assisted = (
             m.school.name for m in self.members.all() if m.role == PairingMember.Role.ASSISTED
-        ]
-        return f"{self.helping_school.name} → {join_names(assisted) or '…'}"
+        )
+        return pairing_title(self.helping_school.name, assisted)
 
     # Transitions: the graph of DESIGN.md §3. Rights and comments are checked by
     # schools.services, which is the only caller.

@@ -30,6 +30,7 @@ from .models import (
     ProgressUpdate,
     Region,
     School,
+    pairing_title,
 )
 
 # --- regions -------------------------------------------------------------------
@@ -206,13 +207,8 @@ class PairingRows:
         # On the pairings, not the values: those join four tables for their columns.
         return self.pairings.order_by().count()
 
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            return self[index : index + 1][0]
-        rows = list(self.values[index])
+    def __getitem__(self, window: slice) -> list[dict]:
+        rows = list(self.values[window])
         schools: dict[int, list[dict]] = {row["id"]: [] for row in rows}
         members = (
             PairingMember.objects.filter(pairing_id__in=schools)
@@ -281,7 +277,7 @@ def _row_maker():
         return {
             "id": pk,
             "url": url.format(pk),
-            "title": f"{values['helping_school__name']} → {separator.join(assisted) or '…'}",
+            "title": pairing_title(values["helping_school__name"], assisted, separator),
             "status": values["status"],
             "status_label": statuses[values["status"]],
             "programme_id": values["programme_id"],
