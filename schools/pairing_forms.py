@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from twinning.attachments import DOCUMENT_EXTENSIONS, validate_attachment
 from twinning.calendar import school_year_of, today
-from twinning.forms import FilterForm, PlainSelects
+from twinning.forms import FilterForm, PlainWidgets
 
 from . import filters
 from .forms import PageFilterMixin
@@ -280,7 +280,7 @@ class TransitionForm(forms.Form):
 # --- needs, plan, leading group, contacts ------------------------------------------
 
 
-class NeedsForm(PlainSelects, forms.Form):
+class NeedsForm(PlainWidgets, forms.Form):
     school = forms.Field(label=_("School"))
     dimension = forms.ChoiceField(label=_("Dimension"), choices=NeedsDimension.choices)
     rating = forms.TypedChoiceField(
@@ -299,7 +299,7 @@ class NeedsForm(PlainSelects, forms.Form):
         self.order_fields(["school", "dimension", "rating", "findings", "needs"])
 
 
-class GoalForm(PlainSelects, forms.Form):
+class GoalForm(PlainWidgets, forms.Form):
     school = forms.Field(label=_("School"))
     parent = forms.Field(label=_("Part of"), required=False)
     title = forms.CharField(label=_("Goal"), max_length=200)
@@ -342,7 +342,7 @@ class ProgressForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=1000)
 
 
-class LeadingGroupForm(PlainSelects, forms.Form):
+class LeadingGroupForm(PlainWidgets, forms.Form):
     school = forms.Field(label=_("School"))
     name = forms.CharField(label=_("Name"), max_length=50)
     title = forms.CharField(label=_("Job title"), max_length=80, required=False)
@@ -354,7 +354,7 @@ class LeadingGroupForm(PlainSelects, forms.Form):
         self.order_fields(["school", "name", "title", "position"])
 
 
-class ContactForm(PlainSelects, forms.Form):
+class ContactForm(PlainWidgets, forms.Form):
     school = forms.Field(label=_("School"))
     name = forms.CharField(label=_("Name"), max_length=50)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)

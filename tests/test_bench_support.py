@@ -1,10 +1,15 @@
 """Speed helpers and the benchmark's pieces: the any_of lookup, cached choice labels, and a
 floor that production never routes."""
 
+import copy
+
 import pytest
+from django import forms
+from django.test.html import parse_html
 from django.urls import Resolver404, resolve
 
 from schools.models import Pairing, Region
+from twinning.forms import _ONE_PASS, PlainWidgets
 
 
 def test_any_of_matches_in(world, active, far_pairing):
@@ -16,6 +21,36 @@ def test_any_of_matches_in(world, active, far_pairing):
     inner = Region.objects.filter(id__any_of=frozenset(ids)).values("id")
     assert Pairing.objects.filter(region__in=inner).count() == 1
     assert Pairing.objects.filter(region__any_of=inner).count() == 1
+
+
+def test_any_of_prepares_values_that_are_not_ints_through_the_field(world, active):
+    # Strings from a query string take the field's own conversion, as with ``in``.
+    assert list(Pairing.objects.filter(region__any_of=[str(world.city.pk)])) == [active]
+    assert list(Pairing.objects.filter(region__any_of={world.city.pk})) == [active]
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        forms.CharField(required=False),
+        forms.CharField(widget=forms.TextInput(attrs={"placeholder": "<代码>", "data-x": True})),
+        forms.IntegerField(min_value=1, max_value=9),
+        forms.DateField(required=False),
+        forms.EmailField(),
+        forms.CharField(widget=forms.HiddenInput, required=False),
+        forms.ChoiceField(choices=[("", "---"), ("a", "甲 & 乙"), ("b", "B")], required=False),
+    ],
+)
+@pytest.mark.parametrize("value", [None, "", "b", "2026-09-01", '"><script>'])
+def test_one_pass_widgets_write_what_django_writes(field, value):
+    """PlainWidgets changes how fast a form renders, never what it renders."""
+
+    data = None if value is None else {"f": value}
+    stock = type("Stock", (forms.Form,), {"f": copy.deepcopy(field)})(data)
+    plain = type("Plain", (PlainWidgets, forms.Form), {"f": copy.deepcopy(field)})(data)
+    assert type(plain["f"].field.widget) is _ONE_PASS[type(stock["f"].field.widget)]
+    # The same elements, attributes and text (attribute order and blank lines aside).
+    assert parse_html(str(plain["f"])) == parse_html(str(stock["f"]))
 
 
 @pytest.mark.parametrize("path", ["/bench/floor/", "/bench/floor.json"])

@@ -3,6 +3,10 @@
 from django.db import models
 from django.db.models.lookups import In
 
+_INTEGER_TYPES = frozenset(
+    {"AutoField", "BigAutoField", "IntegerField", "BigIntegerField", "PositiveIntegerField"}
+)
+
 
 @models.Field.register_lookup
 @models.ForeignKey.register_lookup
@@ -16,6 +20,20 @@ class AnyOf(In):
     """
 
     lookup_name = "any_of"
+
+    def get_prep_lookup(self):
+        # Ids from a scope are ints already: checking that is a fraction of the cost of
+        # preparing each through the field (``In`` does, a hundred-odd calls a query).
+        rhs, field = self.rhs, self.lhs.output_field
+        if field.is_relation:
+            field = field.target_field
+        if (
+            isinstance(rhs, (set, frozenset, list, tuple))
+            and field.get_internal_type() in _INTEGER_TYPES
+            and all(type(value) is int for value in rhs)
+        ):
+            return list(rhs)
+        return super().get_prep_lookup()
 
     def as_postgresql(self, compiler, connection):
         if not self.rhs_is_direct_value():  # a subquery stays a subquery

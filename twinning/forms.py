@@ -54,19 +54,70 @@ class PlainSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
 
 
-class PlainSelects:
-    """A form mixin: its drop-downs render as :class:`PlainSelect`, so that a form on a
-    busy page costs no template per option. Swapped after ``__init__``, so fields added
+class _OnePassInput:
+    """An ``<input>`` written in one pass: the markup of Django's ``input.html`` and
+    ``attrs.html`` (a true attribute written bare, a false or empty one left out) with
+    no template rendered for it."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        value = self.format_value(value)
+        return format_html(
+            '<input type="{}" name="{}"{}{}>',
+            self.input_type,
+            name,
+            format_html(' value="{}"', value) if value is not None else "",
+            flatatt(self.build_attrs(self.attrs, attrs)),
+        )
+
+
+class PlainTextInput(_OnePassInput, forms.TextInput):
+    pass
+
+
+class PlainNumberInput(_OnePassInput, forms.NumberInput):
+    pass
+
+
+class PlainDateInput(_OnePassInput, forms.DateInput):
+    pass
+
+
+class PlainEmailInput(_OnePassInput, forms.EmailInput):
+    pass
+
+
+class PlainHiddenInput(_OnePassInput, forms.HiddenInput):
+    pass
+
+
+# Each of Django's widgets (exactly that class, not a subclass with its own markup)
+# and the one-pass widget that writes the same HTML.
+_ONE_PASS = {
+    forms.Select: PlainSelect,
+    forms.TextInput: PlainTextInput,
+    forms.NumberInput: PlainNumberInput,
+    forms.DateInput: PlainDateInput,
+    forms.EmailInput: PlainEmailInput,
+    forms.HiddenInput: PlainHiddenInput,
+}
+
+
+class PlainWidgets:
+    """A form mixin: its drop-downs and plain inputs render in one pass
+    (:class:`PlainSelect`, :class:`PlainTextInput` …), so that a form on a busy page
+    costs no template per field or option. Swapped after ``__init__``, so fields added
     there are included."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            if type(field.widget) is forms.Select:
-                field.widget = PlainSelect(attrs=field.widget.attrs, choices=field.choices)
+            plain = _ONE_PASS.get(type(field.widget))
+            if plain is not None:
+                # The one-pass class only overrides render(): same state, same widget.
+                field.widget.__class__ = plain
 
 
-class FilterForm(PlainSelects, forms.Form):
+class FilterForm(PlainWidgets, forms.Form):
     """The form of every list page's filters (a django-filter ``Meta.form``)."""
 
 
