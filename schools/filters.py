@@ -9,10 +9,11 @@ nothing either.
 
 from __future__ import annotations
 
-from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+
+from twinning.filters import FilterSet, IdFilter, IntegerFilter
 
 from . import selectors
 from .models import (
@@ -64,13 +65,7 @@ def region_code_filter() -> filters.ModelChoiceFilter:
     )
 
 
-class IdFilter(filters.Filter):
-    """Equality on an object id, parsed as an integer (a bad value answers 400)."""
-
-    field_class = forms.IntegerField
-
-
-class RegionFilter(filters.FilterSet):
+class RegionFilter(FilterSet):
     level = filters.ChoiceFilter(choices=Region.Level.choices, label=_("level"))
     parent = filters.ModelChoiceFilter(
         queryset=visible_regions, label=_("parent region"), help_text=_("Id of the parent region.")
@@ -81,7 +76,7 @@ class RegionFilter(filters.FilterSet):
         fields = ["level", "parent"]
 
 
-class SchoolFilter(filters.FilterSet):
+class SchoolFilter(FilterSet):
     region = filters.ModelChoiceFilter(
         queryset=visible_regions,
         method="filter_region",
@@ -100,7 +95,7 @@ class SchoolFilter(filters.FilterSet):
         return queryset.filter(region__path__startswith=region.path) if region else queryset
 
 
-class ProgrammeFilter(filters.FilterSet):
+class ProgrammeFilter(FilterSet):
     region = filters.ModelChoiceFilter(
         queryset=visible_regions,
         method="filter_region",
@@ -124,7 +119,7 @@ def _with_member(queryset, **school_lookup):
     return queryset.filter(id__in=members)
 
 
-class PairingFilter(filters.FilterSet):
+class PairingFilter(FilterSet):
     programme = filters.ModelChoiceFilter(queryset=visible_programmes, label=_("programme"))
     status = filters.ChoiceFilter(choices=PairingStatus.choices, label=_("status"))
     region = filters.ModelChoiceFilter(
@@ -169,7 +164,7 @@ class PairingFilter(filters.FilterSet):
         return _with_member(queryset, school__code=value) if value else queryset
 
 
-class NeedsAssessmentFilter(filters.FilterSet):
+class NeedsAssessmentFilter(FilterSet):
     pairing = IdFilter(field_name="pairing", label=_("pairing"))
     school = IdFilter(field_name="school", label=_("school"))
     dimension = filters.ChoiceFilter(choices=NeedsDimension.choices, label=_("dimension"))
@@ -179,11 +174,11 @@ class NeedsAssessmentFilter(filters.FilterSet):
         fields = ["pairing", "school", "dimension"]
 
 
-class GoalFilter(filters.FilterSet):
+class GoalFilter(FilterSet):
     pairing = IdFilter(field_name="pairing", label=_("pairing"))
     school = IdFilter(field_name="school", label=_("school"))
     period_kind = filters.ChoiceFilter(choices=PeriodKind.choices, label=_("period"))
-    school_year = filters.NumberFilter(
+    school_year = IntegerFilter(
         label=_("school year"),
         help_text=_("The calendar year in which the school year starts."),
     )

@@ -236,6 +236,7 @@ PUBLIC = {
     "api:token",  # the user's own token
     "api:schema", "api:swagger-ui", "api:api-root",  # the API's description, no data
     "healthz",  # liveness: says "ok" and nothing else
+    "api:not-found",  # a JSON 404 for any unmatched path: tests/test_api_errors.py
 }  # fmt: skip
 
 # Routes that only ever touch the requesting user's own notifications; tested below.

@@ -5,12 +5,16 @@ Every error answers ``{"detail": "...", "errors": {"field": ["message", ...]}}``
 ``non_field_errors``).
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -106,3 +110,54 @@ def exception_handler(exc, context):
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"])}
     return response
+
+
+# --- answers outside the API views ---------------------------------------------------
+
+
+@csrf_exempt  # a path that matches nothing has no form to protect; the answer is a 404
+def not_found(request, unmatched: str = ""):
+    """Any path under /api/ that no route matches, with any method: a JSON 404, with
+    DEBUG on too (Django would show its HTML page), and a hint for a missing slash."""
+    detail = _("Not found.")
+    if not request.path_info.endswith("/"):
+        try:
+            resolve(request.path_info + "/")
+        except Resolver404:
+            pass
+        else:
+            detail = _("Not found. API paths end with a slash: %(path)s") % {
+                "path": request.path + "/"
+            }
+    return JsonResponse({"detail": detail}, status=404)
+
+
+def server_error_response() -> JsonResponse:
+    return JsonResponse(
+        {"detail": _("The server could not finish this request. Nothing was saved.")},
+        status=500,
+    )
+
+
+class JsonErrorsMiddleware:
+    """Under /api/, an exception no view handled answers the one JSON error with DEBUG on
+    as well (in production ``handler500`` does, see ``twinning.views``). The error is
+    logged as Django would log it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.conf import settings
+
+        if not settings.DEBUG or not request.path_info.startswith("/api/"):
+            return None
+        if isinstance(exception, (Http404, PermissionDenied)):
+            return None  # Django's handlers answer these (handler404/handler403)
+        logging.getLogger("django.request").error(
+            "Internal Server Error: %s", request.path, exc_info=exception
+        )
+        return server_error_response()

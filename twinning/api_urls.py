@@ -13,7 +13,7 @@ Each app's routes live in its own ``api_urls`` module, included here by dotted
 path so that the core imports no app.
 """
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from .api import ErrorSerializer
+from .api import ErrorSerializer, not_found
 
 app_name = "api"
 
@@ -84,4 +84,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
     # Each app mounts its own routes (by dotted path: the core imports no app).
     path("", include("schools.api_urls")),
+    # Last: whatever matched nothing above answers a JSON 404, not an HTML page.
+    re_path(r"^(?P<unmatched>.*)$", not_found, name="not-found"),
 ]

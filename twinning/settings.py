@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "twinning.middleware.ScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "twinning.api.JsonErrorsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # AxesMiddleware should be last: it turns a lockout into a response.
     "axes.middleware.AxesMiddleware",

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.i18n import set_language
 
 from . import services
+from .api import server_error_response
 
 NOTIFICATIONS_PER_PAGE = 25
 
@@ -121,8 +122,5 @@ def permission_denied(request, exception):
 
 def server_error(request):
     if _is_api(request):
-        return JsonResponse(
-            {"detail": _("The server could not finish this request. Nothing was saved.")},
-            status=500,
-        )
+        return server_error_response()
     return defaults.server_error(request)

@@ -1,0 +1,104 @@
+"""The base of every filter set, for the list pages and the API alike.
+
+Query parameters are checked for type and range here, once, before they reach the
+database: an id or a number beyond what its column can hold, a malformed date or an
+unknown choice is a form error on a page and a 400 naming the parameter in the API,
+never a 500. Every app's filter sets inherit :class:`FilterSet`;
+``tests/test_filters.py`` checks that they do and that each numeric filter is bounded.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django_filters import rest_framework as filters
+
+# The ranges of Django's integer columns on PostgreSQL, the narrowest of the databases
+# this runs on. Ids are positive.
+BIGINT_MAX = 2**63 - 1
+_INTEGER_RANGES = {
+    "SmallIntegerField": (-(2**15), 2**15 - 1),
+    "PositiveSmallIntegerField": (0, 2**15 - 1),
+    "IntegerField": (-(2**31), 2**31 - 1),
+    "PositiveIntegerField": (0, 2**31 - 1),
+    "BigIntegerField": (-(2**63), BIGINT_MAX),
+    "PositiveBigIntegerField": (0, BIGINT_MAX),
+    "SmallAutoField": (1, 2**15 - 1),
+    "AutoField": (1, 2**31 - 1),
+    "BigAutoField": (1, BIGINT_MAX),
+}
+
+
+def integer_range(field: models.Field) -> tuple[int, int] | None:
+    """The values ``field`` (or the key a relation points at) can hold, or ``None`` when
+    it is not an integer column."""
+    if field.is_relation and field.target_field is not None:
+        field = field.target_field
+    return _INTEGER_RANGES.get(field.get_internal_type())
+
+
+class IdFilter(filters.Filter):
+    """Equality on an object id: a positive integer that fits the id column."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(*args, **kwargs)
+
+
+class IntegerFilter(filters.NumberFilter):
+    """A whole number; :class:`FilterSet` bounds it by its column unless given bounds."""
+
+    field_class = forms.IntegerField
+
+
+class FilterSet(filters.FilterSet):
+    """A django-filter ``FilterSet`` whose numeric filters are all bounded.
+
+    Declared or generated, a number filter on an integer column parses an integer
+    within the column's range, and one on a decimal column a decimal with the
+    column's digits; anything else is refused by the form, with its message.
+    """
+
+    @classmethod
+    def get_filters(cls):
+        filters_ = super().get_filters()
+        for name, filter_ in filters_.items():
+            if isinstance(filter_, filters.NumberFilter):
+                cls._bound(name, filter_)
+        return filters_
+
+    @classmethod
+    def _bound(cls, name: str, filter_: filters.NumberFilter) -> None:
+        field = cls._model_field(filter_.field_name or name)
+        bounds = integer_range(field) if field is not None else None
+        if bounds is not None or isinstance(filter_, IntegerFilter):
+            filter_.field_class = forms.IntegerField
+            low, high = bounds or (-BIGINT_MAX, BIGINT_MAX)
+            filter_.extra.setdefault("min_value", low)
+            filter_.extra.setdefault("max_value", high)
+        elif isinstance(field, models.DecimalField):
+            filter_.extra.setdefault("max_digits", field.max_digits)
+            filter_.extra.setdefault("decimal_places", field.decimal_places)
+        else:
+            # No column to read bounds from (a method filter): a finite decimal that a
+            # database can compare, never NaN or Infinity.
+            filter_.extra.setdefault("max_digits", 20)
+            filter_.extra.setdefault("decimal_places", 6)
+
+    @classmethod
+    def _model_field(cls, path: str) -> models.Field | None:
+        model = cls._meta.model
+        field = None
+        for part in path.split("__"):
+            if model is None:
+                return None
+            try:
+                field = model._meta.get_field(part)
+            except FieldDoesNotExist:  # a lookup (``__gte``) or a method filter's name
+                return field
+            model = field.related_model
+        return field
