@@ -104,3 +104,51 @@ def test_pages_still_get_html_errors(client, world, settings):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "params, name",
+    [({"page": "abc"}, "page"), ({"page": "0"}, "page"), ({"page": ""}, "page"),
+     ({"page_size": "0"}, "page_size"), ({"page_size": "201"}, "page_size"),
+     ({"page_size": "null"}, "page_size")],
+)  # fmt: skip
+def test_a_bad_page_or_page_size_is_a_400_naming_it(world, params, name):
+    body = _is_json_error(api(world.bureau).get("/api/regions/", params), 400)
+    assert list(body["errors"]) == [name]
+
+
+def test_a_page_past_the_last_is_a_json_404(world):
+    _is_json_error(api(world.bureau).get("/api/regions/", {"page": "99"}), 404)
+    assert api(world.bureau).get("/api/regions/", {"page_size": "200"}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["maybe", "0.5", "2"])
+def test_a_yes_no_filter_refuses_anything_but_yes_or_no(world, value):
+    body = _is_json_error(api(world.bureau).get("/api/programmes/", {"is_open": value}), 400)
+    assert list(body["errors"]) == ["is_open"]
+
+
+def test_a_yes_no_filter_still_filters(world):
+    client = api(world.bureau)
+    assert client.get("/api/programmes/", {"is_open": "true"}).json()["count"] == 1
+    assert client.get("/api/programmes/", {"is_open": "false"}).json()["count"] == 0
+    assert client.get("/api/programmes/", {"is_open": ""}).json()["count"] == 1
+
+
+def test_the_schema_documents_every_error_an_operation_can_answer(world):
+    schema = api(world.bureau).get("/api/schema/?format=json").json()
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            expected = {"429"}
+            if operation.get("security"):
+                expected |= {"401", "403"}
+            if "{" in path:
+                expected.add("404")
+            if operation.get("requestBody"):
+                expected |= {"400", "415"}
+            missing = expected - set(responses)
+            assert not missing, f"{method.upper()} {path} does not document {missing}"
+            for code in expected:
+                assert responses[code]["content"]["application/json"]["schema"] == error

@@ -76,8 +76,36 @@ def iso_date(value):
 
 
 class Pagination(PageNumberPagination):
+    """Pages of 25 (``page_size`` up to 200). A ``page`` or ``page_size`` that is not a
+    positive whole number, or a ``page_size`` over 200, is refused with a 400 naming it
+    rather than quietly read as the first page or the default size; a page past the
+    last answers 404."""
+
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        errors = {}
+        for name in (self.page_query_param, self.page_size_query_param):
+            value = request.query_params.get(name)
+            if value is not None and not (value.isascii() and value.isdigit() and int(value) > 0):
+                errors[name] = [_("Enter a whole number of 1 or more.")]
+        size = request.query_params.get(self.page_size_query_param, "")
+        if size.isascii() and size.isdigit() and int(size) > self.max_page_size:
+            errors[self.page_size_query_param] = [
+                _("At most %(limit)s a page.") % {"limit": self.max_page_size}
+            ]
+        if errors:
+            raise exceptions.ValidationError(errors)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
 
 
 def validation_error_dict(error: DjangoValidationError) -> dict[str, list[str]]:
@@ -161,3 +189,43 @@ class JsonErrorsMiddleware:
             "Internal Server Error: %s", request.path, exc_info=exception
         )
         return server_error_response()
+
+
+# --- the schema's error answers ---------------------------------------------------------
+
+_ERROR_DESCRIPTIONS = {
+    "400": gettext_lazy("Invalid parameters or body: `errors` names each field."),
+    "401": gettext_lazy("No credentials, or credentials that are not valid."),
+    "403": gettext_lazy("Signed in, but this role may not do this here."),
+    "404": gettext_lazy(
+        "No such object in your scope (objects outside it answer the same), or no such page."
+    ),
+    "415": gettext_lazy("The body is not in a media type this operation reads."),
+    "429": gettext_lazy("Too many requests; retry after the seconds in Retry-After."),
+}
+
+
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation lists the errors it can
+    answer, all in the one ``Error`` shape, so that clients generated from the schema
+    expect them (an operation's own description of a status wins)."""
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            codes = {"429"}
+            if operation.get("security", [{}]) != [] and operation.get("security") is not None:
+                codes |= {"401", "403"}
+            parameters = {p.get("name") for p in operation.get("parameters", [])}
+            if "{" in path or "page" in parameters:  # no such object, or no such page
+                codes.add("404")
+            if operation.get("parameters") or operation.get("requestBody"):
+                codes.add("400")
+            if operation.get("requestBody"):
+                codes.add("415")
+            for code in sorted(codes):
+                operation["responses"].setdefault(
+                    code, {"description": str(_ERROR_DESCRIPTIONS[code]), "content": error}
+                )
+    return result

@@ -13,11 +13,12 @@ Each app's routes live in its own ``api_urls`` module, included here by dotted
 path so that the core imports no app.
 """
 
+from django.core.validators import RegexValidator
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -38,6 +39,29 @@ class TokenSerializer(serializers.Serializer):
     )
 
 
+_NOT_BLANK = RegexValidator(r"^[^\x00]*\S[^\x00]*$")
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    """DRF's sign-in serializer, with the schema saying what it accepts: a username and
+    a password with something other than blanks in them and no NUL character (DRF
+    refuses those in every text field)."""
+
+    username = serializers.CharField(
+        label=_("username"),
+        trim_whitespace=False,
+        write_only=True,
+        validators=[_NOT_BLANK],
+    )
+    password = serializers.CharField(
+        label=_("password"),
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        write_only=True,
+        validators=[_NOT_BLANK],
+    )
+
+
 class TokenView(APIView):
     """API tokens: POST exchanges a username and password for one, DELETE revokes it.
 
@@ -55,14 +79,20 @@ class TokenView(APIView):
         return [IsAuthenticated()]
 
     @extend_schema(
-        request=AuthTokenSerializer,
-        responses={200: TokenSerializer, 400: ErrorSerializer},
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
         auth=[],
         description=_("Exchange a username and password for your API token."),
     )
     def post(self, request):
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
+        if not serializer.is_valid():
+            codes = serializer.errors.get("non_field_errors", [])
+            if any(getattr(e, "code", "") == "authorization" for e in codes):
+                # Well-formed but wrong credentials: an authentication failure, not a
+                # malformed request.
+                raise exceptions.AuthenticationFailed(codes[0])
+            raise exceptions.ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         # The token row is authentication plumbing, not domain data: no service owns it.
         token, _created = Token.objects.get_or_create(user=user)

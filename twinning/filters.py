@@ -12,7 +12,9 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from django_filters.widgets import BooleanWidget
 
 # The ranges of Django's integer columns on PostgreSQL, the narrowest of the databases
 # this runs on. Ids are positive.
@@ -55,6 +57,34 @@ class IntegerFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """``true`` or ``false`` (also ``1``/``0`` and Django's ``True``/``False``); empty
+    means no filter, and anything else is an error instead of being ignored."""
+
+    _values = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        result = self._values.get(str(value).strip().lower())
+        if result is None:
+            raise forms.ValidationError(_("Enter true or false."), code="invalid")
+        return result
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanWidget(BooleanWidget):
+    """django-filter's yes/no drop-down, handing the field what was sent (its own
+    reading turns any unknown value into "no filter")."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
 class FilterSet(filters.FilterSet):
     """A django-filter ``FilterSet`` whose numeric filters are all bounded.
 
@@ -69,6 +99,9 @@ class FilterSet(filters.FilterSet):
         for name, filter_ in filters_.items():
             if isinstance(filter_, filters.NumberFilter):
                 cls._bound(name, filter_)
+            elif isinstance(filter_, filters.BooleanFilter):
+                filter_.field_class = StrictBooleanField
+                filter_.extra["widget"] = StrictBooleanWidget
         return filters_
 
     @classmethod
