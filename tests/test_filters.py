@@ -105,3 +105,19 @@ def test_list_pages_refuse_an_unknown_choice_with_a_form_error(client, world, ac
     response = client.get(path, {params[path]: "nonsense"})
     assert response.status_code == 200
     assert 'role="alert"' in response.content.decode()  # "please correct the errors"
+
+
+def test_the_schema_gives_the_bounds_of_id_and_number_parameters(world):
+    schema = api(world.bureau).get("/api/schema/?format=json").json()
+    parameters = {
+        (path, p["name"]): p["schema"]
+        for path in ("/api/goals/", "/api/needs/", "/api/pairings/")
+        for p in schema["paths"][path]["get"]["parameters"]
+    }
+    for path in ("/api/goals/", "/api/needs/", "/api/pairings/"):
+        assert parameters[(path, "school")] == {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": BIGINT_MAX,
+        }
+    assert parameters[("/api/goals/", "school_year")]["minimum"] == 0

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.widgets import BooleanWidget
+from drf_spectacular.drainage import set_override
 
 # The ranges of Django's integer columns on PostgreSQL, the narrowest of the databases
 # this runs on. Ids are positive.
@@ -40,6 +41,20 @@ def integer_range(field: models.Field) -> tuple[int, int] | None:
     return _INTEGER_RANGES.get(field.get_internal_type())
 
 
+def _document_bounds(filter_: filters.Filter) -> None:
+    """Put the filter's bounds into the OpenAPI schema (drf-spectacular does not read
+    them from the form field), so that clients know them before they send."""
+    set_override(
+        filter_,
+        "field",
+        {
+            "type": "integer",
+            "minimum": filter_.extra["min_value"],
+            "maximum": filter_.extra["max_value"],
+        },
+    )
+
+
 class IdFilter(filters.Filter):
     """Equality on an object id: a positive integer that fits the id column."""
 
@@ -49,6 +64,7 @@ class IdFilter(filters.Filter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", BIGINT_MAX)
         super().__init__(*args, **kwargs)
+        _document_bounds(self)
 
 
 class IntegerFilter(filters.NumberFilter):
@@ -113,6 +129,7 @@ class FilterSet(filters.FilterSet):
             low, high = bounds or (-BIGINT_MAX, BIGINT_MAX)
             filter_.extra.setdefault("min_value", low)
             filter_.extra.setdefault("max_value", high)
+            _document_bounds(filter_)
         elif isinstance(field, models.DecimalField):
             filter_.extra.setdefault("max_digits", field.max_digits)
             filter_.extra.setdefault("decimal_places", field.decimal_places)
