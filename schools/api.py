@@ -23,7 +23,14 @@ from rest_framework.response import Response
 
 from twinning import access
 from twinning.access import resolve_scope
-from twinning.api import ERROR_RESPONSES, LeanRepresentation, iso_date, iso_datetime
+from twinning.api import (
+    ERROR_RESPONSES,
+    DecimalField,
+    LeanRepresentation,
+    ModelSerializer,
+    iso_date,
+    iso_datetime,
+)
 from twinning.text import labels
 
 from . import selectors, services
@@ -90,7 +97,7 @@ def _display(source: str, label=None) -> serializers.CharField:
 # --- regions -------------------------------------------------------------------------
 
 
-class RegionSerializer(LeanRepresentation, serializers.ModelSerializer):
+class RegionSerializer(LeanRepresentation, ModelSerializer):
     level_display = _display("get_level_display")
 
     class Meta:
@@ -124,7 +131,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
 # --- schools -------------------------------------------------------------------------
 
 
-class SchoolSerializer(LeanRepresentation, serializers.ModelSerializer):
+class SchoolSerializer(LeanRepresentation, ModelSerializer):
     region = ScopedPrimaryKeyRelatedField(
         Region, selectors.region_list_visible_to, label=_("region")
     )
@@ -196,7 +203,7 @@ class SchoolViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 # --- programmes ----------------------------------------------------------------------
 
 
-class ProgrammeSerializer(LeanRepresentation, serializers.ModelSerializer):
+class ProgrammeSerializer(LeanRepresentation, ModelSerializer):
     region = ScopedPrimaryKeyRelatedField(
         Region, selectors.region_list_visible_to, label=_("region")
     )
@@ -274,7 +281,7 @@ class ProgrammeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 # --- needs assessments and goals (also nested in the pairing detail) -------------------
 
 
-class NeedsAssessmentSerializer(LeanRepresentation, serializers.ModelSerializer):
+class NeedsAssessmentSerializer(LeanRepresentation, ModelSerializer):
     pairing = ScopedPrimaryKeyRelatedField(
         Pairing, selectors.pairing_list_visible_to, label=_("pairing")
     )
@@ -309,7 +316,7 @@ class NeedsAssessmentSerializer(LeanRepresentation, serializers.ModelSerializer)
         }  # fmt: skip
 
 
-class ProgressUpdateSerializer(serializers.ModelSerializer):
+class ProgressUpdateSerializer(ModelSerializer):
     reported_by_name = _display("reported_by.display_name", label=_("by"))
 
     class Meta:
@@ -318,7 +325,7 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class GoalSerializer(LeanRepresentation, serializers.ModelSerializer):
+class GoalSerializer(LeanRepresentation, ModelSerializer):
     pairing = ScopedPrimaryKeyRelatedField(
         Pairing, selectors.pairing_list_visible_to, label=_("pairing")
     )
@@ -376,7 +383,7 @@ class GoalDetailSerializer(GoalSerializer):
 # --- pairings ------------------------------------------------------------------------
 
 
-class PairingMemberSerializer(serializers.ModelSerializer):
+class PairingMemberSerializer(ModelSerializer):
     school_name = _display("school.name")
     school_code = _display("school.code")
     role_display = _display("get_role_display")
@@ -387,7 +394,7 @@ class PairingMemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PairingTransitionSerializer(LeanRepresentation, serializers.ModelSerializer):
+class PairingTransitionSerializer(LeanRepresentation, ModelSerializer):
     # Plain strings: the pairing's ``status`` field already documents the values, and
     # one choice set under three enum names would make the schema ambiguous.
     from_status = serializers.CharField(read_only=True, label=_("from"))
@@ -415,7 +422,7 @@ class PairingTransitionSerializer(LeanRepresentation, serializers.ModelSerialize
         }  # fmt: skip
 
 
-class LeadingGroupMemberSerializer(LeanRepresentation, serializers.ModelSerializer):
+class LeadingGroupMemberSerializer(LeanRepresentation, ModelSerializer):
     school_name = _display("school.name")
     position_display = _display("get_position_display")
 
@@ -432,7 +439,7 @@ class LeadingGroupMemberSerializer(LeanRepresentation, serializers.ModelSerializ
         }  # fmt: skip
 
 
-class ContactPersonSerializer(LeanRepresentation, serializers.ModelSerializer):
+class ContactPersonSerializer(LeanRepresentation, ModelSerializer):
     school_name = _display("school.name")
 
     class Meta:
@@ -447,7 +454,7 @@ class ContactPersonSerializer(LeanRepresentation, serializers.ModelSerializer):
         }  # fmt: skip
 
 
-class PairingSerializer(LeanRepresentation, serializers.ModelSerializer):
+class PairingSerializer(LeanRepresentation, ModelSerializer):
     """A pairing in a list: everything comes from the selector's joins and prefetch."""
 
     title = serializers.CharField(read_only=True)
@@ -819,7 +826,7 @@ class NeedsAssessmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class ProgressSerializer(serializers.Serializer):
-    value = serializers.DecimalField(max_digits=10, decimal_places=2, label=_("achieved so far"))
+    value = DecimalField(max_digits=10, decimal_places=2, min_value=0, label=_("achieved so far"))
     note = serializers.CharField(required=False, allow_blank=True, default="", label=_("note"))
 
 

@@ -13,10 +13,11 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from twinning.filters import FilterSet, IdFilter, IntegerFilter
+from twinning.filters import FilterSet, IdFilter, IntegerFilter, document_pattern
 
 from . import selectors
 from .models import (
+    REGION_CODE_PATTERN,
     Goal,
     NeedsAssessment,
     NeedsDimension,
@@ -55,7 +56,7 @@ def region_code_filter() -> filters.ModelChoiceFilter:
     the filterset's ``filter_region``, the same meaning as ``region`` by id. Pages
     show it as a typed box with suggestions rather than a drop-down of every region.
     """
-    return filters.ModelChoiceFilter(
+    code = filters.ModelChoiceFilter(
         queryset=visible_regions,
         to_field_name="code",
         method="filter_region",
@@ -63,6 +64,7 @@ def region_code_filter() -> filters.ModelChoiceFilter:
         help_text=_("A division code (行政区划代码): the region and everything below it."),
         error_messages={"invalid_choice": _("No region with this division code in your scope.")},
     )
+    return document_pattern(code, REGION_CODE_PATTERN)
 
 
 class RegionFilter(FilterSet):

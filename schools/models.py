@@ -14,8 +14,10 @@ from simple_history.models import HistoricalRecords
 from twinning.models import ChoiceLabels
 from twinning.text import join_names
 
+# ASCII digits only (``\d`` would also take full-width and other scripts' digits).
+REGION_CODE_PATTERN = r"^[0-9]{6,12}$"
 school_code_validator = RegexValidator(
-    r"^\d{10}$", _("A school code (学校标识码) is exactly 10 digits."), code="school_code"
+    r"^[0-9]{10}$", _("A school code (学校标识码) is exactly 10 digits."), code="school_code"
 )
 
 
@@ -36,7 +38,7 @@ class Region(ChoiceLabels, models.Model):
         _("division code"),
         max_length=12,
         unique=True,
-        validators=[RegexValidator(r"^\d{6,12}$", _("A division code is 6 to 12 digits."))],
+        validators=[RegexValidator(REGION_CODE_PATTERN, _("A division code is 6 to 12 digits."))],
     )
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(

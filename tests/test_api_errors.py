@@ -152,3 +152,31 @@ def test_the_schema_documents_every_error_an_operation_can_answer(world):
             assert not missing, f"{method.upper()} {path} does not document {missing}"
             for code in expected:
                 assert responses[code]["content"]["application/json"]["schema"] == error
+
+
+def test_validation_errors_carry_codes_that_do_not_change_with_the_language(world, active):
+    client = api(world.bureau)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    body = client.post(
+        "/api/goals/", {"pairing": 987654321, "school": world.assisted.pk}, format="json"
+    ).json()
+    assert body["codes"]["pairing"] == ["does_not_exist"]
+    assert body["codes"]["title"] == ["required"]
+    assert body["errors"]["title"]  # the message, in Chinese
+
+
+def test_a_form_body_is_refused_with_415_except_at_the_token_endpoint(world, active):
+    from schools.models import Programme
+
+    before = Programme.objects.count()
+    response = api(world.bureau).post(
+        "/api/programmes/", data="name=x&region=1", content_type="application/x-www-form-urlencoded"
+    )
+    _is_json_error(response, 415)
+    assert Programme.objects.count() == before
+    token = api().post(
+        "/api/auth/token/",
+        data="username=bureau&password=pass-12345",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert token.status_code == 200 and token.json()["token"]

@@ -1,14 +1,16 @@
 """Shared API plumbing: pagination and the one error format.
 
-Every error answers ``{"detail": "...", "errors": {"field": ["message", ...]}}``;
-``errors`` is present for validation failures and names each field (or
-``non_field_errors``).
+Every error answers ``{"detail": "..."}``; a validation failure (400) adds ``errors``,
+the messages by field (or ``non_field_errors``) in the user's language, and ``codes``,
+the same fields with a code per message that does not change with the language.
 """
 
 import logging
+import re
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -25,13 +28,56 @@ class ErrorSerializer(serializers.Serializer):
 
     detail = serializers.CharField()
     errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text=gettext_lazy("Messages by field name (or non_field_errors); only on 400."),
+        help_text=gettext_lazy(
+            "Messages by field name (or non_field_errors), in the user's language; only on 400."
+        ),
+    )
+    codes = serializers.DictField(
+        required=False,
+        help_text=gettext_lazy(
+            "The same fields with a code for each message, the same in every language "
+            "(required, invalid, does_not_exist, invalid_choice, max_value …); only on 400."
+        ),
     )
 
 
 ERROR_RESPONSES = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+
+
+class DecimalField(serializers.DecimalField):
+    """A decimal as the schema describes it (``twinning.schema``): a string of ASCII
+    digits with at most ``decimal_places`` after the point and an optional minus. DRF's
+    own also takes JSON numbers, exponents, ``+1`` and ``1.``, none of which the schema
+    admits; the bounds are then checked by DRF with its messages and codes."""
+
+    default_error_messages = {
+        "format": gettext_lazy(
+            'Write the number as a string of digits, e.g. "12.50", with at most '
+            "%(places)s digits after the point."
+        ),
+    }
+
+    def to_internal_value(self, data):
+        shape = getattr(self, "_shape", None)
+        if shape is None:
+            from .schema import decimal_pattern
+
+            shape = self._shape = re.compile(
+                decimal_pattern(max_digits=self.max_digits, decimal_places=self.decimal_places)
+            )
+        if not isinstance(data, str) or not shape.fullmatch(data):
+            self.fail("format", places=self.decimal_places)
+        return super().to_internal_value(data)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The base of the API's model serializers: decimals as :class:`DecimalField`."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DecimalField: DecimalField,
+    }
 
 
 class LeanRepresentation:
@@ -108,18 +154,30 @@ class Pagination(PageNumberPagination):
         return parameters
 
 
-def validation_error_dict(error: DjangoValidationError) -> dict[str, list[str]]:
+def validation_error_detail(error: DjangoValidationError) -> dict[str, list[ErrorDetail]]:
+    """A service's ``ValidationError`` as DRF error details, each message keeping its
+    code (``code=`` where the service gave one, else ``invalid``)."""
     if hasattr(error, "error_dict"):
         return {
-            (field if field != "__all__" else "non_field_errors"): [str(m) for m in messages]
-            for field, messages in error.message_dict.items()
+            (field if field != "__all__" else "non_field_errors"): [
+                ErrorDetail(message, code=e.code or "invalid")
+                for e in errors
+                for message in e.messages
+            ]
+            for field, errors in error.error_dict.items()
         }
-    return {"non_field_errors": [str(m) for m in error.messages]}
+    return {
+        "non_field_errors": [
+            ErrorDetail(message, code=e.code or "invalid")
+            for e in error.error_list
+            for message in e.messages
+        ]
+    }
 
 
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(validation_error_dict(exc))
+        exc = exceptions.ValidationError(validation_error_detail(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -128,12 +186,14 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        errors = (
-            response.data
-            if isinstance(response.data, dict)
-            else {"non_field_errors": response.data}
-        )
-        response.data = {"detail": _("The request has invalid fields."), "errors": errors}
+        errors, codes = response.data, exc.get_codes()
+        if not isinstance(errors, dict):
+            errors, codes = {"non_field_errors": errors}, {"non_field_errors": codes}
+        response.data = {
+            "detail": _("The request has invalid fields."),
+            "errors": errors,
+            "codes": codes,
+        }
         response.status_code = status.HTTP_400_BAD_REQUEST
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"])}
@@ -194,7 +254,11 @@ class JsonErrorsMiddleware:
 # --- the schema's error answers ---------------------------------------------------------
 
 _ERROR_DESCRIPTIONS = {
-    "400": gettext_lazy("Invalid parameters or body: `errors` names each field."),
+    "400": gettext_lazy(
+        "Invalid parameters or body: `errors` names each field and `codes` gives the "
+        "reason; an object that does not exist or lies outside your scope is "
+        "`does_not_exist` (in a body) or `invalid_choice` (in a filter)."
+    ),
     "401": gettext_lazy("No credentials, or credentials that are not valid."),
     "403": gettext_lazy("Signed in, but this role may not do this here."),
     "404": gettext_lazy(

@@ -9,7 +9,10 @@ class TwinningConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from . import db  # noqa: F401 – registers the any_of lookup
+        from . import (
+            db,  # noqa: F401 – registers the any_of lookup
+            schema,  # noqa: F401 – registers the OpenAPI field extensions
+        )
         from .access import scope_changed
 
         # Signals, not services: role assignments also change through the admin and

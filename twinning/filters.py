@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -53,6 +54,15 @@ def _document_bounds(filter_: filters.Filter) -> None:
             "maximum": filter_.extra["max_value"],
         },
     )
+
+
+def document_pattern(filter_: filters.Filter, pattern: str) -> filters.Filter:
+    """Say in the OpenAPI schema which strings ``filter_`` takes: those matching
+    ``pattern`` (anchored), or nothing, which means no filter. The filter still checks
+    them itself."""
+    inner = pattern.removeprefix("^").removesuffix("$")
+    set_override(filter_, "field", {"type": "string", "pattern": f"^(?:{inner})?$"})
+    return filter_
 
 
 class IdFilter(filters.Filter):
@@ -115,6 +125,10 @@ class FilterSet(filters.FilterSet):
         for name, filter_ in filters_.items():
             if isinstance(filter_, filters.NumberFilter):
                 cls._bound(name, filter_)
+            elif isinstance(filter_, filters.CharFilter):
+                for validator in filter_.extra.get("validators", []):
+                    if isinstance(validator, RegexValidator) and not validator.inverse_match:
+                        document_pattern(filter_, validator.regex.pattern)
             elif isinstance(filter_, filters.BooleanFilter):
                 filter_.field_class = StrictBooleanField
                 filter_.extra["widget"] = StrictBooleanWidget

@@ -1,0 +1,72 @@
+"""What the OpenAPI schema says about fields that drf-spectacular describes too loosely.
+
+Registered when the app is ready (``TwinningConfig.ready``).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+
+
+def decimal_pattern(*, max_digits: int, decimal_places: int, minimum=None, maximum=None) -> str:
+    """A pattern for a decimal written as a string that admits exactly what the field
+    takes: digits (never an empty string), at most ``decimal_places`` after the point,
+    a sign only where negatives are allowed, and the bounds the fields of this project
+    use (a least value of zero or one unit of the last place; a greatest of a power of
+    ten). Other bounds raise, so that a new field's schema is never silently loose."""
+    whole = max_digits - decimal_places
+    fraction = rf"(?:\.[0-9]{{1,{decimal_places}}})?" if decimal_places else ""
+    number = rf"[0-9]{{1,{whole}}}{fraction}"
+    unit = Decimal(1).scaleb(-decimal_places)
+    if maximum is not None:
+        exponent = Decimal(maximum).log10()
+        if exponent != exponent.to_integral_value() or not 0 < exponent < whole:
+            raise ValueError(f"no pattern for a greatest value of {maximum}")
+        digits = int(exponent)
+        zeros = rf"(?:\.0{{1,{decimal_places}}})?" if decimal_places else ""
+        number = rf"(?:{Decimal(maximum):.0f}{zeros}|[0-9]{{1,{digits}}}{fraction})"
+    if minimum is None or Decimal(minimum) < 0:
+        if minimum is not None:
+            raise ValueError(f"no pattern for a least value of {minimum}")
+        return rf"^-?{number}$"
+    if Decimal(minimum) == 0:
+        return rf"^{number}$"
+    if Decimal(minimum) == unit:
+        return rf"^(?=.*[1-9]){number}$"  # anything but zero
+    raise ValueError(f"no pattern for a least value of {minimum}")
+
+
+def _bounds(field):
+    minimum = getattr(field, "min_value", None)
+    maximum = getattr(field, "max_value", None)
+    for validator in field.validators:
+        if isinstance(validator, MinValueValidator):
+            minimum = validator.limit_value
+        elif isinstance(validator, MaxValueValidator):
+            maximum = validator.limit_value
+    return minimum, maximum
+
+
+class DecimalStringField(OpenApiSerializerFieldExtension):
+    """DRF writes decimals as strings (money stays exact); drf-spectacular's pattern for
+    them admits an empty string and any sign. This one says what is accepted."""
+
+    target_class = "rest_framework.fields.DecimalField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        field = self.target
+        if schema.get("type") != "string" or field.max_digits is None:
+            return schema
+        minimum, maximum = _bounds(field)
+        schema["pattern"] = decimal_pattern(
+            max_digits=field.max_digits,
+            decimal_places=field.decimal_places,
+            minimum=minimum,
+            maximum=maximum,
+        )
+        return schema
