@@ -57,6 +57,7 @@ from .models import (
     ProgressUpdate,
     Region,
     School,
+    school_code_validator,
 )
 
 # --- related ids, resolved in scope ------------------------------------------------
@@ -146,8 +147,9 @@ class SchoolSerializer(LeanRepresentation, ModelSerializer):
             "location", "location_display", "enrolment", "staff_count", "address",
             "contact_name", "contact_phone",
         ]  # fmt: skip
-        # Format and uniqueness of the code are the service's to check (full_clean).
-        extra_kwargs = {"code": {"validators": []}}
+        # The format is checked here (and shown in the schema); uniqueness is the
+        # service's to check (full_clean), with the other rules of a school.
+        extra_kwargs = {"code": {"validators": [school_code_validator]}}
 
     def represent(self, school: School) -> dict:
         return {

@@ -180,3 +180,17 @@ def test_a_form_body_is_refused_with_415_except_at_the_token_endpoint(world, act
         content_type="application/x-www-form-urlencoded",
     )
     assert token.status_code == 200 and token.json()["token"]
+
+
+def test_an_unacceptable_accept_header_is_a_json_406(world):
+    _is_json_error(api(world.bureau).get("/api/regions/", HTTP_ACCEPT="application/xml"), 406)
+
+
+@pytest.mark.parametrize("header", ["Token nonsense", "Token", "Basic Ym9iOnNlY3JldA==", ""])
+def test_missing_or_invalid_credentials_are_a_json_401_saying_how(db, header):
+    client = api()
+    if header:
+        client.credentials(HTTP_AUTHORIZATION=header)
+    response = client.get("/api/regions/")
+    _is_json_error(response, 401)
+    assert response["WWW-Authenticate"] == "Token"

@@ -58,3 +58,30 @@ def test_the_api_takes_decimals_only_as_the_schema_writes_them(world, active, va
     assert Goal.objects.get(pk=goal.pk).current_value == 0
     ok = client.post(f"/api/goals/{goal.pk}/progress/", {"value": "1.50"}, format="json")
     assert ok.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "kwargs, good, bad",
+    [
+        ({}, ["a", " a ", "学校", "a\x1cb"], ["", " ", "\x1c\x1f", "\u3000", "a\x00"]),
+        ({"allow_blank": True}, ["", " ", "a"], ["\x00"]),
+        ({"trim_whitespace": False}, [" ", "a"], ["", "\x00"]),
+    ],
+)
+def test_a_text_pattern_admits_what_a_drf_text_field_takes(kwargs, good, bad):
+    from twinning.schema import text_pattern
+
+    pattern = re.compile(
+        text_pattern(
+            allow_blank=kwargs.get("allow_blank", False),
+            trim_whitespace=kwargs.get("trim_whitespace", True),
+        )
+    )
+    field = serializers.CharField(**kwargs)
+    for value in good:
+        assert pattern.match(value), repr(value)
+        field.run_validation(value)
+    for value in bad:
+        assert not pattern.match(value), repr(value)
+        with pytest.raises(serializers.ValidationError):
+            field.run_validation(value)

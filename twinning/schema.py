@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 
 
@@ -69,4 +69,39 @@ class DecimalStringField(OpenApiSerializerFieldExtension):
             minimum=minimum,
             maximum=maximum,
         )
+        return schema
+
+
+# What Python's str.strip() removes (DRF trims text fields with it), spelled out so that
+# the pattern means the same to JSON Schema (ECMA) and to Python, whose \s differ.
+_WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def text_pattern(*, allow_blank: bool, trim_whitespace: bool) -> str:
+    """A pattern for what a DRF text field takes: no NUL character ever (DRF refuses
+    them, PostgreSQL cannot store them), and something besides whitespace unless the
+    field may be blank."""
+    if allow_blank:
+        return r"^[^\x00]*$"
+    if not trim_whitespace:
+        return r"^[^\x00]+$"
+    return rf"^[^\x00]*[^{_WHITESPACE}\x00][^\x00]*$"
+
+
+class TextField(OpenApiSerializerFieldExtension):
+    """drf-spectacular gives a required text field ``minLength: 1``, which a string of
+    blanks meets and DRF then refuses once trimmed; this adds the pattern DRF applies."""
+
+    target_class = "rest_framework.fields.CharField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        has_own = any(isinstance(v, RegexValidator) for v in self.target.validators)
+        if direction == "request" and schema.get("type") == "string" and not has_own:
+            if "pattern" not in schema and "format" not in schema and "enum" not in schema:
+                schema["pattern"] = text_pattern(
+                    allow_blank=self.target.allow_blank,
+                    trim_whitespace=self.target.trim_whitespace,
+                )
         return schema
