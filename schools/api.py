@@ -25,9 +25,12 @@ from twinning import access
 from twinning.access import resolve_scope
 from twinning.api import (
     ERROR_RESPONSES,
+    CharField,
     DecimalField,
+    IntegerField,
     LeanRepresentation,
     ModelSerializer,
+    PrimaryKeyRelatedField,
     iso_date,
     iso_datetime,
 )
@@ -63,7 +66,7 @@ from .models import (
 # --- related ids, resolved in scope ------------------------------------------------
 
 
-class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+class ScopedPrimaryKeyRelatedField(PrimaryKeyRelatedField):
     """A related id looked up only among the objects the requesting user may see.
 
     ``visible(user)`` is a selector. An id outside it gets DRF's "invalid pk"
@@ -80,7 +83,7 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return self.visible(self.context["request"].user)
 
 
-class PairingSchoolField(serializers.PrimaryKeyRelatedField):
+class PairingSchoolField(PrimaryKeyRelatedField):
     """A school named as a member of a pairing; the serializer says which may be named."""
 
     def __init__(self, **kwargs):
@@ -91,8 +94,8 @@ class PairingSchoolField(serializers.PrimaryKeyRelatedField):
         return self.root.school_choices()
 
 
-def _display(source: str, label=None) -> serializers.CharField:
-    return serializers.CharField(source=source, read_only=True, label=label)
+def _display(source: str, label=None) -> CharField:
+    return CharField(source=source, read_only=True, label=label)
 
 
 # --- regions -------------------------------------------------------------------------
@@ -340,7 +343,7 @@ class GoalSerializer(LeanRepresentation, ModelSerializer):
     school_name = _display("school.name")
     dimension_display = _display("get_dimension_display")
     period_kind_display = _display("get_period_kind_display")
-    progress_percent = serializers.IntegerField(read_only=True)
+    progress_percent = IntegerField(read_only=True)
 
     class Meta:
         model = Goal
@@ -399,9 +402,9 @@ class PairingMemberSerializer(ModelSerializer):
 class PairingTransitionSerializer(LeanRepresentation, ModelSerializer):
     # Plain strings: the pairing's ``status`` field already documents the values, and
     # one choice set under three enum names would make the schema ambiguous.
-    from_status = serializers.CharField(read_only=True, label=_("from"))
+    from_status = CharField(read_only=True, label=_("from"))
     from_status_display = _display("get_from_status_display")
-    to_status = serializers.CharField(read_only=True, label=_("to"))
+    to_status = CharField(read_only=True, label=_("to"))
     to_status_display = _display("get_to_status_display")
     actor_name = _display("actor.display_name", label=_("by"))
 
@@ -459,11 +462,11 @@ class ContactPersonSerializer(LeanRepresentation, ModelSerializer):
 class PairingSerializer(LeanRepresentation, ModelSerializer):
     """A pairing in a list: everything comes from the selector's joins and prefetch."""
 
-    title = serializers.CharField(read_only=True)
+    title = CharField(read_only=True)
     programme_name = _display("programme.name")
     helping_school_name = _display("helping_school.name")
     status_display = _display("get_status_display")
-    kind = serializers.CharField(
+    kind = CharField(
         source="programme.pairing_kind",
         read_only=True,
         help_text=_("The programme's pairing kind: one_to_one or one_to_many."),
@@ -595,9 +598,7 @@ class PairingCreateSerializer(_PairingSchoolsMixin, serializers.Serializer):
     )
     helping_school = PairingSchoolField(label=_("helping school"))
     assisted_schools = PairingSchoolField(many=True, label=_("assisted schools"))
-    goals_summary = serializers.CharField(
-        required=False, allow_blank=True, label=_("aims of the pairing")
-    )
+    goals_summary = CharField(required=False, allow_blank=True, label=_("aims of the pairing"))
     agreement_start = serializers.DateField(
         required=False, allow_null=True, label=_("agreement start")
     )
@@ -617,9 +618,7 @@ class PairingCreateSerializer(_PairingSchoolsMixin, serializers.Serializer):
 class PairingUpdateSerializer(_PairingSchoolsMixin, serializers.Serializer):
     helping_school = PairingSchoolField(required=False, label=_("helping school"))
     assisted_schools = PairingSchoolField(many=True, required=False, label=_("assisted schools"))
-    goals_summary = serializers.CharField(
-        required=False, allow_blank=True, label=_("aims of the pairing")
-    )
+    goals_summary = CharField(required=False, allow_blank=True, label=_("aims of the pairing"))
     agreement_signed_on = serializers.DateField(
         required=False, allow_null=True, label=_("agreement signed on")
     )
@@ -633,13 +632,11 @@ class PairingUpdateSerializer(_PairingSchoolsMixin, serializers.Serializer):
 
 
 class CommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(
-        required=False, allow_blank=True, default="", label=_("comment")
-    )
+    comment = CharField(required=False, allow_blank=True, default="", label=_("comment"))
 
 
 class RejectSerializer(serializers.Serializer):
-    comment = serializers.CharField(
+    comment = CharField(
         required=False,
         allow_blank=True,
         default="",
@@ -659,7 +656,7 @@ class ActivateSerializer(CommentSerializer):
 
 
 class TerminateSerializer(serializers.Serializer):
-    reason = serializers.CharField(
+    reason = CharField(
         required=False,
         allow_blank=True,
         default="",
@@ -829,7 +826,7 @@ class NeedsAssessmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 class ProgressSerializer(serializers.Serializer):
     value = DecimalField(max_digits=10, decimal_places=2, min_value=0, label=_("achieved so far"))
-    note = serializers.CharField(required=False, allow_blank=True, default="", label=_("note"))
+    note = CharField(required=False, allow_blank=True, default="", label=_("note"))
 
 
 @extend_schema_view(

@@ -115,9 +115,9 @@ def test_the_schema_gives_the_bounds_of_id_and_number_parameters(world):
         for p in schema["paths"][path]["get"]["parameters"]
     }
     for path in ("/api/goals/", "/api/needs/", "/api/pairings/"):
-        assert parameters[(path, "school")] == {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": BIGINT_MAX,
-        }
-    assert parameters[("/api/goals/", "school_year")]["minimum"] == 0
+        bounded, empty = parameters[(path, "school")]["anyOf"]
+        assert bounded == {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX}
+        assert empty["enum"] == [""]  # no filter
+    assert parameters[("/api/goals/", "school_year")]["anyOf"][0]["minimum"] == 0
+    assert parameters[("/api/pairings/", "region")]["anyOf"][0]["minimum"] == 1
+    assert "" in parameters[("/api/pairings/", "status")]["enum"]

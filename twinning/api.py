@@ -71,13 +71,73 @@ class DecimalField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
+# Bodies are JSON, and each field takes the JSON type the schema gives it. DRF's own
+# fields also take "5" for an integer, 5 for a text, "yes" for a boolean; a client
+# generated from the schema never sends those, and accepting them hides its bugs.
+
+
+class CharField(serializers.CharField):
+    default_error_messages = {"not_a_string": gettext_lazy("Send text (a JSON string).")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class IntegerField(serializers.IntegerField):
+    default_error_messages = {"not_an_integer": gettext_lazy("Send a whole number.")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("not_an_integer")
+        return super().to_internal_value(data)
+
+
+class BooleanField(serializers.BooleanField):
+    default_error_messages = {"not_a_boolean": gettext_lazy("Send true or false.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("not_a_boolean")
+        return data
+
+
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An object by its id, a JSON integer (DRF's own also looks up "5")."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class ModelSerializer(serializers.ModelSerializer):
-    """The base of the API's model serializers: decimals as :class:`DecimalField`."""
+    """The base of the API's model serializers: every field takes only its JSON type,
+    decimals as :class:`DecimalField`."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DecimalField: DecimalField,
+        models.CharField: CharField,
+        models.TextField: CharField,
+        models.BooleanField: BooleanField,
+        **{
+            field: IntegerField
+            for field in (
+                models.IntegerField,
+                models.SmallIntegerField,
+                models.BigIntegerField,
+                models.PositiveIntegerField,
+                models.PositiveSmallIntegerField,
+                models.PositiveBigIntegerField,
+                models.AutoField,
+                models.BigAutoField,
+                models.SmallAutoField,
+            )
+        },  # fmt: skip
     }
+    serializer_related_field = PrimaryKeyRelatedField
 
 
 class LeanRepresentation:
@@ -156,11 +216,13 @@ class Pagination(PageNumberPagination):
 
 def validation_error_detail(error: DjangoValidationError) -> dict[str, list[ErrorDetail]]:
     """A service's ``ValidationError`` as DRF error details, each message keeping its
-    code (``code=`` where the service gave one, else ``invalid``)."""
+    code: the one the service or the model gave (``unique`` …), else ``rule``: a rule
+    of the domain that no schema can express (a closed pairing cannot change, a
+    school cannot pair with itself …)."""
     if hasattr(error, "error_dict"):
         return {
             (field if field != "__all__" else "non_field_errors"): [
-                ErrorDetail(message, code=e.code or "invalid")
+                ErrorDetail(message, code=e.code or "rule")
                 for e in errors
                 for message in e.messages
             ]
@@ -168,7 +230,7 @@ def validation_error_detail(error: DjangoValidationError) -> dict[str, list[Erro
         }
     return {
         "non_field_errors": [
-            ErrorDetail(message, code=e.code or "invalid")
+            ErrorDetail(message, code=e.code or "rule")
             for e in error.error_list
             for message in e.messages
         ]
@@ -256,8 +318,10 @@ class JsonErrorsMiddleware:
 _ERROR_DESCRIPTIONS = {
     "400": gettext_lazy(
         "Invalid parameters or body: `errors` names each field and `codes` gives the "
-        "reason; an object that does not exist or lies outside your scope is "
-        "`does_not_exist` (in a body) or `invalid_choice` (in a filter)."
+        "reason. A request the schema admits can still be refused: naming an object "
+        "that does not exist or lies outside your scope (`does_not_exist` in a body, "
+        "`invalid_choice` in a filter), repeating a unique value (`unique`), or "
+        "breaking a rule of the domain (`rule`: a closed pairing cannot change …)."
     ),
     "401": gettext_lazy("No credentials, or credentials that are not valid."),
     "403": gettext_lazy("Signed in, but this role may not do this here."),

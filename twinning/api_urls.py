@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from .api import ErrorSerializer, not_found
+from .api import CharField, ErrorSerializer, not_found
 
 app_name = "api"
 
@@ -48,13 +48,13 @@ class TokenRequestSerializer(AuthTokenSerializer):
     a password with something other than blanks in them and no NUL character (DRF
     refuses those in every text field)."""
 
-    username = serializers.CharField(
+    username = CharField(
         label=_("username"),
         trim_whitespace=False,
         write_only=True,
         validators=[_NOT_BLANK],
     )
-    password = serializers.CharField(
+    password = CharField(
         label=_("password"),
         style={"input_type": "password"},
         trim_whitespace=False,

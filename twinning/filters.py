@@ -42,18 +42,15 @@ def integer_range(field: models.Field) -> tuple[int, int] | None:
     return _INTEGER_RANGES.get(field.get_internal_type())
 
 
-def _document_bounds(filter_: filters.Filter) -> None:
+_EMPTY = {"type": "string", "enum": [""], "description": _("Empty: no filter.")}
+
+
+def _document_bounds(filter_: filters.Filter, low: int, high: int) -> None:
     """Put the filter's bounds into the OpenAPI schema (drf-spectacular does not read
-    them from the form field), so that clients know them before they send."""
-    set_override(
-        filter_,
-        "field",
-        {
-            "type": "integer",
-            "minimum": filter_.extra["min_value"],
-            "maximum": filter_.extra["max_value"],
-        },
-    )
+    them from the form field), so that clients know them before they send; an empty
+    value, which a page's form sends for "any", means no filter."""
+    bounded = {"type": "integer", "minimum": low, "maximum": high}
+    set_override(filter_, "field", {"anyOf": [bounded, _EMPTY]})
 
 
 def document_pattern(filter_: filters.Filter, pattern: str) -> filters.Filter:
@@ -74,7 +71,7 @@ class IdFilter(filters.Filter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", BIGINT_MAX)
         super().__init__(*args, **kwargs)
-        _document_bounds(self)
+        _document_bounds(self, self.extra["min_value"], self.extra["max_value"])
 
 
 class IntegerFilter(filters.NumberFilter):
@@ -125,6 +122,13 @@ class FilterSet(filters.FilterSet):
         for name, filter_ in filters_.items():
             if isinstance(filter_, filters.NumberFilter):
                 cls._bound(name, filter_)
+            elif isinstance(filter_, filters.ModelChoiceFilter):
+                if "to_field_name" not in filter_.extra:  # by id; an id out of range
+                    _document_bounds(filter_, 1, BIGINT_MAX)  # finds nothing: a 400
+            elif isinstance(filter_, filters.ChoiceFilter) and "choices" in filter_.extra:
+                # An empty value means "no filter" (a page's form sends it): say so.
+                values = [str(value) for value, _label in filter_.extra.get("choices", [])]
+                set_override(filter_, "field", {"type": "string", "enum": [*values, ""]})
             elif isinstance(filter_, filters.CharFilter):
                 for validator in filter_.extra.get("validators", []):
                     if isinstance(validator, RegexValidator) and not validator.inverse_match:
@@ -143,7 +147,7 @@ class FilterSet(filters.FilterSet):
             low, high = bounds or (-BIGINT_MAX, BIGINT_MAX)
             filter_.extra.setdefault("min_value", low)
             filter_.extra.setdefault("max_value", high)
-            _document_bounds(filter_)
+            _document_bounds(filter_, filter_.extra["min_value"], filter_.extra["max_value"])
         elif isinstance(field, models.DecimalField):
             filter_.extra.setdefault("max_digits", field.max_digits)
             filter_.extra.setdefault("decimal_places", field.decimal_places)
