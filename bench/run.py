@@ -73,6 +73,8 @@ PAGES = [
     ("pairing list, filtered", "/pairings/?status=active&region={region}"),
     ("pairing list, by school", "/pairings/?school_code={school_code}"),
     ("pairing detail", "/pairings/{pairing}/"),
+    ("pairing plan tab", "/pairings/{pairing}/plan/"),
+    ("pairing history tab", "/pairings/{pairing}/history/"),
     ("school list", "/schools/"),
     ("school list, searched", "/schools/?region={region}&stage=primary"),
     ("school detail", "/schools/{school}/"),

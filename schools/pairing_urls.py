@@ -8,7 +8,10 @@ urlpatterns: list = [
     path("pairings/", views.pairing_list, name="pairing_list"),
     path("pairings/new/", views.pairing_create, name="pairing_create"),
     path("pairings/export.csv", views.pairing_export, name="pairing_export"),
+    # The pairing page: a hub of tabs (schools/hub.py), each its own URL.
     path("pairings/<int:pk>/", views.pairing_detail, name="pairing_detail"),
+    path("pairings/<int:pk>/plan/", views.pairing_plan, name="pairing_plan"),
+    path("pairings/<int:pk>/history/", views.pairing_history, name="pairing_history"),
     path("pairings/<int:pk>/edit/", views.pairing_edit, name="pairing_edit"),
     path("pairings/<int:pk>/agreement/", views.pairing_agreement, name="pairing_agreement"),
     path("pairings/<int:pk>/needs/", views.needs_save, name="needs_save"),

@@ -29,7 +29,7 @@ from twinning.access import resolve_scope
 from twinning.downloads import csv_response
 from twinning.text import join_names
 
-from . import selectors, services
+from . import hub, selectors, services
 from .models import NeedsDimension, PairingMember, PairingStatus, PeriodKind
 from .pairing_forms import (
     ContactForm,
@@ -93,7 +93,11 @@ def _message_errors(request, error_source, form=None) -> None:
 
 
 def _detail_url(pairing_id: int, anchor: str = "") -> str:
-    url = reverse("schools:pairing_detail", args=[pairing_id])
+    """The pairing page's tab that holds section ``anchor``, scrolled to it: the needs,
+    the plan and its goals are on the needs and plan tab, the rest on the overview."""
+    on_plan = anchor in ("needs", "plan") or anchor.startswith("goal-")
+    name = "schools:pairing_plan" if on_plan else "schools:pairing_detail"
+    url = reverse(name, args=[pairing_id])
     return f"{url}#{anchor}" if anchor else url
 
 
@@ -323,45 +327,88 @@ def _needs_grid(schools: list, needs: list) -> list[dict]:
     ]
 
 
-@login_required
-@require_safe
-def pairing_detail(request, pk):
-    pairing = selectors.pairing_get_for_user(request.user, pk)
-    detail = selectors.pairing_detail(pairing)
+def _hub(request, pairing, tab: str, **context) -> dict:
+    """What every tab of the pairing page shows above its own content."""
     scope = resolve_scope(request.user)
-    # Helping school first, then the assisted ones (members sort by role name).
-    members = sorted(detail["members"], key=lambda m: m.role != PairingMember.Role.HELPING)
-    schools = [m.school for m in members]
-    school_ids = {s.pk for s in schools}
+    school_ids, _regions = selectors.member_ids(pairing)
     can_edit = (
         access.can_edit_pairing(scope, pairing, school_ids)
         and pairing.status not in services.CLOSED_STATUSES
     )
-    actions = selectors.pairing_available_actions(request.user, pairing)
-    context = {
+    tabs = hub.tabs(request, pairing, tab)
+    return {
         "pairing": pairing,
-        "members": members,
-        "helping": [m for m in members if m.role == PairingMember.Role.HELPING],
-        "assisted": [m for m in members if m.role == PairingMember.Role.ASSISTED],
-        "leading_group": detail["leading_group"],
-        "contacts": detail["contacts"],
-        "transitions": detail["transitions"],
-        "dimensions": NeedsDimension.choices,
-        "needs_grid": _needs_grid(schools, detail["needs"]),
-        "plan": _plan_by_year(detail["goals"]),
-        "actions": actions,
         "can_edit": can_edit,
-        # A partner's record may be closed to a coordinator until the bureau pairs them.
-        "readable_school_ids": selectors.school_ids_readable(request.user, school_ids),
+        "tabs": tabs,
+        "active_tab": next(t for t in tabs if t["active"]),
+        **context,
     }
-    if can_edit:
+
+
+def _sorted_members(members) -> list:
+    # Helping school first, then the assisted ones.
+    return sorted(members, key=lambda m: m.role != PairingMember.Role.HELPING)
+
+
+@login_required
+@require_safe
+def pairing_detail(request, pk):
+    """The overview tab: the pairing, what the user can do now, its people."""
+    pairing = selectors.pairing_get_for_user(request.user, pk)
+    people = selectors.pairing_people(pairing)
+    members = _sorted_members(people["members"])
+    schools = [m.school for m in members]
+    context = _hub(
+        request,
+        pairing,
+        "overview",
+        members=members,
+        helping=[m for m in members if m.role == PairingMember.Role.HELPING],
+        assisted=[m for m in members if m.role == PairingMember.Role.ASSISTED],
+        leading_group=people["leading_group"],
+        contacts=people["contacts"],
+        actions=selectors.pairing_available_actions(request.user, pairing),
+        # A partner's record may be closed to a coordinator until the bureau pairs them.
+        readable_school_ids=selectors.school_ids_readable(request.user, {s.pk for s in schools}),
+    )
+    if context["can_edit"]:
         context.update(
-            needs_form=NeedsForm(schools=schools),
-            goal_form=GoalForm(schools=schools, goals=detail["goals"]),
             leading_group_form=LeadingGroupForm(schools=schools),
             contact_form=ContactForm(schools=schools),
         )
     return render(request, "schools/pairing_detail.html", context)
+
+
+@login_required
+@require_safe
+def pairing_plan(request, pk):
+    """The needs and plan tab: the needs assessment and the development plan."""
+    pairing = selectors.pairing_get_for_user(request.user, pk)
+    plan = selectors.pairing_plan(pairing)
+    schools = [m.school for m in _sorted_members(plan["members"])]
+    context = _hub(
+        request,
+        pairing,
+        "plan",
+        dimensions=NeedsDimension.choices,
+        needs_grid=_needs_grid(schools, plan["needs"]),
+        plan=_plan_by_year(plan["goals"]),
+    )
+    if context["can_edit"]:
+        context.update(
+            needs_form=NeedsForm(schools=schools),
+            goal_form=GoalForm(schools=schools, goals=plan["goals"]),
+        )
+    return render(request, "schools/pairing_plan.html", context)
+
+
+@login_required
+@require_safe
+def pairing_history(request, pk):
+    """The history tab: every change of status, who made it and why."""
+    pairing = selectors.pairing_get_for_user(request.user, pk)
+    context = _hub(request, pairing, "history", transitions=selectors.pairing_history(pairing))
+    return render(request, "schools/pairing_history.html", context)
 
 
 # --- edit and the agreement ----------------------------------------------------------

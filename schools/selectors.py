@@ -315,13 +315,25 @@ def pairing_get_for_user(user, pk, *, write: bool = False) -> Pairing:
     return pairing
 
 
-def pairing_detail(pairing: Pairing) -> dict:
-    """Everything the pairing page shows, in a fixed number of queries."""
-    transitions = list(
+def pairing_people(pairing: Pairing) -> dict:
+    """The overview tab's people: members, leading group, contacts (3 queries)."""
+    return {
+        "members": list(pairing.members.all()),
+        "leading_group": list(pairing.leading_group.select_related("school")),
+        "contacts": list(pairing.contacts.select_related("school")),
+    }
+
+
+def pairing_history(pairing: Pairing) -> list[PairingTransition]:
+    return list(
         PairingTransition.objects.filter(pairing=pairing)
         .select_related("actor")
         .order_by("at", "id")
     )
+
+
+def pairing_plan(pairing: Pairing) -> dict:
+    """The needs and plan tab: members, needs assessments, goals with their updates."""
     needs = list(
         NeedsAssessment.objects.filter(pairing=pairing)
         .select_related("school", "assessed_by")
@@ -335,14 +347,13 @@ def pairing_detail(pairing: Pairing) -> dict:
         )
         .order_by("school_year", "due_on", "id")
     )
-    return {
-        "members": list(pairing.members.all()),
-        "leading_group": list(pairing.leading_group.select_related("school")),
-        "contacts": list(pairing.contacts.select_related("school")),
-        "transitions": transitions,
-        "needs": needs,
-        "goals": goals,
-    }
+    return {"members": list(pairing.members.all()), "needs": needs, "goals": goals}
+
+
+def pairing_detail(pairing: Pairing) -> dict:
+    """Everything about a pairing (the API's detail), in a fixed number of queries."""
+    people, plan = pairing_people(pairing), pairing_plan(pairing)
+    return {**people, **plan, "transitions": pairing_history(pairing)}
 
 
 def pairing_available_actions(user, pairing: Pairing) -> list[str]:

@@ -167,6 +167,8 @@ ROUTES: dict[str, Route] = {
         ),
     ),
     "schools:pairing_detail": Route(kwargs=pk("pairing")),
+    "schools:pairing_plan": Route(kwargs=pk("pairing")),
+    "schools:pairing_history": Route(kwargs=pk("pairing")),
     "schools:pairing_edit": Route(
         kwargs=pk("pairing"),
         read=False,

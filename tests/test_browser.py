@@ -180,7 +180,11 @@ def test_coordinator_reports_progress_on_a_phone(browser, live_server, world, ac
         school_year=2026,
     )
     coordinator = sign_in(browser, live_server, "coord_assisted", **PHONE)
-    visit(coordinator, f"{live_server.url}/pairings/{active.pk}/#plan")
+    visit(coordinator, f"{live_server.url}/pairings/{active.pk}/")
+    # The plan is a tab of the pairing page, one tap away on a phone.
+    coordinator.locator("nav.tabs a", has_text="需求与规划").click()
+    expect(coordinator).to_have_url(f"{live_server.url}/pairings/{active.pk}/plan/")
+    assert_accessible(coordinator)
     card = coordinator.locator(f"#goal-{goal.pk}")
     expect(card).to_contain_text("开发校本课程")
     card.locator("summary", has_text="填报进展").click()
@@ -204,13 +208,16 @@ def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
     pages = {
         "bureau": [
             "/dashboard/", "/pairings/", "/pairings/?status=nonsense", f"/pairings/{active.pk}/",
+            f"/pairings/{active.pk}/plan/", f"/pairings/{active.pk}/history/",
             f"/pairings/{active.pk}/edit/", "/pairings/new/", "/schools/",
             f"/schools/{world.helping.pk}/", f"/schools/{world.helping.pk}/edit/",
             "/schools/new/", "/programmes/", f"/programmes/{world.programme.pk}/",
             f"/programmes/{world.programme.pk}/edit/", "/programmes/new/", "/notifications/",
             "/accounts/password/", "/pairings/999999/",
         ],
-        "coord_assisted": ["/my-school/", "/pairings/", f"/pairings/{active.pk}/"],
+        "coord_assisted": [
+            "/my-school/", "/pairings/", f"/pairings/{active.pk}/", f"/pairings/{active.pk}/plan/",
+        ],
         "mentor": ["/", f"/pairings/{active.pk}/"],
         "inspector": ["/dashboard/", f"/pairings/{active.pk}/", "/schools/"],
     }  # fmt: skip

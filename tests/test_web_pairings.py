@@ -446,16 +446,13 @@ def test_coordinator_keeps_the_plan_needs_and_people_through_the_page(client, wo
         {"school": world.assisted.pk, "name": "吴老师", "phone": "13800000000"},
     )
 
-    page = text(client.get(url("pairing_detail", active.pk)))
-    for expected in (
-        "培养市级骨干教师",
-        "第一学期示范课",
-        "一名教师获评",
-        "缺少校本课程",
-        "周校长",
-        "吴老师",
-    ):
+    overview = text(client.get(url("pairing_detail", active.pk)))
+    for expected in ("周校长", "吴老师"):
+        assert expected in overview
+    page = text(client.get(url("pairing_plan", active.pk)))
+    for expected in ("培养市级骨干教师", "第一学期示范课", "一名教师获评", "缺少校本课程"):
         assert expected in page
+    assert "周校长" not in page  # each tab shows its own part
     assert 'value="50"' in page  # the progress bar: 1 of 2
     assert "School year 2026–2027" in page
     assert "Term 1" in page
@@ -648,7 +645,10 @@ def test_read_only_roles_get_403_on_every_mutation_and_nothing_changes(
 def test_read_only_roles_see_no_edit_forms(client, world, active):
     furnish(world, active)
     client.force_login(world.inspector)
-    page = text(client.get(url("pairing_detail", active.pk)))
+    page = "".join(
+        text(client.get(url(tab, active.pk)))
+        for tab in ("pairing_detail", "pairing_plan", "pairing_history")
+    )
     assert "培养市级骨干教师" in page
     for route in ("goal_create", "needs_save", "contact_add", "leading_group_add", "pairing_edit"):
         assert url(route, active.pk) not in page
@@ -774,19 +774,46 @@ def test_list_page_runs_a_constant_number_of_queries(client, world, django_asser
     assert few == 8
 
 
-def test_detail_page_runs_a_constant_number_of_queries(
-    client, world, active, django_assert_num_queries
+# (The session comes from the cache.) Every tab: user, role assignments, unread
+# notifications, the pairing, its members (with schools); then its own:
+TAB_QUERIES = {
+    "pairing_detail": 5 + 3,  # leading group, contacts, member schools the user may open
+    "pairing_plan": 5 + 3,  # needs, goals, their updates (with reporters)
+    "pairing_history": 5 + 1,  # transitions (with actors)
+}
+
+
+@pytest.mark.parametrize("tab", list(TAB_QUERIES))
+def test_each_tab_of_the_pairing_page_runs_a_constant_number_of_queries(
+    client, world, active, django_assert_num_queries, tab
 ):
     furnish(world, active)
     client.force_login(world.coord_helping)
-    few = _count_queries(client, url("pairing_detail", active.pk))
+    few = _count_queries(client, url(tab, active.pk))
     objects = furnish(world, active)
     for value in (Decimal("1.5"), Decimal("2")):
         services.goal_report_progress(actor=world.coord_helping, goal=objects["task"], value=value)
-    # (The session comes from the cache.) user, role assignments, unread notifications,
-    # the pairing, its members,
-    # transitions (with actors), needs, goals, their updates (with reporters),
-    # leading group, contacts, which member schools the user may open (links).
-    with django_assert_num_queries(12):
-        client.get(url("pairing_detail", active.pk))
-    assert few == 12
+    services.pairing_conclude(actor=world.bureau, pairing=active, comment="期满")
+    with django_assert_num_queries(TAB_QUERIES[tab]):
+        client.get(url(tab, active.pk))
+    assert few == TAB_QUERIES[tab]
+
+
+def test_the_pairing_page_is_a_hub_of_tabs_each_its_own_url(client, world, active):
+    client.force_login(world.coord_helping)
+    for tab, section in (
+        ("pairing_detail", "leading-group"),
+        ("pairing_plan", "plan"),
+        ("pairing_history", "history"),
+    ):
+        page = text(client.get(url(tab, active.pk)))
+        assert f'id="{section}"' in page
+        nav = page.split('<nav class="tabs"', 1)[1].split("</nav>", 1)[0]
+        assert nav.count("<a ") == 3  # overview, needs and plan, history
+        assert f'href="{url(tab, active.pk)}" aria-current="page"' in nav
+    # The forms of the plan tab bring the user back to it.
+    response = client.post(
+        url("needs_save", active.pk),
+        {"school": world.assisted.pk, "dimension": "curriculum", "rating": "2"},
+    )
+    assert response["Location"] == url("pairing_plan", active.pk) + "#needs"
