@@ -39,6 +39,8 @@ def test_any_of_prepares_values_that_are_not_ints_through_the_field(world, activ
         forms.EmailField(),
         forms.CharField(widget=forms.HiddenInput, required=False),
         forms.ChoiceField(choices=[("", "---"), ("a", "甲 & 乙"), ("b", "B")], required=False),
+        forms.CharField(widget=forms.Textarea, required=False),
+        forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "placeholder": "<注>"})),
     ],
 )
 @pytest.mark.parametrize("value", [None, "", "b", "2026-09-01", '"><script>'])
@@ -48,9 +50,10 @@ def test_one_pass_widgets_write_what_django_writes(field, value):
     data = None if value is None else {"f": value}
     stock = type("Stock", (forms.Form,), {"f": copy.deepcopy(field)})(data)
     plain = type("Plain", (PlainWidgets, forms.Form), {"f": copy.deepcopy(field)})(data)
+    rendered = str(plain["f"])
     assert type(plain["f"].field.widget) is _ONE_PASS[type(stock["f"].field.widget)]
     # The same elements, attributes and text (attribute order and blank lines aside).
-    assert parse_html(str(plain["f"])) == parse_html(str(stock["f"]))
+    assert parse_html(rendered) == parse_html(str(stock["f"]))
 
 
 @pytest.mark.parametrize("path", ["/bench/floor/", "/bench/floor.json"])
@@ -102,3 +105,13 @@ def test_caches_shared_between_processes_are_only_used_with_redis():
     assert with_redis == {"engine": "cached_db", "scope_cache": 300}
     # The development server is one process: its local cache is safe for sessions.
     assert _settings_of() == {"engine": "cached_db", "scope_cache": 0}
+
+
+def test_fields_a_form_replaces_in_its_init_render_in_one_pass_too(world):
+    from schools.pairing_forms import GoalForm
+    from twinning.forms import PlainSelect
+
+    form = GoalForm(schools=[world.helping, world.assisted], goals=[])
+    html = str(form["school"])
+    assert type(form.fields["school"].widget) is PlainSelect
+    assert world.assisted.name in html

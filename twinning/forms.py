@@ -90,6 +90,20 @@ class PlainHiddenInput(_OnePassInput, forms.HiddenInput):
     pass
 
 
+class PlainTextarea(forms.Textarea):
+    """Django's ``textarea.html`` (a line break after the opening tag, the value
+    escaped) without a template."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        value = self.format_value(value)
+        return format_html(
+            '<textarea name="{}"{}>\n{}</textarea>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            value or "",
+        )
+
+
 # Each of Django's widgets (exactly that class, not a subclass with its own markup)
 # and the one-pass widget that writes the same HTML.
 _ONE_PASS = {
@@ -99,22 +113,23 @@ _ONE_PASS = {
     forms.DateInput: PlainDateInput,
     forms.EmailInput: PlainEmailInput,
     forms.HiddenInput: PlainHiddenInput,
+    forms.Textarea: PlainTextarea,
 }
 
 
 class PlainWidgets:
-    """A form mixin: its drop-downs and plain inputs render in one pass
+    """A form mixin: its drop-downs, plain inputs and text areas render in one pass
     (:class:`PlainSelect`, :class:`PlainTextInput` …), so that a form on a busy page
-    costs no template per field or option. Swapped after ``__init__``, so fields added
-    there are included."""
+    costs no template per field or option. Swapped when a field is first rendered,
+    so fields a subclass adds or replaces in its ``__init__`` are included."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            plain = _ONE_PASS.get(type(field.widget))
-            if plain is not None:
-                # The one-pass class only overrides render(): same state, same widget.
-                field.widget.__class__ = plain
+    def __getitem__(self, name):
+        widget = self.fields[name].widget
+        plain = _ONE_PASS.get(type(widget))
+        if plain is not None:
+            # The one-pass class only overrides render(): same state, same widget.
+            widget.__class__ = plain
+        return super().__getitem__(name)
 
 
 class FilterForm(PlainWidgets, forms.Form):
