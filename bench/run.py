@@ -89,6 +89,9 @@ PAGES = [
     ("api regions", "/api/regions/"),
     ("api needs", "/api/needs/"),
     ("api goals", "/api/goals/"),
+    ("api teachers", "/api/teachers/"),
+    ("api teachers, searched", "/api/teachers/?search=王&title=senior"),
+    ("api teacher detail", "/api/teachers/{teacher}/"),
 ]
 FLOOR = {"html": "/bench/floor/", "json": "/bench/floor.json"}
 
@@ -320,6 +323,7 @@ def fill(port: int, cookies: dict) -> dict[str, str]:
         "region": first("/api/regions/?level=city&page_size=1")
         or first("/api/regions/?page_size=1"),
         "school_code": first("/api/schools/?page_size=1", "code"),
+        "teacher": first("/api/teachers/?page_size=1"),
     }
     return {k: v for k, v in values.items() if v is not None}
 

@@ -8,13 +8,13 @@ read-only user.
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import pgettext
 
 from twinning import access
 from twinning.access import Scope, resolve_scope
+from twinning.db import get_or_404
 from twinning.text import labels
 
 from .models import (
@@ -45,7 +45,7 @@ def region_list_visible_to(user) -> QuerySet[Region]:
 
 
 def region_get_for_user(user, pk) -> Region:
-    return _get_or_404(region_list_visible_to(user), pk)
+    return get_or_404(region_list_visible_to(user), pk)
 
 
 def region_subtree_ids(region: Region) -> list[int]:
@@ -55,7 +55,7 @@ def region_subtree_ids(region: Region) -> list[int]:
 # --- schools -------------------------------------------------------------------
 
 
-def _partner_school_ids(school_ids) -> QuerySet:
+def partner_school_ids(school_ids) -> QuerySet:
     """Schools that share an approved (or later) pairing with one of ``school_ids``."""
     pairing_ids = PairingMember.objects.filter(
         school_id__in=school_ids, pairing__status__in=access.PAIRED_STATUSES
@@ -73,7 +73,7 @@ def school_list_visible_to(user) -> QuerySet[School]:
         condition |= Q(region_id__any_of=scope.read_region_ids)
     if scope.read_school_ids:
         condition |= Q(id__in=scope.read_school_ids) | Q(
-            id__in=_partner_school_ids(scope.read_school_ids)
+            id__in=partner_school_ids(scope.read_school_ids)
         )
     return qs.filter(condition)
 
@@ -96,7 +96,7 @@ def school_ids_readable(user, school_ids) -> set[int]:
 
 
 def school_get_for_user(user, pk, *, write: bool = False) -> School:
-    school = _get_or_404(school_list_visible_to(user), pk)
+    school = get_or_404(school_list_visible_to(user), pk)
     if write:
         access.require(access.can_manage_school(resolve_scope(user), school))
     return school
@@ -114,7 +114,7 @@ def programme_list_visible_to(user) -> QuerySet[Programme]:
 
 
 def programme_get_for_user(user, pk, *, write: bool = False) -> Programme:
-    programme = _get_or_404(programme_list_visible_to(user), pk)
+    programme = get_or_404(programme_list_visible_to(user), pk)
     if write:
         access.require(access.can_manage_programme(resolve_scope(user), programme))
     return programme
@@ -308,7 +308,7 @@ def member_ids(pairing: Pairing) -> tuple[set[int], set[int]]:
 
 
 def pairing_get_for_user(user, pk, *, write: bool = False) -> Pairing:
-    pairing = _get_or_404(pairing_list_visible_to(user), pk)
+    pairing = get_or_404(pairing_list_visible_to(user), pk)
     if write:
         school_ids, _regions = member_ids(pairing)
         access.require(access.can_edit_pairing(resolve_scope(user), pairing, school_ids))
@@ -432,7 +432,7 @@ def _pairing_part_visible_to(user, model) -> QuerySet:
 
 def _pairing_part_get_for_user(user, model, pk, *, write: bool, related=("pairing", "school")):
     """404 outside scope; with ``write``, 403 unless the user may edit the pairing."""
-    obj = _get_or_404(_pairing_part_visible_to(user, model).select_related(*related), pk)
+    obj = get_or_404(_pairing_part_visible_to(user, model).select_related(*related), pk)
     if write:
         pairing_get_for_user(user, obj.pairing_id, write=True)
     return obj
@@ -462,10 +462,3 @@ def leading_group_member_get_for_user(user, pk, *, write: bool = False) -> Leadi
 
 def contact_get_for_user(user, pk, *, write: bool = False) -> ContactPerson:
     return _pairing_part_get_for_user(user, ContactPerson, pk, write=write)
-
-
-def _get_or_404(qs: QuerySet, pk):
-    try:
-        return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None

@@ -32,13 +32,15 @@ from schools.models import (
     Region,
     School,
 )
+from teachers import services as teacher_services
+from teachers.models import Honour, Teacher
 from twinning.models import Notification
 from twinning.services import notification_send
 
 # Strings that identify 江城市's records; none may reach the outsider.
 SECRETS = [
     "江城实验小学", "西山山村小学", "东城第二小学", "3451000001", "3451000002",
-    "江城市城乡学校结对帮扶", "东城县", "西山县",
+    "江城市城乡学校结对帮扶", "东城县", "西山县", "陈红梅", "JC-0001",
 ]  # fmt: skip
 
 
@@ -229,6 +231,12 @@ ROUTES: dict[str, Route] = {
     "api:goal-progress": Route(
         kwargs=pk("goal"), api=True, read=False, writes=(post(lambda s: {"value": "2"}),)
     ),
+    "api:teacher-list": Route(
+        api=True, writes=(post(lambda s: {"school": s.helping.pk, "name": "新老师"}),)
+    ),
+    "api:teacher-detail": Route(
+        kwargs=pk("teacher"), api=True, writes=(patch(lambda s: {"phone": "13900000001"}),)
+    ),
 }
 
 # Routes that show no scoped record, with the reason.
@@ -290,13 +298,17 @@ def scene(world, active):
     s.notification = notification_send(
         recipient=s.bureau, key="test", title="西山山村小学 proposed", url="/", email=False
     )
+    s.teacher = teacher_services.teacher_create(
+        actor=s.coord_helping, school=s.helping, name="陈红梅", staff_number="JC-0001",
+        honours=[{"kind": "key_teacher", "level": "city"}],
+    )  # fmt: skip
     return s
 
 
 def snapshot():
     """Everything a forbidden request might change."""
     models = (Region, School, Programme, Pairing, PairingTransition, NeedsAssessment, Goal,
-              ProgressUpdate, LeadingGroupMember, ContactPerson)  # fmt: skip
+              ProgressUpdate, LeadingGroupMember, ContactPerson, Teacher, Honour)  # fmt: skip
     return (
         [m.objects.count() for m in models],
         list(
@@ -306,6 +318,7 @@ def snapshot():
         list(Programme.objects.order_by("pk").values_list("name", "is_open")),
         list(Goal.objects.order_by("pk").values_list("current_value", flat=True)),
         list(Notification.objects.order_by("pk").values_list("read_at", flat=True)),
+        list(Teacher.objects.order_by("pk").values_list("name", "phone", "staff_number")),
     )
 
 

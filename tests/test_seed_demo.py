@@ -168,3 +168,17 @@ def test_quiet_prints_only_the_logins(first_output):
     output = seed("--quiet")
     assert "Demo data" not in output
     assert re.search(r"^coordinator2\s", output, re.MULTILINE)
+
+
+def test_the_demo_has_teachers_and_the_teacher_login_is_one_of_them(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from teachers.models import Teacher
+
+    call_command("seed_demo", "--quiet", stdout=StringIO())
+    assert Teacher.objects.count() >= 60
+    assert Teacher.objects.get(user__username="teacher").school.name == "临江县柳河镇中心小学"
+    call_command("seed_demo", "--quiet", stdout=StringIO())  # idempotent
+    assert Teacher.objects.count() == 81

@@ -4,7 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import Count
+from django.db.models import Count, F
 
 from schools.models import (
     Goal,
@@ -104,3 +104,24 @@ def test_refuses_sizes_out_of_range(db):
     with pytest.raises(CommandError, match="--schools must be between 1 and 999"):
         seed("--schools", "1000")
     assert not Region.objects.exists()
+
+
+def test_every_school_gets_its_teachers_with_region_and_unique_staff_numbers(seeded):
+    from teachers.models import Teacher
+
+    assert Teacher.objects.count() == 72 * 10
+    assert not Teacher.objects.exclude(region_id=F("school__region_id")).exists()
+    per_school = Teacher.objects.values("school", "staff_number").annotate(n=Count("id"))
+    assert {row["n"] for row in per_school} == {1}
+
+
+def test_a_province_seeded_before_an_app_had_a_generator_gets_its_share(seeded):
+    from teachers.models import Honour, Teacher
+
+    Honour.objects.all().delete()
+    Teacher.objects.all().delete()  # as if seeded before the teachers app existed
+    before = Pairing.objects.count()
+    out = seed(*TINY)
+    assert "Adding to the synthetic province: teachers." in out
+    assert Teacher.objects.count() == 720
+    assert Pairing.objects.count() == before  # nothing else is written again

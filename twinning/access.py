@@ -199,6 +199,15 @@ def can_create_school_in(scope: Scope, region) -> bool:
     return scope.is_admin or region.pk in scope.bureau_region_ids
 
 
+def can_manage_teachers_of(scope: Scope, school) -> bool:
+    """Keep a school's teacher registry: its coordinators and the bureau of its region."""
+    return (
+        scope.is_admin
+        or school.pk in scope.coordinator_school_ids
+        or school.region_id in scope.bureau_region_ids
+    )
+
+
 # --- programmes ------------------------------------------------------------------
 
 

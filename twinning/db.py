@@ -1,7 +1,9 @@
 """Database helpers shared by every app."""
 
 from django.db import models
+from django.db.models import QuerySet
 from django.db.models.lookups import In
+from django.http import Http404
 
 _INTEGER_TYPES = frozenset(
     {"AutoField", "BigAutoField", "IntegerField", "BigIntegerField", "PositiveIntegerField"}
@@ -41,3 +43,12 @@ class AnyOf(In):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         values = [v for v in self.rhs if v is not None]
         return f"{lhs} = ANY(%s)", (*lhs_params, values)
+
+
+def get_or_404(queryset: QuerySet, pk):
+    """The object with ``pk`` in ``queryset`` (a scoped selector's), else 404: also for a
+    ``pk`` that is not an id at all, which a URL or a form may carry."""
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

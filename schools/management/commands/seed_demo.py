@@ -13,10 +13,12 @@ shows realistic waiting times.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -527,6 +529,9 @@ class Command(BaseCommand):
             self.programmes = self._programmes()
             for spec in PAIRINGS:
                 self._pairing(spec)
+            # The apps after this one add their demo data (teachers …) in order.
+            for module in _demo_modules():
+                module.load(users=self.users, schools=self.schools, count=self._count)
         if not self.quiet:
             if self.created:
                 summary = ", ".join(f"{n} {what}" for what, n in self.created.items())
@@ -856,6 +861,20 @@ class Command(BaseCommand):
         ]
         lines.insert(1, "  ".join("-" * w for w in widths))
         self.stdout.write("\n".join(line.rstrip() for line in lines))
+
+
+def _demo_modules():
+    """The ``demo`` module of each app after this one that has one, in INSTALLED_APPS
+    order (the dependency order): this command imports none of them by name."""
+    names = [config.name for config in apps.get_app_configs()]
+    for name in names[names.index("schools") + 1 :]:
+        try:
+            module = importlib.import_module(f"{name}.demo")
+        except ModuleNotFoundError as error:
+            if error.name != f"{name}.demo":
+                raise
+            continue
+        yield module
 
 
 def _principal_name(school: School) -> str:

@@ -56,11 +56,21 @@ class Command(BaseCommand):
                 raise CommandError(f"{name} must be between 1 and {upper:,}.")
 
         modules = list(scale_modules())
-        if any(module.is_seeded() for _label, module in modules if hasattr(module, "is_seeded")):
-            self.stdout.write("This database already holds the synthetic province; nothing to do.")
-            return
         held = {label: module.existing_rows() for label, module in modules}
-        if any(held.values()):
+        if any(module.is_seeded() for _label, module in modules if hasattr(module, "is_seeded")):
+            # A province seeded before an app had its generator gets that app's share.
+            modules = [(label, module) for label, module in modules if not held[label]]
+            if not modules:
+                self.stdout.write(
+                    "This database already holds the synthetic province; nothing to do."
+                )
+                return
+            self.stdout.write(
+                "Adding to the synthetic province: "
+                + ", ".join(label for label, _m in modules)
+                + "."
+            )
+        elif any(held.values()):
             detail = ", ".join(f"{label}: {n:,} rows" for label, n in held.items() if n)
             raise CommandError(
                 f"This database already holds data ({detail}). seed_scale only fills an empty "
