@@ -90,7 +90,7 @@ PAGES = [
     ("api needs", "/api/needs/"),
     ("api goals", "/api/goals/"),
     ("api teachers", "/api/teachers/"),
-    ("api teachers, searched", "/api/teachers/?search=王&title=senior"),
+    ("api teachers, searched", "/api/teachers/?search=%E7%8E%8B&title=senior"),  # 王
     ("api teacher detail", "/api/teachers/{teacher}/"),
 ]
 FLOOR = {"html": "/bench/floor/", "json": "/bench/floor.json"}
