@@ -67,6 +67,15 @@ def region_code_filter() -> filters.ModelChoiceFilter:
     return document_pattern(code, REGION_CODE_PATTERN)
 
 
+class InRegionFilterSet(FilterSet):
+    """The filter set of records that carry a ``region``: ``region`` and ``region_code``
+    (declared with ``method="filter_region"``) narrow to that region and every region
+    below it."""
+
+    def filter_region(self, queryset, name, region):
+        return queryset.filter(region__path__startswith=region.path) if region else queryset
+
+
 class RegionFilter(FilterSet):
     level = filters.ChoiceFilter(choices=Region.Level.choices, label=_("level"))
     parent = filters.ModelChoiceFilter(
@@ -78,7 +87,7 @@ class RegionFilter(FilterSet):
         fields = ["level", "parent"]
 
 
-class SchoolFilter(FilterSet):
+class SchoolFilter(InRegionFilterSet):
     region = filters.ModelChoiceFilter(
         queryset=visible_regions,
         method="filter_region",
@@ -93,11 +102,8 @@ class SchoolFilter(FilterSet):
         model = School
         fields = ["region", "region_code", "stage", "location"]
 
-    def filter_region(self, queryset, name, region):
-        return queryset.filter(region__path__startswith=region.path) if region else queryset
 
-
-class ProgrammeFilter(FilterSet):
+class ProgrammeFilter(InRegionFilterSet):
     region = filters.ModelChoiceFilter(
         queryset=visible_regions,
         method="filter_region",
@@ -110,9 +116,6 @@ class ProgrammeFilter(FilterSet):
     class Meta:
         model = Programme
         fields = ["region", "region_code", "is_open"]
-
-    def filter_region(self, queryset, name, region):
-        return queryset.filter(region__path__startswith=region.path) if region else queryset
 
 
 def _with_member(queryset, **school_lookup):

@@ -49,10 +49,9 @@ def load(*, users: dict, schools: dict, count: Callable[[str, int], None]) -> No
 def _the_demo_teacher(user, school, admin, count) -> None:
     if Teacher.objects.filter(user=user).exists():
         return
-    teacher = services.teacher_create(
-        actor=admin, school=school, name=user.full_name, gender="female", subjects="语文",
-        title="third", first_employed_year=2024, staff_number=f"{school.code[-4:]}-09",
+    services.teacher_create(
+        actor=admin, school=school, user=user, name=user.full_name, gender="female",
+        subjects="语文", title="third", first_employed_year=2024,
+        staff_number=f"{school.code[-4:]}-09",
     )  # fmt: skip
-    # Linking an account is not yet a service (the registry's web pages will add it).
-    Teacher.objects.filter(pk=teacher.pk).update(user=user)
     count("teachers", 1)

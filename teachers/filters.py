@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from schools.filters import region_code_filter
-from twinning.filters import FilterSet, IdFilter
+from schools.filters import InRegionFilterSet, region_code_filter
+from twinning.filters import IdFilter
 
 from .models import Teacher, Title
 
 
-class TeacherFilter(FilterSet):
+class TeacherFilter(InRegionFilterSet):
     school = IdFilter(field_name="school", label=_("school"))
     region_code = region_code_filter()
     title = filters.ChoiceFilter(choices=Title.choices, label=_("professional title"))
@@ -20,6 +20,3 @@ class TeacherFilter(FilterSet):
     class Meta:
         model = Teacher
         fields = ["school", "region_code", "title", "is_active"]
-
-    def filter_region(self, queryset, name, region):
-        return queryset.filter(region__path__startswith=region.path) if region else queryset

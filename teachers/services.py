@@ -36,11 +36,16 @@ def _save(teacher: Teacher, actor: User | None) -> None:
 
 
 @transaction.atomic
-def teacher_create(*, actor: User | None, school, honours=None, **fields) -> Teacher:
-    """Add a teacher to ``school``'s registry (its coordinators, its region's bureau)."""
+def teacher_create(
+    *, actor: User | None, school, honours=None, user: User | None = None, **fields
+) -> Teacher:
+    """Add a teacher to ``school``'s registry (its coordinators, its region's bureau),
+    with the account they sign in with, if they have one."""
     if actor is not None:
         access.require(access.can_manage_teachers_of(resolve_scope(actor), school))
-    teacher = Teacher(school=school, **{k: v for k, v in fields.items() if k in TEACHER_FIELDS})
+    teacher = Teacher(
+        school=school, user=user, **{k: v for k, v in fields.items() if k in TEACHER_FIELDS}
+    )
     _save(teacher, actor)
     if honours is not None:
         _set_honours(teacher, honours)

@@ -8,9 +8,11 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django_filters import rest_framework as filters
-from rest_framework.test import APIClient
 
-from twinning.filters import BIGINT_MAX, FilterSet
+from twinning.db import BIGINT_MAX
+from twinning.filters import FilterSet
+
+from .test_api import api
 
 HUGE = "40761545792629800960"  # beyond 64 bits
 
@@ -51,12 +53,6 @@ def test_every_filterset_of_the_project_bounds_its_numbers():
                 extra = filter_.extra
                 bounded = ("max_value" in extra and "min_value" in extra) or "max_digits" in extra
                 assert bounded, f"{cls.__name__}.{name} takes any number"
-
-
-def api(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.mark.parametrize("path", ["/api/pairings/", "/api/goals/", "/api/needs/"])

@@ -4,16 +4,11 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from rest_framework.test import APIClient
 
 from teachers import services
 from teachers.models import Teacher
 
-
-def api(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+from .test_api import api
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ the same fields with a code per message that does not change with the language.
 """
 
 import logging
-import re
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
@@ -21,6 +21,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .schema import decimal_shape
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -59,13 +61,7 @@ class DecimalField(serializers.DecimalField):
     }
 
     def to_internal_value(self, data):
-        shape = getattr(self, "_shape", None)
-        if shape is None:
-            from .schema import decimal_pattern
-
-            shape = self._shape = re.compile(
-                decimal_pattern(max_digits=self.max_digits, decimal_places=self.decimal_places)
-            )
+        shape = decimal_shape(self.max_digits, self.decimal_places)
         if not isinstance(data, str) or not shape.fullmatch(data):
             self.fail("format", places=self.decimal_places)
         return super().to_internal_value(data)
@@ -194,13 +190,12 @@ class Pagination(PageNumberPagination):
         errors = {}
         for name in (self.page_query_param, self.page_size_query_param):
             value = request.query_params.get(name)
-            if value is not None and not (value.isascii() and value.isdigit() and int(value) > 0):
+            if value is None:
+                continue
+            if not (value.isascii() and value.isdigit() and int(value) > 0):
                 errors[name] = [_("Enter a whole number of 1 or more.")]
-        size = request.query_params.get(self.page_size_query_param, "")
-        if size.isascii() and size.isdigit() and int(size) > self.max_page_size:
-            errors[self.page_size_query_param] = [
-                _("At most %(limit)s a page.") % {"limit": self.max_page_size}
-            ]
+            elif name == self.page_size_query_param and int(value) > self.max_page_size:
+                errors[name] = [_("At most %(limit)s a page.") % {"limit": self.max_page_size}]
         if errors:
             raise exceptions.ValidationError(errors)
         return super().paginate_queryset(queryset, request, view)
@@ -301,8 +296,6 @@ class JsonErrorsMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.conf import settings
-
         if not settings.DEBUG or not request.path_info.startswith("/api/"):
             return None
         if isinstance(exception, (Http404, PermissionDenied)):

@@ -1,5 +1,19 @@
-from django.apps import AppConfig
+import importlib
+from collections.abc import Iterator
+from types import ModuleType
+
+from django.apps import AppConfig, apps
+from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext_lazy as _
+
+
+def app_modules(submodule: str) -> Iterator[tuple[AppConfig, ModuleType]]:
+    """Each installed app's ``submodule`` (``scale``, ``demo`` …) that exists, in
+    INSTALLED_APPS order, which is the dependency order: so that a command can call
+    every app's share without importing a higher app by name."""
+    for config in apps.get_app_configs():
+        if module_has_submodule(config.module, submodule):
+            yield config, importlib.import_module(f"{config.name}.{submodule}")
 
 
 class TwinningConfig(AppConfig):

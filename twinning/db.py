@@ -5,9 +5,28 @@ from django.db.models import QuerySet
 from django.db.models.lookups import In
 from django.http import Http404
 
-_INTEGER_TYPES = frozenset(
-    {"AutoField", "BigAutoField", "IntegerField", "BigIntegerField", "PositiveIntegerField"}
-)
+# The ranges of Django's integer columns on PostgreSQL, the narrowest of the databases
+# this runs on. Ids are positive.
+BIGINT_MAX = 2**63 - 1
+_INTEGER_RANGES = {
+    "SmallIntegerField": (-(2**15), 2**15 - 1),
+    "PositiveSmallIntegerField": (0, 2**15 - 1),
+    "IntegerField": (-(2**31), 2**31 - 1),
+    "PositiveIntegerField": (0, 2**31 - 1),
+    "BigIntegerField": (-(2**63), BIGINT_MAX),
+    "PositiveBigIntegerField": (0, BIGINT_MAX),
+    "SmallAutoField": (1, 2**15 - 1),
+    "AutoField": (1, 2**31 - 1),
+    "BigAutoField": (1, BIGINT_MAX),
+}
+
+
+def integer_range(field: models.Field) -> tuple[int, int] | None:
+    """The values ``field`` (or the key a relation points at) can hold, or ``None`` when
+    it is not an integer column."""
+    if field.is_relation and field.target_field is not None:
+        field = field.target_field
+    return _INTEGER_RANGES.get(field.get_internal_type())
 
 
 @models.Field.register_lookup
@@ -26,12 +45,10 @@ class AnyOf(In):
     def get_prep_lookup(self):
         # Ids from a scope are ints already: checking that is a fraction of the cost of
         # preparing each through the field (``In`` does, a hundred-odd calls a query).
-        rhs, field = self.rhs, self.lhs.output_field
-        if field.is_relation:
-            field = field.target_field
+        rhs = self.rhs
         if (
             isinstance(rhs, (set, frozenset, list, tuple))
-            and field.get_internal_type() in _INTEGER_TYPES
+            and integer_range(self.lhs.output_field) is not None
             and all(type(value) is int for value in rhs)
         ):
             return list(rhs)

@@ -18,29 +18,7 @@ from django_filters import rest_framework as filters
 from django_filters.widgets import BooleanWidget
 from drf_spectacular.drainage import set_override
 
-# The ranges of Django's integer columns on PostgreSQL, the narrowest of the databases
-# this runs on. Ids are positive.
-BIGINT_MAX = 2**63 - 1
-_INTEGER_RANGES = {
-    "SmallIntegerField": (-(2**15), 2**15 - 1),
-    "PositiveSmallIntegerField": (0, 2**15 - 1),
-    "IntegerField": (-(2**31), 2**31 - 1),
-    "PositiveIntegerField": (0, 2**31 - 1),
-    "BigIntegerField": (-(2**63), BIGINT_MAX),
-    "PositiveBigIntegerField": (0, BIGINT_MAX),
-    "SmallAutoField": (1, 2**15 - 1),
-    "AutoField": (1, 2**31 - 1),
-    "BigAutoField": (1, BIGINT_MAX),
-}
-
-
-def integer_range(field: models.Field) -> tuple[int, int] | None:
-    """The values ``field`` (or the key a relation points at) can hold, or ``None`` when
-    it is not an integer column."""
-    if field.is_relation and field.target_field is not None:
-        field = field.target_field
-    return _INTEGER_RANGES.get(field.get_internal_type())
-
+from .db import BIGINT_MAX, integer_range
 
 _EMPTY = {"type": "string", "enum": [""], "description": _("Empty: no filter.")}
 
@@ -127,7 +105,7 @@ class FilterSet(filters.FilterSet):
                     _document_bounds(filter_, 1, BIGINT_MAX)  # finds nothing: a 400
             elif isinstance(filter_, filters.ChoiceFilter) and "choices" in filter_.extra:
                 # An empty value means "no filter" (a page's form sends it): say so.
-                values = [str(value) for value, _label in filter_.extra.get("choices", [])]
+                values = [str(value) for value, _label in filter_.extra["choices"]]
                 set_override(filter_, "field", {"type": "string", "enum": [*values, ""]})
             elif isinstance(filter_, filters.CharFilter):
                 for validator in filter_.extra.get("validators", []):

@@ -21,16 +21,16 @@ data the application could have written.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
 
-from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
+
+from .apps import app_modules
 
 BATCH_SIZE = 2000
 
@@ -75,13 +75,7 @@ class ScaleContext:
 
 def scale_modules() -> Iterator[tuple[str, ModuleType]]:
     """``(app label, scale module)`` of every installed app that has one, in order."""
-    for config in apps.get_app_configs():
-        try:
-            module = importlib.import_module(f"{config.name}.scale")
-        except ModuleNotFoundError as error:
-            if error.name != f"{config.name}.scale":
-                raise
-            continue
+    for config, module in app_modules("scale"):
         if hasattr(module, "generate"):
             yield config.label, module
 

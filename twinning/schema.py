@@ -5,6 +5,8 @@ Registered when the app is ready (``TwinningConfig.ready``).
 
 from __future__ import annotations
 
+import functools
+import re
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -37,6 +39,12 @@ def decimal_pattern(*, max_digits: int, decimal_places: int, minimum=None, maxim
     if Decimal(minimum) == unit:
         return rf"^(?=.*[1-9]){number}$"  # anything but zero
     raise ValueError(f"no pattern for a least value of {minimum}")
+
+
+@functools.cache
+def decimal_shape(max_digits: int, decimal_places: int) -> re.Pattern:
+    """:func:`decimal_pattern` without bounds, compiled: how a decimal must be written."""
+    return re.compile(decimal_pattern(max_digits=max_digits, decimal_places=decimal_places))
 
 
 def _bounds(field):

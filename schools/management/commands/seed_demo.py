@@ -13,12 +13,10 @@ shows realistic waiting times.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,6 +37,7 @@ from schools.models import (
     Region,
     School,
 )
+from twinning.apps import app_modules
 from twinning.calendar import period_bounds
 from twinning.models import Role
 from twinning.services import role_assign
@@ -529,8 +528,9 @@ class Command(BaseCommand):
             self.programmes = self._programmes()
             for spec in PAIRINGS:
                 self._pairing(spec)
-            # The apps after this one add their demo data (teachers …) in order.
-            for module in _demo_modules():
+            # The apps after this one add their demo data (teachers …) in order; this
+            # command imports none of them by name.
+            for _config, module in app_modules("demo"):
                 module.load(users=self.users, schools=self.schools, count=self._count)
         if not self.quiet:
             if self.created:
@@ -861,20 +861,6 @@ class Command(BaseCommand):
         ]
         lines.insert(1, "  ".join("-" * w for w in widths))
         self.stdout.write("\n".join(line.rstrip() for line in lines))
-
-
-def _demo_modules():
-    """The ``demo`` module of each app after this one that has one, in INSTALLED_APPS
-    order (the dependency order): this command imports none of them by name."""
-    names = [config.name for config in apps.get_app_configs()]
-    for name in names[names.index("schools") + 1 :]:
-        try:
-            module = importlib.import_module(f"{name}.demo")
-        except ModuleNotFoundError as error:
-            if error.name != f"{name}.demo":
-                raise
-            continue
-        yield module
 
 
 def _principal_name(school: School) -> str:
