@@ -80,6 +80,10 @@ PAGES = [
     ("school detail", "/schools/{school}/"),
     ("programme list", "/programmes/"),
     ("programme detail", "/programmes/{programme}/"),
+    ("teacher list", "/teachers/"),
+    ("teacher list, searched", "/teachers/?q=%E7%8E%8B&title=senior"),  # 王
+    ("teacher list, by school", "/teachers/?school_code={school_code}"),
+    ("teacher detail", "/teachers/{teacher}/"),
     ("notifications", "/notifications/"),
     ("api pairings", "/api/pairings/"),
     ("api pairings ×200", "/api/pairings/?page_size=200"),

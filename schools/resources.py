@@ -14,14 +14,20 @@ column, and then the whole file changes nothing.
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.utils import translation
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
 from twinning import access
 from twinning.access import resolve_scope
+from twinning.resources import (
+    ChoiceWidget,
+    CountWidget,
+    ScopedResource,
+    TextWidget,
+    cell_text,
+    invalid,
+)
 
 from . import services
 from .models import Region, School
@@ -42,79 +48,6 @@ COLUMNS = {
 }
 
 
-def _text(value) -> str:
-    """A cell as text; spreadsheets hand over codes as numbers (2590102001.0)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _invalid(error: ValidationError) -> ValueError:
-    # import-export reports a widget's ValueError as an error of that row's column.
-    return ValueError(" ".join(error.messages))
-
-
-class TextWidget(widgets.Widget):
-    def clean(self, value, row=None, **kwargs):
-        return _text(value)
-
-    def render(self, value, obj=None, **kwargs):
-        return "" if value is None else str(value)
-
-
-class CountWidget(widgets.Widget):
-    """A whole number, 0 or more; an empty cell is 0."""
-
-    def clean(self, value, row=None, **kwargs):
-        text = _text(value)
-        if not text:
-            return 0
-        try:
-            return forms.IntegerField(min_value=0).clean(text)
-        except ValidationError as error:
-            raise _invalid(error) from None
-
-    def render(self, value, obj=None, **kwargs):
-        return "" if value is None else str(value)
-
-
-class ChoiceWidget(widgets.Widget):
-    """A choice, written as its label (in the current language) and read as a value or
-    as its label in any of the site's languages."""
-
-    def __init__(self, choices, **kwargs):
-        self.choices = choices
-        super().__init__(**kwargs)
-
-    def _by_label(self) -> dict[str, str]:
-        labels = {}
-        for language, _name in settings.LANGUAGES:
-            with translation.override(language):
-                labels.update({str(label): value for value, label in self.choices.choices})
-        return labels
-
-    def clean(self, value, row=None, **kwargs):
-        text = _text(value)
-        if not text:
-            return ""
-        if text.lower() in self.choices.values:
-            return text.lower()
-        choice = self._by_label().get(text)
-        if choice is not None:
-            return choice
-        try:
-            return forms.ChoiceField(choices=self.choices.choices).clean(text)
-        except ValidationError as error:
-            raise _invalid(error) from None
-
-    def render(self, value, obj=None, **kwargs):
-        if value in self.choices.values:
-            return str(self.choices(value).label)
-        return value or ""
-
-
 class RegionWidget(widgets.ForeignKeyWidget):
     """A region by its division code, among the regions where the user may add schools."""
 
@@ -128,7 +61,7 @@ class RegionWidget(widgets.ForeignKeyWidget):
         return Region.objects.filter(id__in=scope.bureau_region_ids)
 
     def clean(self, value, row=None, **kwargs):
-        text = _text(value)
+        text = cell_text(value)
         if not text:
             return None
         field = forms.ModelChoiceField(
@@ -137,10 +70,13 @@ class RegionWidget(widgets.ForeignKeyWidget):
         try:
             return field.clean(text)
         except ValidationError as error:
-            raise _invalid(error) from None
+            raise invalid(error) from None
 
 
-class SchoolResource(resources.ModelResource):
+class SchoolResource(ScopedResource):
+    COLUMNS = COLUMNS
+    REQUIRED = ("code", "name", "region", "stage")
+
     code = fields.Field("code", COLUMNS["code"], TextWidget())
     name = fields.Field("name", COLUMNS["name"], TextWidget())
     region = fields.Field("region", COLUMNS["region"], RegionWidget())
@@ -162,42 +98,14 @@ class SchoolResource(resources.ModelResource):
         clean_model_instances = True
         use_transactions = True
 
-    def __init__(self, user=None, **kwargs):
-        super().__init__(**kwargs)
-        self.user = user
-
     # --- import ---------------------------------------------------------------------
 
-    def import_data(
-        self,
-        dataset,
-        dry_run=False,
-        raise_errors=False,
-        use_transactions=None,
-        collect_failed_rows=False,
-        rollback_on_validation_errors=False,
-        **kwargs,
-    ):
-        # One invalid row and nothing of the file is kept.
-        self.user = kwargs.get("user") or self.user
-        return super().import_data(
-            dataset,
-            dry_run=dry_run,
-            raise_errors=raise_errors,
-            use_transactions=True,
-            collect_failed_rows=collect_failed_rows,
-            rollback_on_validation_errors=True,
-            **{**kwargs, "user": self.user},
-        )
-
     def before_import(self, dataset, **kwargs):
-        # Accept the attribute names as headers too (code, name, region …).
-        headers = [_text(h) for h in (dataset.headers or [])]
-        dataset.headers = [COLUMNS.get(h.lower(), h) for h in headers]
+        super().before_import(dataset, **kwargs)
         self._rows_by_code: dict[str, int] = {}
 
     def before_import_row(self, row, row_number=None, **kwargs):
-        code = _text(row.get(COLUMNS["code"]))
+        code = cell_text(row.get(COLUMNS["code"]))
         if not code:
             return
         first = self._rows_by_code.setdefault(code, row_number)
@@ -224,19 +132,6 @@ class SchoolResource(resources.ModelResource):
             services.school_update(
                 actor=self.user, school=School.objects.get(pk=instance.pk), **values
             )
-
-    def import_row(self, row, instance_loader, **kwargs):
-        row_result = super().import_row(row, instance_loader, **kwargs)
-        error = row_result.validation_error
-        if error is not None and hasattr(error, "error_dict"):
-            # Name the column as the file does, not the model's attribute.
-            row_result.validation_error = ValidationError(
-                {
-                    (COLUMNS.get(key, key) if key != NON_FIELD_ERRORS else key): messages
-                    for key, messages in error.error_dict.items()
-                }
-            )
-        return row_result
 
     # --- export ---------------------------------------------------------------------
 

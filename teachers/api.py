@@ -50,6 +50,8 @@ class TeacherSerializer(ModelSerializer):
             "title_display", "first_employed_year", "years_of_service", "staff_number",
             "phone", "is_active", "honours",
         ]  # fmt: skip
+        # The service checks the staff number's uniqueness and names the field.
+        validators = []
 
 
 class TeacherUpdateSerializer(TeacherSerializer):

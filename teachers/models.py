@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -110,10 +111,10 @@ class Honour(ChoiceLabels, models.Model):
         SPECIAL_GRADE = "special_grade", _("Special-grade teacher")
 
     class Level(models.TextChoices):
-        SCHOOL = "school", _("School")
-        DISTRICT = "district", _("District or county")
-        CITY = "city", _("City")
-        PROVINCE = "province", _("Province")
+        SCHOOL = "school", pgettext_lazy("honour level", "School")
+        DISTRICT = "district", pgettext_lazy("honour level", "District or county")
+        CITY = "city", pgettext_lazy("honour level", "City")
+        PROVINCE = "province", pgettext_lazy("honour level", "Province")
 
     teacher = models.ForeignKey(
         Teacher, on_delete=models.CASCADE, related_name="honours", verbose_name=_("teacher")
@@ -133,5 +134,13 @@ class Honour(ChoiceLabels, models.Model):
         ]
 
     def __str__(self) -> str:
-        label = self.get_kind_display()
-        return f"{self.get_level_display()}{label}" if self.level else label
+        return str(honour_label(self.kind, self.level))
+
+
+def honour_label(kind: str, level: str = "") -> str:
+    """An honour as people write it: 市级骨干教师, or 学科带头人 without a level."""
+    kind_label = Honour.Kind(kind).label
+    if not level:
+        return str(kind_label)
+    # Translators: an honour at a level, e.g. 市级骨干教师 (no space in Chinese).
+    return gettext("%(level)s %(kind)s") % {"level": Honour.Level(level).label, "kind": kind_label}

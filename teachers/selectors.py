@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from schools.models import School
 from schools.selectors import partner_school_ids
 from twinning import access
 from twinning.access import resolve_scope
@@ -39,3 +40,14 @@ def teacher_get_for_user(user, pk, *, write: bool = False) -> Teacher:
     if write:
         access.require(access.can_manage_teachers_of(resolve_scope(user), teacher.school))
     return teacher
+
+
+def schools_whose_teachers_are_kept_by(user) -> QuerySet[School]:
+    """The schools whose registry ``user`` keeps: a coordinator's own schools, every school
+    of a bureau's regions (see :func:`twinning.access.can_manage_teachers_of`)."""
+    scope = resolve_scope(user)
+    if scope.is_admin:
+        return School.objects.all()
+    return School.objects.filter(
+        Q(id__any_of=scope.coordinator_school_ids) | Q(region_id__any_of=scope.bureau_region_ids)
+    )

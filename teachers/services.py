@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -29,10 +29,29 @@ def _validate_year(year: int | None, field: str) -> None:
 def _save(teacher: Teacher, actor: User | None) -> None:
     teacher.region_id = teacher.school.region_id
     _validate_year(teacher.first_employed_year, "first_employed_year")
-    teacher.full_clean(exclude=["region"])
+    try:
+        teacher.full_clean(exclude=["region"])
+    except ValidationError as error:
+        raise _name_the_staff_number(error) from None
     if actor is not None:
         teacher._history_user = actor
     teacher.save()
+
+
+def _name_the_staff_number(error: ValidationError) -> ValidationError:
+    """The staff number's uniqueness is a constraint on (school, staff number), which
+    Django reports for the record as a whole; the user should see it on the field."""
+    if not hasattr(error, "error_dict"):
+        return error
+    errors = dict(error.error_dict)
+    whole = errors.pop(NON_FIELD_ERRORS, [])
+    taken = [e for e in whole if e.code == "unique"]
+    if taken:
+        errors["staff_number"] = errors.get("staff_number", []) + taken
+    rest = [e for e in whole if e.code != "unique"]
+    if rest:
+        errors[NON_FIELD_ERRORS] = rest
+    return ValidationError(errors)
 
 
 @transaction.atomic

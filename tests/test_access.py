@@ -11,9 +11,11 @@ fails ``test_every_route_has_an_access_case``. For each case:
   403 on every change, which changes nothing; so does a teacher of the pair.
 """
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import openpyxl
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -34,6 +36,7 @@ from schools.models import (
 )
 from teachers import services as teacher_services
 from teachers.models import Honour, Teacher
+from twinning.downloads import XLSX_TYPE
 from twinning.models import Notification
 from twinning.services import notification_send
 
@@ -111,6 +114,13 @@ def goal_payload(s):
     return {
         "pairing": s.pairing.pk, "school": s.assisted.pk, "title": "开发校本课程",
         "target_value": "3", "unit": "门", "period_kind": "year", "school_year": 2026,
+    }  # fmt: skip
+
+
+def teacher_payload(s):
+    return {
+        "school_code": s.helping.code, "name": "新老师", "staff_number": "JC-0001",
+        "honours-TOTAL_FORMS": "0", "honours-INITIAL_FORMS": "0",
     }  # fmt: skip
 
 
@@ -195,6 +205,16 @@ ROUTES: dict[str, Route] = {
     "schools:leading_group_remove": Route(kwargs=pk("leader"), read=False, writes=(post(),)),
     "schools:contact_add": Route(kwargs=pk("pairing"), read=False, writes=(post(person),)),
     "schools:contact_remove": Route(kwargs=pk("contact"), read=False, writes=(post(),)),
+    "teachers:teacher_list": Route(),
+    "teachers:teacher_export_csv": Route(),
+    "teachers:teacher_export_xlsx": Route(),
+    "teachers:teacher_import_template": Route(),
+    "teachers:teacher_create": Route(read=False, writes=(FORM, post(teacher_payload))),
+    "teachers:teacher_import": Route(read=False, writes=(FORM, post())),
+    "teachers:teacher_detail": Route(kwargs=pk("teacher")),
+    "teachers:teacher_edit": Route(
+        kwargs=pk("teacher"), read=False, writes=(FORM, post(teacher_payload))
+    ),
     # API
     "api:region-list": Route(api=True),
     "api:region-detail": Route(kwargs=pk("east"), api=True),
@@ -249,8 +269,9 @@ PUBLIC = {
     "api:not-found",  # a JSON 404 for any unmatched path: tests/test_api_errors.py
 }  # fmt: skip
 
-# Routes that only ever touch the requesting user's own notifications; tested below.
-PERSONAL = {"notification_read", "notifications_read_all"}
+# Routes that only ever touch the requesting user's own records: notifications (tested
+# below) and the files they uploaded for import (tests/test_teacher_pages.py).
+PERSONAL = {"notification_read", "notifications_read_all", "teachers:teacher_import_batch"}
 
 
 def route_names(resolver=None, namespace=""):
@@ -357,6 +378,10 @@ def test_outsider_sees_nothing_of_another_region_in_lists_searches_and_downloads
     response = request(scene.outsider, name, route, scene, query=query)
     assert response.status_code in (200, 302)
     body = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type") == XLSX_TYPE:
+        # A workbook is a zip: read its cells, or a leak would be compressed out of sight.
+        sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+        body = "\n".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row).encode()
     # The search box repeats what was typed; that is not a leak.
     text = body.decode("utf-8", errors="replace").replace(term, "") if term else body.decode()
     assert not [secret for secret in SECRETS if secret in text]

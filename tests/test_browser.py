@@ -10,6 +10,7 @@ import os
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
@@ -21,6 +22,9 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from schools import services  # noqa: E402
 from schools.models import Pairing, PairingStatus  # noqa: E402
+from teachers import services as teacher_services  # noqa: E402
+from teachers.models import Teacher  # noqa: E402
+from teachers.resources import COLUMNS as TEACHER_COLUMNS  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -205,6 +209,9 @@ def test_coordinator_reports_progress_on_a_phone(browser, live_server, world, ac
 def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
     """Each page of each role, at desktop and phone width, passes axe-core."""
     options = DESKTOP if size == "desktop" else PHONE
+    teacher = teacher_services.teacher_create(
+        actor=None, school=world.helping, name="陈红梅", honours=[{"kind": "famous_teacher"}]
+    )
     pages = {
         "bureau": [
             "/dashboard/", "/pairings/", "/pairings/?status=nonsense", f"/pairings/{active.pk}/",
@@ -213,7 +220,9 @@ def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
             f"/schools/{world.helping.pk}/", f"/schools/{world.helping.pk}/edit/",
             "/schools/new/", "/programmes/", f"/programmes/{world.programme.pk}/",
             f"/programmes/{world.programme.pk}/edit/", "/programmes/new/", "/notifications/",
-            "/accounts/password/", "/pairings/999999/",
+            "/accounts/password/", "/pairings/999999/", "/teachers/",
+            f"/teachers/{teacher.pk}/", f"/teachers/{teacher.pk}/edit/", "/teachers/new/",
+            "/teachers/import/",
         ],
         "coord_assisted": [
             "/my-school/", "/pairings/", f"/pairings/{active.pk}/", f"/pairings/{active.pk}/plan/",
@@ -226,3 +235,52 @@ def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
         for path in paths:
             visit(page, f"{live_server.url}{path}")
         page.context.close()
+
+
+def test_coordinator_imports_teachers_fixing_the_errors_the_check_shows(
+    browser, live_server, world, active, tmp_path
+):
+    header = list(TEACHER_COLUMNS.values())
+
+    def workbook(name, *rows):
+        book = openpyxl.Workbook()
+        book.active.append(header)
+        for row in rows:
+            book.active.append([row.get(column, "") for column in TEACHER_COLUMNS])
+        path = tmp_path / name
+        book.save(path)
+        return path
+
+    page = sign_in(browser, live_server, "coord_helping", **PHONE)
+    visit(page, f"{live_server.url}/teachers/")
+    page.get_by_role("link", name="导入").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    wrong = workbook(
+        "wrong.xlsx",
+        {"school": "3451000001", "name": "王芳", "title": "教授"},
+        {"school": "3451000002", "name": "李雷"},
+    )
+    page.set_input_files("#id_file", wrong)
+    page.get_by_role("button", name="上传并检查").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("alert")).to_contain_text("2 处错误")
+    expect(page.locator("table")).to_contain_text("职称")
+    assert fits_the_screen(page)
+    assert_accessible(page)
+    assert not Teacher.objects.filter(name="王芳").exists()
+
+    page.get_by_role("link", name="上传其他文件").click()
+    page.wait_for_load_state()
+    right = workbook("right.xlsx", {"school": "3451000001", "name": "王芳", "title": "一级教师"})
+    page.set_input_files("#id_file", right)
+    page.get_by_role("button", name="上传并检查").click()
+    page.wait_for_load_state()
+    expect(page.locator("main")).to_contain_text("导入后将新增 1 位教师")
+    assert_accessible(page)
+    page.get_by_role("button", name="立即导入").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("status")).to_contain_text("新增 1 人")
+    expect(page.locator("table")).to_contain_text("王芳")
+    assert_accessible(page)
+    assert Teacher.objects.get(name="王芳").title == "first"

@@ -76,7 +76,7 @@ def test_partner_schools_see_each_others_teachers_and_no_one_else(world, teacher
 @pytest.mark.parametrize(
     "payload, field, code",
     [
-        ({"staff_number": "JC-01"}, "non_field_errors", "unique"),
+        ({"staff_number": "JC-01"}, "staff_number", "unique"),
         ({"first_employed_year": dt.date.today().year + 1}, "first_employed_year", "rule"),
         ({"honours": [{"kind": "key_teacher"}, {"kind": "key_teacher"}]}, "honours", "rule"),
         ({"name": "   "}, "name", "blank"),

@@ -151,3 +151,42 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ImportBatch(models.Model):
+    """An uploaded spreadsheet, checked in a dry run before anything is written.
+
+    The file is kept with its check so that the user confirms exactly what they
+    previewed, and so that the import history says who loaded what, when.
+    """
+
+    class Status(models.TextChoices):
+        INVALID = "invalid", _("Has errors")
+        READY = "ready", _("Ready to import")
+        IMPORTED = "imported", _("Imported")
+
+    kind = models.CharField(_("kind"), max_length=30)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="import_batches",
+        verbose_name=_("user"),
+    )
+    filename = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(_("file"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    # {"new": n, "update": n, "skip": n, "error": n}
+    counts = models.JSONField(_("counts"), default=dict)
+    # [{"row": 3, "column": "工号", "message": "…"}], row 0 for the file as a whole
+    errors = models.JSONField(_("errors"), default=list)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "kind", "-created_at"], name="import_user_idx")]
+
+    def __str__(self) -> str:
+        return self.filename

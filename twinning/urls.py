@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("twinning.web_urls")),
     path("", include("schools.home_urls")),
     path("", include("schools.urls")),
+    path("", include("teachers.urls")),
 ]
 
 handler403 = "twinning.views.permission_denied"
