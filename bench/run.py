@@ -84,6 +84,13 @@ PAGES = [
     ("teacher list, searched", "/teachers/?q=%E7%8E%8B&title=senior"),  # 王
     ("teacher list, by school", "/teachers/?school_code={school_code}"),
     ("teacher detail", "/teachers/{teacher}/"),
+    ("mentorship list", "/mentorships/"),
+    ("mentorship list, by school", "/mentorships/?school_code={school_code}"),
+    ("mentorship detail", "/mentorships/{mentorship}/"),
+    ("pairing mentorships tab", "/pairings/{pairing}/mentorships/"),
+    ("review queue", "/mentorships/review/"),
+    ("compliance by school", "/mentorships/compliance/"),
+    ("compliance by county", "/mentorships/compliance/?group=county"),
     ("notifications", "/notifications/"),
     ("api pairings", "/api/pairings/"),
     ("api pairings ×200", "/api/pairings/?page_size=200"),
@@ -96,6 +103,10 @@ PAGES = [
     ("api teachers", "/api/teachers/"),
     ("api teachers, searched", "/api/teachers/?search=%E7%8E%8B&title=senior"),  # 王
     ("api teacher detail", "/api/teachers/{teacher}/"),
+    ("api mentorships", "/api/mentorships/"),
+    ("api mentorship compliance", "/api/mentorships/{mentorship}/compliance/"),
+    ("api records", "/api/mentorship-records/"),
+    ("api records of a mentorship", "/api/mentorship-records/?mentorship={mentorship}"),
 ]
 FLOOR = {"html": "/bench/floor/", "json": "/bench/floor.json"}
 
@@ -328,6 +339,7 @@ def fill(port: int, cookies: dict) -> dict[str, str]:
         or first("/api/regions/?page_size=1"),
         "school_code": first("/api/schools/?page_size=1", "code"),
         "teacher": first("/api/teachers/?page_size=1"),
+        "mentorship": first("/api/mentorships/?status=active&page_size=1"),
     }
     return {k: v for k, v in values.items() if v is not None}
 

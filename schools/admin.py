@@ -35,6 +35,7 @@ from .models import (
     ProgressUpdate,
     Region,
     School,
+    TermDates,
 )
 from .resources import SchoolResource
 
@@ -502,3 +503,57 @@ class GoalAdmin(PairingPartAdmin):
                 services.goal_delete(actor=request.user, goal=goal)
             else:
                 raise PermissionDenied
+
+
+class TermDatesForm(forms.ModelForm):
+    class Meta:
+        model = TermDates
+        fields = ["region", "school_year", "term", "start", "end"]
+
+    def clean(self):
+        data = super().clean()
+        if all(data.get(name) for name in self.Meta.fields):
+            try:
+                services.term_dates_check(**{name: data[name] for name in self.Meta.fields})
+            except ValidationError as error:
+                self.add_error(None, error)
+        return data
+
+
+@admin.register(TermDates)
+class TermDatesAdmin(admin.ModelAdmin):
+    """A region's own term dates, set by its bureau; saved through the service."""
+
+    form = TermDatesForm
+    list_display = ["region", "school_year", "term", "start", "end"]
+    list_filter = ["school_year", "term"]
+    fields = ["region", "school_year", "term", "start", "end"]
+
+    def get_queryset(self, request):
+        scope = resolve_scope(request.user)
+        queryset = super().get_queryset(request).select_related("region")
+        return queryset if scope.is_admin else queryset.filter(region_id__in=scope.read_region_ids)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "region":
+            scope = resolve_scope(request.user)
+            regions = selectors.region_list_visible_to(request.user)
+            kwargs["queryset"] = (
+                regions if scope.is_admin else regions.filter(id__in=scope.bureau_region_ids)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (
+            obj is None or access.can_manage_region(resolve_scope(request.user), obj.region)
+        )
+
+    has_delete_permission = has_change_permission
+
+    def save_model(self, request, obj, form, change):
+        saved = services.term_dates_set(
+            actor=request.user, region=obj.region, school_year=obj.school_year,
+            term=obj.term, start=obj.start, end=obj.end,
+        )  # fmt: skip
+        obj.pk = saved.pk

@@ -18,6 +18,21 @@ from twinning.access import Scope
 from . import selectors
 from .models import PairingStatus
 
+# Sections higher apps add to a teacher's home (the teachers app: their mentorships and
+# obligations). Each is a callable(request) -> a dict with a "template" to include, or
+# None to show nothing; this app imports none of them.
+HOME_SECTIONS: list = []
+
+
+def register_home_section(section) -> None:
+    if section not in HOME_SECTIONS:
+        HOME_SECTIONS.append(section)
+
+
+def home_sections(request) -> list[dict]:
+    return [found for found in (section(request) for section in HOME_SECTIONS) if found]
+
+
 # The dashboard lists this many proposals; the rest are one click away on the pairing list.
 APPROVAL_QUEUE_LIMIT = 50
 
@@ -45,7 +60,9 @@ def home(request):
             id__in=scope.teacher_school_ids
         )
         return render(
-            request, "schools/teacher_home.html", {"pairings": pairings, "schools": schools}
+            request,
+            "schools/teacher_home.html",
+            {"pairings": pairings, "schools": schools, "sections": home_sections(request)},
         )
     return render(request, "schools/no_role.html")
 

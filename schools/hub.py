@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from twinning import access
+
 
 @dataclass(frozen=True)
 class Tab:
@@ -44,6 +46,25 @@ def tabs(request, pairing, active: str) -> list[dict]:
         for tab in sorted(_TABS.values(), key=lambda tab: tab.order)
         if tab.visible is None or tab.visible(request, pairing)
     ]
+
+
+def context(request, pairing, tab: str, **extra) -> dict:
+    """What every tab of the pairing page shows above its own content."""
+    from . import selectors, services  # this module is imported by the app's models' users
+
+    school_ids, _regions = selectors.member_ids(pairing)
+    can_edit = (
+        access.can_edit_pairing(request.scope, pairing, school_ids)
+        and pairing.status not in services.CLOSED_STATUSES
+    )
+    shown = tabs(request, pairing, tab)
+    return {
+        "pairing": pairing,
+        "can_edit": can_edit,
+        "tabs": shown,
+        "active_tab": next(t for t in shown if t["active"]),
+        **extra,
+    }
 
 
 register(Tab("overview", _("Overview"), "schools:pairing_detail", 10))

@@ -591,3 +591,37 @@ class ProgressUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.goal}: {self.value}"
+
+
+class TermDates(models.Model):
+    """A region's own dates for a term of a school year (twinning/calendar.py reads them).
+
+    They hold for the region and every region below it that does not set its own;
+    without any, a term runs by default (September–January, February–July).
+    """
+
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="term_dates", verbose_name=_("region")
+    )
+    school_year = models.PositiveSmallIntegerField(
+        _("school year"), help_text=_("The year the school year starts in: 2026 for 2026–2027.")
+    )
+    term = models.PositiveSmallIntegerField(_("term"), choices=[(1, _("Term 1")), (2, _("Term 2"))])
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+
+    class Meta:
+        verbose_name = _("term dates")
+        verbose_name_plural = _("term dates")
+        ordering = ["region__path", "school_year", "term"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "school_year", "term"], name="term_dates_once_per_region"
+            ),
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="term_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.school_year} · {self.term}"

@@ -17,7 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from twinning.attachments import DOCUMENT_EXTENSIONS, validate_attachment
+from twinning.attachments import AGREEMENT_TYPES, validate_attachment
 from twinning.calendar import school_year_of, today
 from twinning.forms import FilterForm, PlainWidgets
 
@@ -35,7 +35,7 @@ from .models import (
     School,
 )
 
-AGREEMENT_EXTENSIONS = DOCUMENT_EXTENSIONS
+AGREEMENT_EXTENSIONS = sorted(AGREEMENT_TYPES)
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 

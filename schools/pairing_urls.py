@@ -1,6 +1,6 @@
 """Pairing pages (mounted by schools/urls.py under the ``schools`` namespace)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from . import pairing_views as views
 
@@ -18,7 +18,12 @@ urlpatterns: list = [
     path("pairings/<int:pk>/goals/", views.goal_create, name="goal_create"),
     path("pairings/<int:pk>/leading-group/", views.leading_group_add, name="leading_group_add"),
     path("pairings/<int:pk>/contacts/", views.contact_add, name="contact_add"),
-    path("pairings/<int:pk>/<str:action>/", views.pairing_transition, name="pairing_transition"),
+    # Only the transitions' names: other apps add tabs under /pairings/<pk>/.
+    re_path(
+        r"^pairings/(?P<pk>[0-9]+)/(?P<action>propose|approve|reject|activate|conclude|terminate)/$",
+        views.pairing_transition,
+        name="pairing_transition",
+    ),
     path("goals/<int:pk>/progress/", views.goal_progress, name="goal_progress"),
     path("goals/<int:pk>/delete/", views.goal_delete, name="goal_delete"),
     path("leading-group/<int:pk>/delete/", views.leading_group_remove, name="leading_group_remove"),

@@ -327,24 +327,6 @@ def _needs_grid(schools: list, needs: list) -> list[dict]:
     ]
 
 
-def _hub(request, pairing, tab: str, **context) -> dict:
-    """What every tab of the pairing page shows above its own content."""
-    scope = resolve_scope(request.user)
-    school_ids, _regions = selectors.member_ids(pairing)
-    can_edit = (
-        access.can_edit_pairing(scope, pairing, school_ids)
-        and pairing.status not in services.CLOSED_STATUSES
-    )
-    tabs = hub.tabs(request, pairing, tab)
-    return {
-        "pairing": pairing,
-        "can_edit": can_edit,
-        "tabs": tabs,
-        "active_tab": next(t for t in tabs if t["active"]),
-        **context,
-    }
-
-
 def _sorted_members(members) -> list:
     # Helping school first, then the assisted ones.
     return sorted(members, key=lambda m: m.role != PairingMember.Role.HELPING)
@@ -358,7 +340,7 @@ def pairing_detail(request, pk):
     people = selectors.pairing_people(pairing)
     members = _sorted_members(people["members"])
     schools = [m.school for m in members]
-    context = _hub(
+    context = hub.context(
         request,
         pairing,
         "overview",
@@ -386,7 +368,7 @@ def pairing_plan(request, pk):
     pairing = selectors.pairing_get_for_user(request.user, pk)
     plan = selectors.pairing_plan(pairing)
     schools = [m.school for m in _sorted_members(plan["members"])]
-    context = _hub(
+    context = hub.context(
         request,
         pairing,
         "plan",
@@ -407,7 +389,9 @@ def pairing_plan(request, pk):
 def pairing_history(request, pk):
     """The history tab: every change of status, who made it and why."""
     pairing = selectors.pairing_get_for_user(request.user, pk)
-    context = _hub(request, pairing, "history", transitions=selectors.pairing_history(pairing))
+    context = hub.context(
+        request, pairing, "history", transitions=selectors.pairing_history(pairing)
+    )
     return render(request, "schools/pairing_history.html", context)
 
 

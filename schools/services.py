@@ -39,6 +39,7 @@ from .models import (
     ProgressUpdate,
     Region,
     School,
+    TermDates,
 )
 
 CLOSED_STATUSES = (PairingStatus.REJECTED, PairingStatus.CONCLUDED, PairingStatus.TERMINATED)
@@ -74,7 +75,7 @@ def school_create(*, actor: User, **fields) -> School:
     region = fields.get("region")
     if region is None:
         raise ValidationError({"region": _("Choose the school's region.")})
-    access.require(access.can_create_school_in(resolve_scope(actor), region))
+    access.require(access.can_manage_region(resolve_scope(actor), region))
     school = School(**{k: v for k, v in fields.items() if k in SCHOOL_FIELDS})
     _save_validated(school, actor)
     return school
@@ -751,3 +752,38 @@ def region_update(*, actor: User | None, region: Region, **fields) -> Region:
             setattr(region, name, fields[name])
     _save_validated(region, actor)
     return region
+
+
+# --- term dates -------------------------------------------------------------------------
+
+
+def term_dates_check(*, region: Region, school_year: int, term: int, start, end) -> None:
+    """A term lies within its school year (1 August to 31 August of the next year, so
+    that a term may start in late August) and term 1 ends before term 2 starts."""
+    year_start, year_end = dt.date(school_year, 8, 1), dt.date(school_year + 1, 8, 31)
+    if not (year_start <= start < end <= year_end):
+        raise ValidationError(
+            {"end": _("A term starts and ends within its school year, and ends after it starts.")}
+        )
+    other = (
+        TermDates.objects.filter(region=region, school_year=school_year).exclude(term=term).first()
+    )
+    if other is not None and (
+        (term == 1 and end >= other.start) or (term == 2 and start <= other.end)
+    ):
+        raise ValidationError({"start": _("Term 1 ends before term 2 starts.")})
+
+
+@transaction.atomic
+def term_dates_set(
+    *, actor: User, region: Region, school_year: int, term: int, start, end
+) -> TermDates:
+    """Set a region's own dates for a term (its bureau staff), checked by
+    :func:`term_dates_check`."""
+    access.require(access.can_manage_region(resolve_scope(actor), region))
+    term_dates_check(region=region, school_year=school_year, term=term, start=start, end=end)
+    dates, _created = TermDates.objects.update_or_create(
+        region=region, school_year=school_year, term=term,
+        defaults={"start": start, "end": end},
+    )  # fmt: skip
+    return dates

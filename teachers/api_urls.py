@@ -7,5 +7,8 @@ from . import api
 router = SimpleRouter()
 router.include_format_suffixes = False
 router.register("teachers", api.TeacherViewSet, basename="teacher")
+router.register("mentorships", api.MentorshipViewSet, basename="mentorship")
+router.register("mentorship-records", api.RecordViewSet, basename="record")
+router.register("attachments", api.AttachmentViewSet, basename="attachment")
 
 urlpatterns = router.urls

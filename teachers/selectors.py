@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from schools.models import School
 from schools.selectors import partner_school_ids
@@ -10,7 +11,16 @@ from twinning import access
 from twinning.access import resolve_scope
 from twinning.db import get_or_404
 
-from .models import Honour, Teacher
+from .models import (
+    Filer,
+    Honour,
+    Mentorship,
+    MentorshipRecord,
+    MentorshipStatus,
+    RecordAttachment,
+    RecordComment,
+    Teacher,
+)
 
 
 def teacher_list_visible_to(user) -> QuerySet[Teacher]:
@@ -51,3 +61,96 @@ def schools_whose_teachers_are_kept_by(user) -> QuerySet[School]:
     return School.objects.filter(
         Q(id__any_of=scope.coordinator_school_ids) | Q(region_id__any_of=scope.bureau_region_ids)
     )
+
+
+# --- mentorships and records ----------------------------------------------------------
+
+
+def _mentorship_condition(user, scope) -> Q:
+    """Mentorships the user may read: their own as mentor or mentee; those of a school they
+    coordinate (either side); those of their regions (bureau, inspectors, either side).
+    A teacher sees only their own: a mentee never sees another mentee's records."""
+    condition = Q(mentor__user_id=user.pk) | Q(mentee__user_id=user.pk)
+    if scope.read_region_ids:
+        condition |= Q(region_id__any_of=scope.read_region_ids) | Q(
+            mentor_region_id__any_of=scope.read_region_ids
+        )
+    if scope.coordinator_school_ids:
+        condition |= Q(school_id__any_of=scope.coordinator_school_ids) | Q(
+            mentor_school_id__any_of=scope.coordinator_school_ids
+        )
+    return condition
+
+
+def mentorship_list_visible_to(user) -> QuerySet[Mentorship]:
+    if user is None or not user.is_authenticated:
+        return Mentorship.objects.none()
+    scope = resolve_scope(user)
+    qs = Mentorship.objects.select_related(
+        "mentor__school", "mentee__school", "pairing", "mentor", "mentee"
+    )
+    return qs if scope.is_admin else qs.filter(_mentorship_condition(user, scope))
+
+
+def mentorship_get_for_user(user, pk, *, write: bool = False) -> Mentorship:
+    """404 outside the user's scope; 403 when they may read but ``write`` was asked."""
+    mentorship = get_or_404(mentorship_list_visible_to(user), pk)
+    if write:
+        access.require(access.can_manage_mentorship(resolve_scope(user), mentorship))
+    return mentorship
+
+
+def record_list_visible_to(user) -> QuerySet[MentorshipRecord]:
+    """Records of the mentorships the user may read."""
+    if user is None or not user.is_authenticated:
+        return MentorshipRecord.objects.none()
+    scope = resolve_scope(user)
+    qs = MentorshipRecord.objects.select_related(
+        "mentorship__mentor", "mentorship__mentee"
+    ).prefetch_related("attachments")
+    if scope.is_admin:
+        return qs
+    visible = Mentorship.objects.filter(_mentorship_condition(user, scope)).values("pk")
+    return qs.filter(mentorship_id__in=visible)
+
+
+def record_get_for_user(user, pk, *, write: bool = False) -> MentorshipRecord:
+    """404 outside the user's scope; with ``write``, 403 unless the user filed it (the
+    services check the rest: comments and sign-off have their own rules)."""
+    record = get_or_404(record_list_visible_to(user), pk)
+    if write:
+        filer = (
+            record.mentorship.mentor
+            if record.filed_by == Filer.MENTOR
+            else (record.mentorship.mentee)
+        )
+        access.require(filer.user_id == user.pk, _("Only whoever filed a record changes it."))
+    return record
+
+
+def record_timeline(record_ids) -> dict[int, list[RecordComment]]:
+    """The comments of these records, oldest first, in one query."""
+    comments: dict[int, list[RecordComment]] = {}
+    for comment in RecordComment.objects.filter(record_id__in=record_ids).select_related("author"):
+        comments.setdefault(comment.record_id, []).append(comment)
+    return comments
+
+
+def review_queue(user) -> QuerySet[MentorshipRecord]:
+    """Records the user's mentees filed that the user, as mentor, has not signed off yet,
+    oldest first."""
+    return (
+        MentorshipRecord.objects.filter(
+            mentorship__mentor__user_id=user.pk,
+            mentorship__status=MentorshipStatus.ACTIVE,
+            filed_by=Filer.MENTEE,
+            signed_off_at__isnull=True,
+        )
+        .select_related("mentorship__mentee")
+        .order_by("date", "id")
+    )
+
+
+def attachment_get_for_user(user, pk) -> RecordAttachment:
+    visible = record_list_visible_to(user).values("pk")
+    return get_or_404(RecordAttachment.objects.filter(record_id__in=visible), pk)

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import mentorship_views as mv
 from . import views
 
 app_name = "teachers"
@@ -19,4 +20,39 @@ urlpatterns: list = [
     path("teachers/import/<int:pk>/", views.teacher_import_batch, name="teacher_import_batch"),
     path("teachers/<int:pk>/", views.teacher_detail, name="teacher_detail"),
     path("teachers/<int:pk>/edit/", views.teacher_edit, name="teacher_edit"),
+    # mentorships
+    path("mentorships/", mv.mentorship_list, name="mentorship_list"),
+    path(
+        "mentorships/export.csv", mv.mentorship_export, {"fmt": "csv"}, name="mentorship_export_csv"
+    ),
+    path(
+        "mentorships/export.xlsx",
+        mv.mentorship_export,
+        {"fmt": "xlsx"},
+        name="mentorship_export_xlsx",
+    ),
+    path("mentorships/new/", mv.mentorship_create, name="mentorship_create"),
+    path("mentorships/review/", mv.review_queue, name="review_queue"),
+    path("mentorships/compliance/", mv.compliance_overview, name="compliance"),
+    path("mentorships/<int:pk>/", mv.mentorship_detail, name="mentorship_detail"),
+    path("mentorships/<int:pk>/accept/", mv.mentorship_accept, name="mentorship_accept"),
+    path(
+        "mentorships/<int:pk>/complete/",
+        mv.mentorship_close,
+        {"action": "complete"},
+        name="mentorship_complete",
+    ),
+    path(
+        "mentorships/<int:pk>/terminate/",
+        mv.mentorship_close,
+        {"action": "terminate"},
+        name="mentorship_terminate",
+    ),
+    path("mentorships/<int:pk>/agreement/", mv.mentorship_agreement, name="mentorship_agreement"),
+    path("mentorships/<int:pk>/records/new/", mv.record_create, name="record_create"),
+    path("records/<int:pk>/edit/", mv.record_edit, name="record_edit"),
+    path("records/<int:pk>/comment/", mv.record_comment, name="record_comment"),
+    path("records/<int:pk>/sign-off/", mv.record_sign_off, name="record_sign_off"),
+    path("attachments/<int:pk>/", mv.attachment_download, name="attachment_download"),
+    path("pairings/<int:pk>/mentorships/", mv.pairing_mentorships, name="pairing_mentorships"),
 ]

@@ -11,6 +11,7 @@ fails ``test_every_route_has_an_access_case``. For each case:
   403 on every change, which changes nothing; so does a teacher of the pair.
 """
 
+import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 import openpyxl
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
@@ -35,7 +37,14 @@ from schools.models import (
     School,
 )
 from teachers import services as teacher_services
-from teachers.models import Honour, Teacher
+from teachers.models import (
+    Honour,
+    Mentorship,
+    MentorshipRecord,
+    RecordAttachment,
+    RecordComment,
+    Teacher,
+)
 from twinning.downloads import XLSX_TYPE
 from twinning.models import Notification
 from twinning.services import notification_send
@@ -60,6 +69,9 @@ class Route:
     read: bool = True
     writes: tuple = field(default_factory=tuple)
     api: bool = False
+    # Who may read but must get 403 on every write. A mentorship's records are written
+    # by its mentor and mentee, so there a coordinator takes the mentor's place.
+    read_only: tuple = ("inspector", "mentor")
 
 
 def pk(attr):
@@ -115,6 +127,25 @@ def goal_payload(s):
         "pairing": s.pairing.pk, "school": s.assisted.pk, "title": "开发校本课程",
         "target_value": "3", "unit": "门", "period_kind": "year", "school_year": 2026,
     }  # fmt: skip
+
+
+# Routes the mentorship's mentor (the ``mentor`` persona) may use: the pair's coordinator
+# reads them and gets 403.
+BY_PAIR = ("inspector", "coord_helping")
+
+
+def mentorship_payload(s):
+    return {"mentor": s.teacher.pk, "mentee": s.mentee_teacher.pk, "subject": "数学",
+            "start": "2026-09-01"}  # fmt: skip
+
+
+def mentorship_form_payload(s):
+    return {**mentorship_payload(s), "terms": "1"}
+
+
+def record_payload(s):
+    return {"mentorship": s.mentorship.pk, "kind": "reading_note", "date": "2026-11-20",
+            "content": "读书笔记"}  # fmt: skip
 
 
 def teacher_payload(s):
@@ -215,6 +246,43 @@ ROUTES: dict[str, Route] = {
     "teachers:teacher_edit": Route(
         kwargs=pk("teacher"), read=False, writes=(FORM, post(teacher_payload))
     ),
+    "teachers:mentorship_list": Route(),
+    "teachers:mentorship_export_csv": Route(),
+    "teachers:mentorship_export_xlsx": Route(),
+    "teachers:mentorship_create": Route(read=False, writes=(FORM, post(mentorship_form_payload))),
+    "teachers:review_queue": Route(),
+    "teachers:compliance": Route(),
+    "teachers:mentorship_detail": Route(kwargs=pk("mentorship")),
+    "teachers:mentorship_accept": Route(
+        kwargs=pk("mentorship"), read=False, writes=(post(),), read_only=BY_PAIR
+    ),
+    "teachers:mentorship_complete": Route(kwargs=pk("mentorship"), read=False, writes=(post(),)),
+    "teachers:mentorship_terminate": Route(
+        kwargs=pk("mentorship"), read=False, writes=(post(lambda s: {"reason": "调离"}),)
+    ),
+    "teachers:mentorship_agreement": Route(kwargs=pk("mentorship")),
+    "teachers:record_create": Route(
+        kwargs=pk("mentorship"),
+        read=False,
+        writes=(FORM, post(record_payload)),
+        read_only=BY_PAIR,
+    ),
+    "teachers:record_edit": Route(
+        kwargs=pk("record"),
+        read=False,
+        writes=(FORM, post(lambda s: {"date": "2026-11-20", "content": "改"})),
+    ),
+    "teachers:record_comment": Route(
+        kwargs=pk("record"),
+        read=False,
+        writes=(post(lambda s: {"text": "好"}),),
+        read_only=BY_PAIR,
+    ),
+    "teachers:record_sign_off": Route(
+        kwargs=pk("record"), read=False, writes=(post(),), read_only=BY_PAIR
+    ),
+    "teachers:attachment_download": Route(kwargs=pk("attachment")),
+    "teachers:pairing_mentorships": Route(kwargs=pk("pairing")),
     # API
     "api:region-list": Route(api=True),
     "api:region-detail": Route(kwargs=pk("east"), api=True),
@@ -257,6 +325,36 @@ ROUTES: dict[str, Route] = {
     "api:teacher-detail": Route(
         kwargs=pk("teacher"), api=True, writes=(patch(lambda s: {"phone": "13900000001"}),)
     ),
+    "api:mentorship-list": Route(api=True, writes=(post(mentorship_payload),)),
+    "api:mentorship-detail": Route(
+        kwargs=pk("mentorship"), api=True, writes=(patch(lambda s: {"subject": "改"}),)
+    ),
+    "api:mentorship-accept": Route(
+        kwargs=pk("mentorship"), api=True, read=False, writes=(post(),), read_only=BY_PAIR
+    ),
+    "api:mentorship-complete": Route(
+        kwargs=pk("mentorship"), api=True, read=False, writes=(post(),)
+    ),
+    "api:mentorship-terminate": Route(
+        kwargs=pk("mentorship"), api=True, read=False, writes=(post(lambda s: {"reason": "调离"}),)
+    ),
+    "api:mentorship-compliance": Route(kwargs=pk("mentorship"), api=True),
+    "api:record-list": Route(api=True, writes=(post(record_payload),), read_only=BY_PAIR),
+    "api:record-detail": Route(
+        kwargs=pk("record"), api=True, writes=(patch(lambda s: {"content": "改"}),)
+    ),
+    "api:record-comment": Route(
+        kwargs=pk("record"),
+        api=True,
+        read=False,
+        writes=(post(lambda s: {"text": "好"}),),
+        read_only=BY_PAIR,
+    ),
+    "api:record-sign-off": Route(
+        kwargs=pk("record"), api=True, read=False, writes=(post(),), read_only=BY_PAIR
+    ),
+    "api:record-attachments": Route(kwargs=pk("record"), api=True, read=False, writes=(post(),)),
+    "api:attachment-detail": Route(kwargs=pk("attachment"), api=True),
 }
 
 # Routes that show no scoped record, with the reason.
@@ -321,15 +419,31 @@ def scene(world, active):
     )
     s.teacher = teacher_services.teacher_create(
         actor=s.coord_helping, school=s.helping, name="陈红梅", staff_number="JC-0001",
-        honours=[{"kind": "key_teacher", "level": "city"}],
+        honours=[{"kind": "key_teacher", "level": "city"}], user=s.mentor,
     )  # fmt: skip
+    s.mentee_teacher = teacher_services.teacher_create(
+        actor=s.coord_assisted, school=s.assisted, name="赵小燕", first_employed_year=2025,
+        user=s.mentee,
+    )  # fmt: skip
+    s.mentorship = teacher_services.mentorship_create(
+        actor=s.coord_helping, mentor=s.teacher, mentee=s.mentee_teacher, subject="语文",
+        start=dt.date(2026, 9, 1), agreement_text="每周指导一次",
+        agreement_file=SimpleUploadedFile("带教协议.pdf", b"%PDF-1.4 agreement"),
+    )  # fmt: skip
+    s.record = teacher_services.record_file(
+        actor=s.mentee, mentorship=s.mentorship, kind="observation", date=dt.date(2026, 11, 20),
+        lesson_class="三(2)班", lesson_topic="秋天的雨", observed="partner", content="陈红梅的课",
+        attachments=[SimpleUploadedFile("听课.pdf", b"%PDF-1.4 notes")],
+    )  # fmt: skip
+    s.attachment = s.record.attachments.get()
     return s
 
 
 def snapshot():
     """Everything a forbidden request might change."""
     models = (Region, School, Programme, Pairing, PairingTransition, NeedsAssessment, Goal,
-              ProgressUpdate, LeadingGroupMember, ContactPerson, Teacher, Honour)  # fmt: skip
+              ProgressUpdate, LeadingGroupMember, ContactPerson, Teacher, Honour, Mentorship,
+              MentorshipRecord, RecordComment, RecordAttachment)  # fmt: skip
     return (
         [m.objects.count() for m in models],
         list(
@@ -340,7 +454,11 @@ def snapshot():
         list(Goal.objects.order_by("pk").values_list("current_value", flat=True)),
         list(Notification.objects.order_by("pk").values_list("read_at", flat=True)),
         list(Teacher.objects.order_by("pk").values_list("name", "phone", "staff_number")),
-    )
+        list(Mentorship.objects.order_by("pk").values_list(
+            "status", "subject", "mentor_accepted_at", "mentee_accepted_at")),
+        list(MentorshipRecord.objects.order_by("pk").values_list(
+            "content", "signed_off_at")),
+    )  # fmt: skip
 
 
 def request(user, name, route, scene, method="get", payload=None, query=""):
@@ -387,8 +505,15 @@ def test_outsider_sees_nothing_of_another_region_in_lists_searches_and_downloads
     assert not [secret for secret in SECRETS if secret in text]
 
 
-@pytest.mark.parametrize("name,index", WRITES)
-@pytest.mark.parametrize("persona", ["inspector", "mentor"])
+READ_ONLY_WRITES = sorted(
+    (n, i, persona)
+    for n, r in ROUTES.items()
+    for i in range(len(r.writes))
+    for persona in r.read_only
+)
+
+
+@pytest.mark.parametrize("name,index,persona", READ_ONLY_WRITES)
 def test_read_only_roles_get_403_on_every_change_and_nothing_changes(scene, name, index, persona):
     route = ROUTES[name]
     method, payload = route.writes[index]

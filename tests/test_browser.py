@@ -210,8 +210,24 @@ def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
     """Each page of each role, at desktop and phone width, passes axe-core."""
     options = DESKTOP if size == "desktop" else PHONE
     teacher = teacher_services.teacher_create(
-        actor=None, school=world.helping, name="陈红梅", honours=[{"kind": "famous_teacher"}]
+        actor=None, school=world.helping, name="陈红梅", honours=[{"kind": "famous_teacher"}],
+        user=world.mentor,
+    )  # fmt: skip
+    mentee = teacher_services.teacher_create(
+        actor=None,
+        school=world.assisted,
+        name="赵小燕",
+        first_employed_year=2025,
+        user=world.mentee,
     )
+    mentorship = teacher_services.mentorship_create(
+        actor=world.bureau, mentor=teacher, mentee=mentee, subject="语文",
+        start=active.agreement_signed_on, agreement_text="每周指导一次",
+    )  # fmt: skip
+    teacher_services.record_file(
+        actor=world.mentee, mentorship=mentorship, kind="reflection",
+        date=active.agreement_signed_on, content="反思", checklist={"best": "导入"},
+    )  # fmt: skip
     pages = {
         "bureau": [
             "/dashboard/", "/pairings/", "/pairings/?status=nonsense", f"/pairings/{active.pk}/",
@@ -222,12 +238,18 @@ def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
             f"/programmes/{world.programme.pk}/edit/", "/programmes/new/", "/notifications/",
             "/accounts/password/", "/pairings/999999/", "/teachers/",
             f"/teachers/{teacher.pk}/", f"/teachers/{teacher.pk}/edit/", "/teachers/new/",
-            "/teachers/import/",
+            "/teachers/import/", "/mentorships/", "/mentorships/compliance/",
+            "/mentorships/compliance/?group=county", f"/pairings/{active.pk}/mentorships/",
+            f"/mentorships/{mentorship.pk}/", "/mentorships/new/",
+            f"/mentorships/new/?pairing={active.pk}",
         ],
         "coord_assisted": [
             "/my-school/", "/pairings/", f"/pairings/{active.pk}/", f"/pairings/{active.pk}/plan/",
         ],
-        "mentor": ["/", f"/pairings/{active.pk}/"],
+        "mentor": ["/", f"/pairings/{active.pk}/", "/mentorships/review/",
+                   f"/mentorships/{mentorship.pk}/"],
+        "mentee": ["/", f"/mentorships/{mentorship.pk}/records/new/",
+                   f"/mentorships/{mentorship.pk}/"],
         "inspector": ["/dashboard/", f"/pairings/{active.pk}/", "/schools/"],
     }  # fmt: skip
     for username, paths in pages.items():
@@ -284,3 +306,69 @@ def test_coordinator_imports_teachers_fixing_the_errors_the_check_shows(
     expect(page.locator("table")).to_contain_text("王芳")
     assert_accessible(page)
     assert Teacher.objects.get(name="王芳").title == "first"
+
+
+def test_on_a_phone_the_mentee_files_the_mentor_comments_and_signs_off_compliance_updates(
+    browser, live_server, world, active, monkeypatch
+):
+    import datetime as dt
+
+    monkeypatch.setattr("twinning.calendar.today", lambda: dt.date(2026, 11, 18))
+    mentor = teacher_services.teacher_create(
+        actor=None, school=world.helping, name="陈红梅", first_employed_year=2005, user=world.mentor
+    )
+    mentee = teacher_services.teacher_create(
+        actor=None,
+        school=world.assisted,
+        name="赵小燕",
+        first_employed_year=2024,
+        user=world.mentee,
+    )
+    mentorship = teacher_services.mentorship_create(
+        actor=world.bureau, mentor=mentor, mentee=mentee, subject="语文",
+        start=dt.date(2026, 9, 1), agreement_text="每周指导一次",
+    )  # fmt: skip
+
+    page = sign_in(browser, live_server, "mentee", **PHONE)
+    home = page.locator("#my-mentorships").locator("..")
+    expect(home).to_contain_text("本月：师徒互相听课 0 / 4")
+    # Three taps from home: the button, the kind, and File.
+    page.get_by_role("link", name="填写记录").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.select_option("#id_kind", "observation")
+    page.fill("#id_lesson_class", "三(2)班")
+    page.fill("#id_lesson_topic", "秋天的雨")
+    page.select_option("#id_observed", "partner")
+    page.fill("#id_content", "导入生动，朗读指导有层次。")
+    page.get_by_role("button", name="提交记录").click()
+    page.wait_for_load_state()
+    expect(page.locator("#records")).to_contain_text("秋天的雨")
+    assert fits_the_screen(page)
+    assert_accessible(page)
+    page.context.close()
+
+    page = sign_in(browser, live_server, "mentor", **PHONE)
+    page.get_by_role("link", name="1 条记录待审阅").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.fill("textarea[name=text]", "记录很细，下次写写你的改进设想。")
+    page.get_by_role("button", name="发送").click()
+    page.wait_for_load_state()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="签字确认").click()
+    page.wait_for_load_state()
+    expect(page.locator("main")).to_contain_text("没有待审阅的记录")
+    assert_accessible(page)
+    page.context.close()
+
+    record = mentorship.records.get()
+    assert record.is_locked and record.comments.get().text.startswith("记录很细")
+    page = sign_in(browser, live_server, "mentee", **PHONE)
+    expect(page.locator("#my-mentorships").locator("..")).to_contain_text(
+        "本月：师徒互相听课 1 / 4"
+    )
+    visit(page, f"{live_server.url}/mentorships/{mentorship.pk}/")
+    expect(page.locator(f"#record-{record.pk}")).to_contain_text("已签字确认")
+    assert fits_the_screen(page)
+    page.context.close()

@@ -46,3 +46,41 @@ def test_proposal_notifies_each_approver_once_through_a_real_worker(world, draft
     notify_pairing_proposed.apply(args=[transition.pk])
     assert Notification.objects.count() == 2
     assert len(mail.outbox) == 2
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_weekly_reminder_runs_twice_on_a_real_worker_and_reminds_once(
+    world, active, settings, monkeypatch
+):
+    import datetime as dt
+
+    from teachers import services as teacher_services
+    from teachers.tasks import remind_mentorships_behind
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    monkeypatch.setattr("twinning.calendar.today", lambda: dt.date(2026, 11, 20))  # a Friday
+    mentor = teacher_services.teacher_create(
+        actor=None, school=world.helping, name="陈红梅", first_employed_year=2005, user=world.mentor
+    )
+    mentee = teacher_services.teacher_create(
+        actor=None,
+        school=world.assisted,
+        name="赵小燕",
+        first_employed_year=2024,
+        user=world.mentee,
+    )
+    teacher_services.mentorship_create(
+        actor=world.bureau, mentor=mentor, mentee=mentee, subject="语文", start=dt.date(2026, 9, 1)
+    )
+    celery_app.conf.task_always_eager = False
+    reminders = Notification.objects.filter(key="mentorship-behind:2026-W47")
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        remind_mentorships_behind.delay()
+        remind_mentorships_behind.delay()  # a second beat, or a duplicate delivery
+        assert _wait_for(lambda: reminders.count() == 2)
+        time.sleep(2)  # the second run has had its chance
+
+    assert sorted(reminders.values_list("recipient__username", flat=True)) == ["mentee", "mentor"]
+    titles = set(reminders.values_list("title", flat=True))
+    assert len([m for m in mail.outbox if m.subject in titles]) == 2

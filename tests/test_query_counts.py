@@ -52,8 +52,9 @@ def fetch(client, url) -> str:
         ("coord_helping", lambda w: reverse("my_school"), 6),
         # 3 the school, 4 unread count, 5 its pairings, 6 their members with schools.
         ("coord_helping", lambda w: reverse("schools:school_detail", args=[w.helping.pk]), 6),
-        # 3 the teacher's school, 4 its pairings, 5 their members, then 6 unread count.
-        ("mentor", lambda w: reverse("home"), 6),
+        # 3 the teacher's record (the mentorships section; none here), 4 the teacher's
+        # school, 5 its pairings, 6 their members, then 7 unread count.
+        ("mentor", lambda w: reverse("home"), 7),
         # 3 region subtree, 4 the programme, 5 paginator count, 6 counts by status,
         # 7 unread count, 8 the page of pairings, 9 their members with schools.
         (

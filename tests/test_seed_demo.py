@@ -175,10 +175,33 @@ def test_the_demo_has_teachers_and_the_teacher_login_is_one_of_them(db):
 
     from django.core.management import call_command
 
-    from teachers.models import Teacher
+    from teachers.models import Mentorship, MentorshipRecord, Teacher
 
     call_command("seed_demo", "--quiet", stdout=StringIO())
     assert Teacher.objects.count() >= 60
     assert Teacher.objects.get(user__username="teacher").school.name == "临江县柳河镇中心小学"
+    counts = (Teacher.objects.count(), Mentorship.objects.count(), MentorshipRecord.objects.count())
     call_command("seed_demo", "--quiet", stdout=StringIO())  # idempotent
-    assert Teacher.objects.count() == 81
+    assert (Teacher.objects.count(), Mentorship.objects.count(),
+            MentorshipRecord.objects.count()) == counts == (82, 4, counts[2])  # fmt: skip
+
+
+def test_the_demo_teacher_is_a_mentee_with_a_comment_waiting_and_a_pair_behind(db, client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from teachers import compliance
+    from teachers.models import Mentorship
+
+    call_command("seed_demo", "--quiet", stdout=StringIO())
+    mine = Mentorship.objects.get(mentee__user__username="teacher")
+    assert mine.mentor.user.username == "mentor"
+    assert mine.records.filter(comments__author__username="mentor").exists()
+    client.force_login(mine.mentee.user)
+    home = client.get("/").content.decode()
+    assert "请再想一想" in home  # her mentor's comment waits for her answer
+    client.force_login(mine.mentor.user)
+    assert client.get("/mentorships/review/").context["records"]
+    standings = compliance.standings(Mentorship.objects.all())
+    assert {s.status for s in standings.values()} & {"behind", "missed"}

@@ -116,12 +116,23 @@ def test_every_school_gets_its_teachers_with_region_and_unique_staff_numbers(see
 
 
 def test_a_province_seeded_before_an_app_had_a_generator_gets_its_share(seeded):
-    from teachers.models import Honour, Teacher
+    from teachers.models import Honour, Mentorship, MentorshipRecord, Teacher
 
+    mentorships = Mentorship.objects.count()
+    MentorshipRecord.objects.all().delete()
+    Mentorship.objects.all().delete()  # as if seeded before mentorships existed
+    teachers = Teacher.objects.count()
+    out = seed(*TINY)
+    assert "Adding to the synthetic province: teachers." in out
+    assert (Teacher.objects.count(), Mentorship.objects.count()) == (teachers, mentorships)
+
+    MentorshipRecord.objects.all().delete()
+    Mentorship.objects.all().delete()
     Honour.objects.all().delete()
     Teacher.objects.all().delete()  # as if seeded before the teachers app existed
     before = Pairing.objects.count()
     out = seed(*TINY)
     assert "Adding to the synthetic province: teachers." in out
     assert Teacher.objects.count() == 720
+    assert Mentorship.objects.count() == 144 == MentorshipRecord.objects.count() / 100
     assert Pairing.objects.count() == before  # nothing else is written again

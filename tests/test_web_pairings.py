@@ -521,7 +521,7 @@ def test_edit_refuses_bad_agreement_files_and_dates_and_changes_nothing(
         url("pairing_edit", proposed.pk),
         {"goals_summary": "x", "agreement_file": SimpleUploadedFile("virus.exe", b"MZ")},
     )
-    assert "Upload a PDF, Word (doc, docx), JPG or PNG file" in text(wrong_type)
+    assert "is not a PDF, Word (doc, docx), JPG or PNG file" in text(wrong_type)
     assert wrong_type.context["form"].errors["agreement_file"]
     too_big = client.post(
         url("pairing_edit", proposed.pk),
@@ -809,7 +809,8 @@ def test_the_pairing_page_is_a_hub_of_tabs_each_its_own_url(client, world, activ
         page = text(client.get(url(tab, active.pk)))
         assert f'id="{section}"' in page
         nav = page.split('<nav class="tabs"', 1)[1].split("</nav>", 1)[0]
-        assert nav.count("<a ") == 3  # overview, needs and plan, history
+        assert nav.count("<a ") == 4  # overview, needs and plan, mentorships, history
+        assert "/mentorships/" in nav
         assert f'href="{url(tab, active.pk)}" aria-current="page"' in nav
     # The forms of the plan tab bring the user back to it.
     response = client.post(

@@ -195,6 +195,11 @@ def can_manage_school(scope: Scope, school) -> bool:
     return scope.is_admin or school.region_id in scope.bureau_region_ids
 
 
+def can_manage_region(scope: Scope, region) -> bool:
+    """Set a region's own settings (its term dates): bureau staff of it or above it."""
+    return scope.is_admin or region.pk in scope.bureau_region_ids
+
+
 def can_create_school_in(scope: Scope, region) -> bool:
     return scope.is_admin or region.pk in scope.bureau_region_ids
 
@@ -281,6 +286,24 @@ def can_propose_in_programme(scope: Scope, programme) -> bool:
     return can_manage_programme(scope, programme) or (
         bool(scope.coordinator_school_ids) and programme.region_id in scope.context_region_ids
     )
+
+
+# --- mentorships --------------------------------------------------------------------
+# A mentorship carries both schools and both regions (mentee's and mentor's).
+
+
+def can_manage_mentorship(scope: Scope, mentorship) -> bool:
+    """Start, change and close it: coordinators of either school, bureau of either region."""
+    return (
+        scope.is_admin
+        or bool(scope.coordinator_school_ids & {mentorship.school_id, mentorship.mentor_school_id})
+        or bool(scope.bureau_region_ids & {mentorship.region_id, mentorship.mentor_region_id})
+    )
+
+
+def can_grant_exception_in(scope: Scope, region) -> bool:
+    """Let a rule of a programme give way, with a recorded reason: bureau staff only."""
+    return scope.is_admin or region.pk in scope.bureau_region_ids
 
 
 def require(allowed: bool, message: str | None = None) -> None:

@@ -329,7 +329,8 @@ _ERROR_DESCRIPTIONS = {
 def add_error_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: every operation lists the errors it can
     answer, all in the one ``Error`` shape, so that clients generated from the schema
-    expect them (an operation's own description of a status wins)."""
+    expect them (an operation's own description of a status wins); a ``search``
+    parameter says it takes no NUL character."""
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for path, operations in result.get("paths", {}).items():
         for operation in operations.values():
@@ -338,6 +339,10 @@ def add_error_responses(result, generator, request, public):
             codes = {"429"}
             if operation.get("security", [{}]) != [] and operation.get("security") is not None:
                 codes |= {"401", "403"}
+            for parameter in operation.get("parameters", []):
+                if parameter.get("name") == "search":
+                    # DRF's SearchFilter refuses a NUL character (a 400): say so.
+                    parameter.setdefault("schema", {}).setdefault("pattern", "^[^\\x00]*$")
             parameters = {p.get("name") for p in operation.get("parameters", [])}
             if "{" in path or "page" in parameters:  # no such object, or no such page
                 codes.add("404")

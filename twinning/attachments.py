@@ -1,23 +1,50 @@
-"""Rules for uploaded files, shared by every service that accepts one."""
+"""Uploaded files, one way in and one way out, for every app.
+
+In: :func:`validate_upload` reads what a file is from its content (the
+maintained ``filetype`` library, by magic numbers), never from its name, and
+refuses anything else or anything too large; :func:`stored_upload` gives it a
+random storage name with the extension of what it really is. Out:
+:func:`file_response`, called by a view only after a scoped selector has found the
+record the file belongs to; media files are never served by URL.
+"""
+
+from __future__ import annotations
 
 import os
+import uuid
 
+import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-DOCUMENT_EXTENSIONS = ("pdf", "doc", "docx", "jpg", "jpeg", "png")
+IMAGE_TYPES = {"jpg", "png", "gif", "webp", "heic"}
+OFFICE_TYPES = {"doc", "docx", "xls", "xlsx", "ppt", "pptx"}
+DOCUMENT_TYPES = IMAGE_TYPES | OFFICE_TYPES | {"pdf"}
+# A signed agreement: a scan or photo, a PDF or a Word file.
+AGREEMENT_TYPES = {"pdf", "doc", "docx", "jpg", "png"}
+DOCUMENTS = gettext_lazy("a photo, a PDF or an Office file (Word, Excel, PowerPoint)")
+AGREEMENTS = gettext_lazy("a PDF, Word (doc, docx), JPG or PNG file")
+# Shown in the browser; everything else downloads.
+INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"}
 
 
-def validate_attachment(upload, *, extensions=DOCUMENT_EXTENSIONS) -> None:
-    """Refuse a file of another type or larger than settings.MAX_ATTACHMENT_BYTES."""
-    extension = os.path.splitext(upload.name or "")[1].lower().lstrip(".")
-    if extension not in extensions:
-        raise ValidationError(
-            _("Upload a PDF, Word (doc, docx), JPG or PNG file; “%(name)s” is not one of them.")
-            % {"name": os.path.basename(upload.name or "")}
-        )
+def detect(upload) -> filetype.Type | None:
+    """What the file is, by its first bytes; the upload is left at its start."""
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    return filetype.guess(head) if head else None
+
+
+def validate_upload(upload, *, allowed=DOCUMENT_TYPES, expected=DOCUMENTS) -> filetype.Type:
+    """The detected type of ``upload``; ``ValidationError`` for a file that is empty, too
+    large (settings.MAX_ATTACHMENT_BYTES) or, by its content, none of ``allowed``."""
+    name = os.path.basename(upload.name or "")
     if upload.size > settings.MAX_ATTACHMENT_BYTES:
         raise ValidationError(
             _("The file is %(size)s; the largest allowed is %(limit)s.")
@@ -26,3 +53,36 @@ def validate_attachment(upload, *, extensions=DOCUMENT_EXTENSIONS) -> None:
                 "limit": filesizeformat(settings.MAX_ATTACHMENT_BYTES),
             }
         )
+    kind = detect(upload)
+    if kind is None or kind.extension not in allowed:
+        raise ValidationError(
+            _("“%(name)s” is not %(expected)s; the type is read from the content, not the name.")
+            % {"name": name, "expected": expected}
+        )
+    return kind
+
+
+def validate_attachment(upload, *, extensions=AGREEMENT_TYPES) -> None:
+    """The rule for a single agreement field (a pairing's, a mentorship's)."""
+    validate_upload(upload, allowed=set(extensions), expected=AGREEMENTS)
+
+
+def stored_upload(upload, kind: filetype.Type) -> File:
+    """The upload under a random name with the extension of what it is, so that no
+    name a user chose reaches the storage."""
+    return File(upload, name=f"{uuid.uuid4().hex}.{kind.extension}")
+
+
+def file_response(field_file, *, filename: str, content_type: str = "") -> FileResponse:
+    """Send a stored file. The caller has found its record through a scoped selector."""
+    if not field_file:
+        raise Http404
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    inline = content_type in INLINE_TYPES
+    response = FileResponse(handle, as_attachment=not inline, filename=filename)
+    if content_type:
+        response["Content-Type"] = content_type
+    return response

@@ -1,15 +1,28 @@
-"""The school calendar: school years (学年), terms (学期), quarters and months.
+"""The school calendar: school years (学年), terms (学期), quarters, months, weeks and
+working days. Every app takes its dates from here.
 
-A school year ``Y`` runs from 1 September ``Y`` to 31 August ``Y+1``. Term 1 runs
-September to January, term 2 February to July. Quarters of a school year are
-September–November, December–February, March–May and June–August. Reporting
-quarters (the quarterly summary) are calendar quarters: :func:`calendar_quarter`.
+A school year ``Y`` runs from 1 September ``Y`` to 31 August ``Y+1``. By default
+term 1 (第一学期) runs September to January and term 2 (第二学期) February to July;
+a region may set its own term dates (``schools.TermDates``), which then hold for it
+and every region below it unless one of those sets its own. Quarters of a school
+year are September–November, December–February, March–May and June–August.
+Reporting quarters (the quarterly summary) are calendar quarters:
+:func:`calendar_quarter`. Weeks run Monday to Sunday.
+
+Working days follow the State Council's schedule as the maintained
+``chinese_calendar`` library records it (public holidays off, the make-up working
+days 调休 on); for a year it does not cover yet, Monday to Friday.
 """
 
 import calendar as _calendar
 import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
 
+import chinese_calendar
+from django.apps import apps
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 SCHOOL_YEAR_START_MONTH = 9
 
@@ -57,3 +70,135 @@ def period_bounds(kind: str, school_year: int, number: int | None) -> tuple[dt.d
 def calendar_quarter(day: dt.date) -> tuple[int, int]:
     """(year, quarter 1–4) of a date, for the quarterly reports."""
     return day.year, (day.month - 1) // 3 + 1
+
+
+# --- working days ----------------------------------------------------------------------
+
+
+def is_working_day(day: dt.date) -> bool:
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:  # a year the library does not cover yet
+        return day.weekday() < 5
+
+
+@lru_cache(maxsize=4096)
+def working_days(start: dt.date, end: dt.date) -> int:
+    """Working days from ``start`` to ``end``, both included (0 when end < start)."""
+    days = (end - start).days + 1
+    return sum(is_working_day(start + dt.timedelta(n)) for n in range(max(days, 0)))
+
+
+# --- weeks, months and terms ----------------------------------------------------------
+
+
+def week_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    monday = day - dt.timedelta(days=day.weekday())
+    return monday, monday + dt.timedelta(days=6)
+
+
+def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    return day.replace(day=1), _month_end(day.year, day.month)
+
+
+@dataclass(frozen=True)
+class Term:
+    school_year: int
+    number: int
+    start: dt.date
+    end: dt.date
+
+    @property
+    def label(self) -> str:
+        return _("%(first)s–%(second)s school year, term %(number)s") % {
+            "first": self.school_year, "second": self.school_year + 1, "number": self.number,
+        }  # fmt: skip
+
+
+def default_term(school_year: int, number: int) -> Term:
+    start, end = period_bounds("term", school_year, number)
+    return Term(school_year, number, start, end)
+
+
+def _region_terms(region_path: str | None, school_year: int) -> dict[int, Term]:
+    """Term dates set for the region at ``region_path`` or the nearest region above it."""
+    if not region_path:
+        return {}
+    ancestors = [int(part) for part in region_path.strip("/").split("/") if part]
+    rows = (
+        apps.get_model("schools", "TermDates")
+        .objects.filter(region_id__in=ancestors, school_year=school_year)
+        .values_list("region_id", "term", "start", "end")
+    )
+    depth = {region_id: n for n, region_id in enumerate(ancestors)}
+    chosen: dict[int, tuple[int, Term]] = {}
+    for region_id, number, start, end in rows:
+        if number not in chosen or depth[region_id] > chosen[number][0]:
+            chosen[number] = (depth[region_id], Term(school_year, number, start, end))
+    return {number: term for number, (_depth, term) in chosen.items()}
+
+
+class TermResolver:
+    """Terms of many regions around one date, from one query: for lists and roll-ups
+    that need the term of each of thousands of records."""
+
+    def __init__(self, day: dt.date):
+        self.day = day
+        years = (school_year_of(day) - 1, school_year_of(day))
+        self._rows: dict[tuple[int, int, int], Term] = {}
+        for region_id, year, number, start, end in (
+            apps.get_model("schools", "TermDates")
+            .objects.filter(school_year__in=years)
+            .values_list("region_id", "school_year", "term", "start", "end")
+        ):
+            self._rows[region_id, year, number] = Term(year, number, start, end)
+        self._cache: dict[str, Term | None] = {}
+
+    def term(self, school_year: int, number: int, region_path: str | None) -> Term:
+        ancestors = [int(p) for p in (region_path or "").strip("/").split("/") if p]
+        for region_id in reversed(ancestors):  # the nearest region's own dates win
+            found = self._rows.get((region_id, school_year, number))
+            if found is not None:
+                return found
+        return default_term(school_year, number)
+
+    def containing(self, region_path: str | None) -> Term | None:
+        """The term of ``region_path`` that the resolver's day falls in (None in the
+        holidays)."""
+        if region_path not in self._cache:
+            self._cache[region_path] = None
+            for school_year in (school_year_of(self.day), school_year_of(self.day) - 1):
+                for number in (1, 2):
+                    term = self.term(school_year, number, region_path)
+                    if term.start <= self.day <= term.end:
+                        self._cache[region_path] = term
+        return self._cache[region_path]
+
+
+def term_dates(school_year: int, number: int, region_path: str | None = None) -> Term:
+    """Term ``number`` (1 or 2) of ``school_year``, as the region at ``region_path`` (a
+    ``Region.path``) has it, else by default."""
+    return _region_terms(region_path, school_year).get(number) or default_term(school_year, number)
+
+
+def term_containing(day: dt.date, region_path: str | None = None) -> Term | None:
+    """The term that ``day`` falls in, or None in the holidays between terms."""
+    for school_year in (school_year_of(day), school_year_of(day) - 1):
+        for number in (1, 2):
+            term = term_dates(school_year, number, region_path)
+            if term.start <= day <= term.end:
+                return term
+    return None
+
+
+def term_at_or_after(day: dt.date, region_path: str | None = None) -> Term:
+    """The term ``day`` falls in or, in the holidays, the next one."""
+    term = term_containing(day, region_path)
+    if term is not None:
+        return term
+    year = school_year_of(day)
+    for school_year, number in ((year, 1), (year, 2), (year + 1, 1)):
+        term = term_dates(school_year, number, region_path)
+        if term.start > day:
+            return term
+    raise AssertionError("a school year has two terms")  # pragma: no cover

@@ -94,3 +94,28 @@ class Timer:
 
     def step(self, what: str, count: int) -> None:
         self.log(f"  {what}: {count:,} ({time.perf_counter() - self.started:.1f} s)")
+
+
+def copy_rows(model, columns: list[str], rows) -> int:
+    """Write ``rows`` (tuples in ``columns`` order) into ``model``'s table: PostgreSQL's
+    COPY, about ten times faster than ``bulk_create`` for the millions of rows of a
+    province; ``bulk_create`` elsewhere. Returns how many rows were written."""
+    from django.db import connection
+
+    written = 0
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(model._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
+        return written
+    batch = []
+    for row in rows:
+        batch.append(model(**dict(zip(columns, row, strict=True))))
+        if len(batch) >= BATCH_SIZE:
+            written += len(model.objects.bulk_create(batch))
+            batch = []
+    return written + len(model.objects.bulk_create(batch))

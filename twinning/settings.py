@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -233,7 +234,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "mentorships-behind": {
+        "task": "teachers.tasks.remind_mentorships_behind",
+        # Monday 08:00 in Asia/Shanghai (CELERY_TIMEZONE): the start of the school week.
+        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
+    },
+}
 
 REST_FRAMEWORK = {
     # Token first: a request without credentials is told how to authenticate
@@ -277,6 +284,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set where two apps use the same field name.
+    "ENUM_NAME_OVERRIDES": {
+        "MentorshipStatusEnum": "teachers.models.MentorshipStatus",
+        "PairingStatusEnum": "schools.models.PairingStatus",
+        "RecordKindEnum": "teachers.models.RecordKind",
+        "HonourKindEnum": "teachers.models.Honour.Kind",
+        "FilerEnum": "teachers.models.Filer",
+        "ComplianceStatusEnum": "teachers.compliance.STATUS_CHOICES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "twinning.api.add_error_responses",

@@ -8,6 +8,8 @@
  *    matching schools or regions as the user types: it asks the (scoped) API for up
  *    to 20 matches and fills the datalist with their codes, labelled by name and
  *    region (schools) or level (regions).
+ * 3. A mentorship record form (data-record-form) shows the lesson fields only for the
+ *    kinds about a lesson and opens the reflection checklist for a reflection.
  */
 (function () {
   "use strict";
@@ -70,4 +72,32 @@
   }
 
   document.querySelectorAll("input[data-suggest][list]").forEach(suggest);
+
+  function recordForm(form) {
+    var kind = form.querySelector("select[name=kind]");
+    if (!kind) {
+      return;
+    }
+    var lessonKinds = (form.getAttribute("data-lesson-kinds") || "").split(",");
+    var lessonFields = ["lesson_subject", "lesson_class", "lesson_topic", "observed"];
+    var checklist = form.querySelector("details.checklist");
+    function update() {
+      var isLesson = lessonKinds.indexOf(kind.value) !== -1;
+      lessonFields.forEach(function (name) {
+        var input = form.querySelector("[name=" + name + "]");
+        var box = input && input.closest(".field");
+        if (box) {
+          box.hidden = !isLesson || (name === "observed" && kind.value !== "observation");
+        }
+      });
+      if (checklist) {
+        checklist.hidden = kind.value !== "reflection";
+        checklist.open = kind.value === "reflection";
+      }
+    }
+    kind.addEventListener("change", update);
+    update();
+  }
+
+  document.querySelectorAll("form[data-record-form]").forEach(recordForm);
 })();

@@ -190,7 +190,8 @@ USERS = [
     DemoUser("county", "赵志刚", Role.BUREAU, "590121", "bureau staff 教育局"),
     DemoUser("coordinator", "陈晓燕", Role.COORDINATOR, "江城市青山区实验小学", "coordinator 学校联络员"),
     DemoUser("coordinator2", "刘永福", Role.COORDINATOR, "临江县柳河镇中心小学", "coordinator 学校联络员"),
-    DemoUser("teacher", "杨丽", Role.TEACHER, "临江县柳河镇中心小学", "teacher 教师"),
+    DemoUser("teacher", "杨丽", Role.TEACHER, "临江县柳河镇中心小学", "teacher 教师 (徒弟)"),
+    DemoUser("mentor", "周华", Role.TEACHER, "江城市青山区实验小学", "teacher 教师 (师傅)"),
     DemoUser("inspector", "孙国强", Role.INSPECTOR, "590100", "inspector 督导 (read-only)"),
 ]  # fmt: skip
 

@@ -10,7 +10,7 @@ from twinning import access, calendar
 from twinning.access import resolve_scope
 from twinning.models import User
 
-from .models import Honour, Teacher
+from ..models import Honour, Teacher
 
 TEACHER_FIELDS = (
     "name", "gender", "subjects", "title", "first_employed_year", "staff_number", "phone",

@@ -1,0 +1,54 @@
+"""A teacher's home: their mentorships, what this week, month and term still ask of them,
+and what waits for them (records to review, comments to answer)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from . import compliance, selectors
+from .models import Filer, MentorshipStatus, RecordComment, Teacher
+
+
+def my_mentorships(request) -> dict | None:
+    teacher = Teacher.objects.filter(user_id=request.user.pk).first()
+    if teacher is None:
+        return None
+    mentorships = list(
+        selectors.mentorship_list_visible_to(request.user)
+        .filter(Q(mentor=teacher) | Q(mentee=teacher), status=MentorshipStatus.ACTIVE)
+        .order_by("start", "id")
+    )
+    standings = compliance.standings(
+        selectors.mentorship_list_visible_to(request.user).filter(
+            id__in=[m.pk for m in mentorships]
+        )
+    )
+    for mentorship in mentorships:
+        mentorship.side = Filer.MENTOR if mentorship.mentor_id == teacher.pk else Filer.MENTEE
+        standing = standings.get(mentorship.pk, compliance.Standing(mentorship.pk))
+        # What this person owes: their own lines and the shared ones.
+        mentorship.my_lines = [
+            line for line in standing.lines
+            if line.required and line.rule.filer in ("", mentorship.side)
+        ]  # fmt: skip
+    comments = (
+        RecordComment.objects.filter(
+            record__mentorship__mentee=teacher, author_role=Filer.MENTOR,
+            record__signed_off_at__isnull=True,
+        )
+        .select_related("record", "author")
+        .order_by("-created_at")[:5]
+    )  # fmt: skip
+    return {
+        "template": "teachers/home_section.html",
+        "teacher": teacher,
+        "mentorships": mentorships,
+        "to_review": selectors.review_queue(request.user).count(),
+        "comments": list(comments),
+    }
+
+
+def register() -> None:
+    from schools.home_views import register_home_section
+
+    register_home_section(my_mentorships)

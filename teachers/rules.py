@@ -1,0 +1,89 @@
+"""A programme's rules for mentorships: the obligations and the mentee eligibility rule.
+
+A programme without its own obligations (``Obligation`` rows) follows
+:data:`DEFAULTS`, the obligations of seed 003 as DESIGN.md §3 lists them; without a
+``MentorshipPolicy`` a mentee has at most :data:`DEFAULT_MAX_MENTEE_YEARS` years of
+service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from .models import Filer, MentorshipPolicy, Obligation, Period, RecordKind
+
+DEFAULT_MAX_MENTEE_YEARS = 3
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    filer: str  # "" when records of either count
+    minimum: int
+    period: str
+    partner_lessons_only: bool = False
+
+    @property
+    def key(self) -> str:
+        """Stable within a rule set: names the rule in the API and in reminders."""
+        scope = "partner" if self.partner_lessons_only else "all"
+        return f"{self.kind}.{self.filer or 'either'}.{scope}.{self.period}"
+
+    @property
+    def kind_label(self) -> str:
+        if self.kind != RecordKind.OBSERVATION:
+            return str(RecordKind(self.kind).label)
+        if self.partner_lessons_only and not self.filer:
+            return _("observations of each other's lessons")
+        if self.partner_lessons_only:
+            return _("observations of the partner's lessons")
+        return _("observations of any lesson")
+
+    @property
+    def period_label(self) -> str:
+        return {
+            Period.WEEK: _("This week"), Period.MONTH: _("This month"), Period.TERM: _("This term")
+        }[self.period]  # fmt: skip
+
+    @property
+    def label(self) -> str:
+        who = Filer(self.filer).label if self.filer else _("Mentor or mentee")
+        return _("%(who)s: %(kind)s, at least %(minimum)s %(period)s") % {
+            "who": who, "kind": self.kind_label, "minimum": self.minimum,
+            "period": Period(self.period).label,
+        }  # fmt: skip
+
+
+DEFAULTS: tuple[Rule, ...] = (
+    Rule(RecordKind.GUIDANCE, Filer.MENTOR, 1, Period.WEEK),
+    Rule(RecordKind.OBSERVATION, "", 4, Period.MONTH, partner_lessons_only=True),
+    Rule(RecordKind.OBSERVATION, Filer.MENTOR, 10, Period.TERM, partner_lessons_only=True),
+    Rule(RecordKind.OBSERVATION, Filer.MENTEE, 15, Period.TERM, partner_lessons_only=True),
+    Rule(RecordKind.OBSERVATION, Filer.MENTEE, 25, Period.TERM),
+    Rule(RecordKind.OPEN_LESSON, Filer.MENTEE, 1, Period.TERM),
+    Rule(RecordKind.LESSON_DESIGN, Filer.MENTEE, 1, Period.WEEK),
+    Rule(RecordKind.REFLECTION, Filer.MENTEE, 2, Period.TERM),
+    Rule(RecordKind.MIDTERM_EVALUATION, Filer.MENTOR, 1, Period.TERM),
+    Rule(RecordKind.STAGE_SUMMARY, Filer.MENTOR, 1, Period.TERM),
+)
+
+
+def rules_for(programme_ids) -> dict[int | None, tuple[Rule, ...]]:
+    """The obligations of each programme (None: mentorships outside any programme), in
+    one query for all of them."""
+    found: dict[int | None, list[Rule]] = {}
+    rows = Obligation.objects.filter(programme_id__in=[p for p in programme_ids if p])
+    for row in rows.order_by("programme_id", "id"):
+        found.setdefault(row.programme_id, []).append(
+            Rule(row.kind, row.filer, row.minimum, row.period, row.partner_lessons_only)
+        )
+    return {pid: tuple(found.get(pid, ())) or DEFAULTS for pid in programme_ids}
+
+
+def max_mentee_years(programme_id: int | None) -> int | None:
+    if programme_id is None:
+        return DEFAULT_MAX_MENTEE_YEARS
+    policy = MentorshipPolicy.objects.filter(programme_id=programme_id).first()
+    return DEFAULT_MAX_MENTEE_YEARS if policy is None else policy.max_mentee_years

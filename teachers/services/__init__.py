@@ -1,0 +1,27 @@
+"""Every write of the teachers app: the registry, mentorships and their records."""
+
+from .mentorships import (
+    mentorship_accept,
+    mentorship_complete,
+    mentorship_create,
+    mentorship_terminate,
+    mentorship_update,
+)
+from .records import (
+    record_attachment_add,
+    record_attachment_remove,
+    record_comment,
+    record_file,
+    record_sign_off,
+    record_update,
+)
+from .registry import EARLIEST_YEAR, TEACHER_FIELDS, teacher_create, teacher_update
+from .reminders import mentorship_reminders_send
+
+__all__ = [
+    "EARLIEST_YEAR", "TEACHER_FIELDS", "mentorship_accept", "mentorship_complete",
+    "mentorship_create", "mentorship_reminders_send", "mentorship_terminate",
+    "mentorship_update",
+    "record_attachment_add", "record_attachment_remove", "record_comment", "record_file",
+    "record_sign_off", "record_update", "teacher_create", "teacher_update",
+]  # fmt: skip
