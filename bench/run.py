@@ -464,7 +464,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--requests", type=int, default=15, help="per client and page")
-    parser.add_argument("--only", default="", help="measure only pages whose name has this")
+    parser.add_argument(
+        "--only", default="", help="measure only pages whose name has this (a, b: either)"
+    )
     parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
     args = parser.parse_args()
 
@@ -497,7 +499,7 @@ def main() -> int:
             cookies = sign_in(port, username)
             values = fill(port, cookies)
             for name, template in PAGES:
-                if args.only and args.only not in name:
+                if args.only and not any(p.strip() in name for p in args.only.split(",")):
                     continue
                 try:
                     path = template.format(**values)

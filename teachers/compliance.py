@@ -182,9 +182,11 @@ def _counts(group, term, windows, columns) -> dict[int, dict]:
     per column: the one query of the computation."""
     if not columns:
         return {}
+    # Counting a column of the index (not the id) lets PostgreSQL count from it alone.
     aggregates = {
         name: Count(
-            "id", filter=_record_filter(Rule(kind, filer, 0, period, partner), windows[period])
+            "mentorship_id",
+            filter=_record_filter(Rule(kind, filer, 0, period, partner), windows[period]),
         )
         for (kind, filer, partner, period), name in columns.items()
     }

@@ -144,8 +144,9 @@ def test_the_compliance_page_rolls_up_by_school_and_county_with_a_chart(client, 
 
 
 def test_the_compliance_page_takes_a_constant_number_of_queries(
-    client, world, mentorship, django_assert_max_num_queries
+    client, world, mentorship, django_assert_max_num_queries, settings
 ):
+    settings.COMPLIANCE_CACHE_SECONDS = 0  # count the computation, not the cache
     for n in range(200):
         mentee = services.teacher_create(actor=None, school=world.assisted, name=f"新{n}",
                                          first_employed_year=2025)  # fmt: skip
@@ -189,3 +190,11 @@ def test_ending_early_without_a_reason_changes_nothing(client, world, mentorship
     client.post(reverse("teachers:mentorship_terminate", args=[mentorship.pk]), {"reason": "调离"})
     mentorship.refresh_from_db()
     assert mentorship.status == "terminated" and mentorship.closed_reason == "调离"
+
+
+def test_a_roll_up_kept_for_a_minute_is_kept_per_user(client, world, mentorship, far_pairing):
+    client.force_login(world.bureau)
+    assert client.get(reverse("teachers:compliance")).context["rows"]
+    client.force_login(world.outsider)  # same query, another user: never the first's rows
+    page = client.get(reverse("teachers:compliance"))
+    assert page.context["rows"] == [] and "西山山村小学" not in text(page)

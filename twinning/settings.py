@@ -301,6 +301,10 @@ SPECTACULAR_SETTINGS = {
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
+# How long a compliance roll-up (mentorships by school or county) is kept per user and
+# query: counting a province's mentorships reads a term of their records.
+COMPLIANCE_CACHE_SECONDS = int(os.environ.get("COMPLIANCE_CACHE_SECONDS", "60"))
+
 # How long a proposal may wait before the dashboard flags it as overdue.
 APPROVAL_WAITING_WARN_DAYS = int(os.environ.get("APPROVAL_WAITING_WARN_DAYS", "7"))
 
