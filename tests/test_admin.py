@@ -327,3 +327,47 @@ def test_moving_a_school_out_of_its_programme_shows_a_form_error(client, superus
     assert "region" in response.context["adminform"].form.errors
     world.assisted.refresh_from_db()
     assert world.assisted.region_id == world.west.pk
+
+
+def test_a_programmes_bureau_sets_its_obligations_in_the_admin_and_compliance_follows(
+    client, world, active
+):
+    from teachers.models import Obligation
+    from teachers.rules import rules_for
+
+    bureau = staff(world.bureau, "view_obligation", "add_obligation", "change_obligation")
+    client.force_login(bureau)
+    response = client.post(
+        "/admin/teachers/obligation/add/",
+        {"programme": world.programme.pk, "kind": "reading_note", "filer": "mentee",
+         "minimum": "2", "period": "month"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content[:500]
+    (rule,) = rules_for({world.programme.pk})[world.programme.pk]
+    assert (rule.kind, rule.minimum) == ("reading_note", 2)
+    outsider = staff(world.outsider, "view_obligation", "add_obligation", "change_obligation")
+    client.force_login(outsider)
+    assert list(client.get("/admin/teachers/obligation/").context["cl"].result_list) == []
+    obligation = Obligation.objects.get()
+    assert client.get(f"/admin/teachers/obligation/{obligation.pk}/change/").status_code in (
+        302, 404)  # fmt: skip
+    refused = client.post(
+        "/admin/teachers/obligation/add/",
+        {"programme": world.programme.pk, "kind": "reading_note", "minimum": "9",
+         "period": "week"},
+    )  # fmt: skip
+    assert refused.status_code == 200  # not a programme of theirs: not a choice
+    assert Obligation.objects.count() == 1
+
+
+def test_administrators_link_a_teacher_to_the_account_they_sign_in_with(client, superuser, world):
+    from teachers import services as teacher_services
+
+    teacher = teacher_services.teacher_create(actor=None, school=world.helping, name="陈红梅")
+    client.force_login(superuser)
+    response = client.post(
+        f"/admin/teachers/teacher/{teacher.pk}/change/", {"user": world.mentor.pk}
+    )
+    assert response.status_code == 302
+    teacher.refresh_from_db()
+    assert teacher.user == world.mentor

@@ -7,6 +7,7 @@ from .mentorships import (
     mentorship_terminate,
     mentorship_update,
 )
+from .programme_rules import mentorship_policy_save, obligation_delete, obligation_save
 from .records import (
     record_attachment_add,
     record_attachment_remove,
@@ -15,7 +16,13 @@ from .records import (
     record_sign_off,
     record_update,
 )
-from .registry import EARLIEST_YEAR, TEACHER_FIELDS, teacher_create, teacher_update
+from .registry import (
+    EARLIEST_YEAR,
+    TEACHER_FIELDS,
+    teacher_create,
+    teacher_link_user,
+    teacher_update,
+)
 from .reminders import mentorship_reminders_send
 
 __all__ = [
@@ -23,5 +30,6 @@ __all__ = [
     "mentorship_create", "mentorship_reminders_send", "mentorship_terminate",
     "mentorship_update",
     "record_attachment_add", "record_attachment_remove", "record_comment", "record_file",
-    "record_sign_off", "record_update", "teacher_create", "teacher_update",
+    "record_sign_off", "record_update", "teacher_create", "teacher_link_user", "teacher_update",
+    "mentorship_policy_save", "obligation_delete", "obligation_save",
 ]  # fmt: skip

@@ -100,3 +100,16 @@ def _set_honours(teacher: Teacher, honours) -> None:
     Honour.objects.bulk_create(rows)
     # A prefetched list would now be stale.
     getattr(teacher, "_prefetched_objects_cache", {}).pop("honours", None)
+
+
+@transaction.atomic
+def teacher_link_user(*, actor: User, teacher: Teacher, user: User | None) -> Teacher:
+    """Link the account a teacher signs in with (or none): administrators, who manage the
+    accounts. The account must not be another teacher's."""
+    access.require(resolve_scope(actor).is_admin)
+    if user is not None and Teacher.objects.filter(user=user).exclude(pk=teacher.pk).exists():
+        raise ValidationError({"user": _("This account belongs to another teacher.")})
+    teacher.user = user
+    teacher._history_user = actor
+    teacher.save(update_fields=["user"])
+    return teacher
