@@ -245,6 +245,23 @@ def standing_data(standing: compliance.Standing) -> dict:
     }  # fmt: skip
 
 
+class RollupRowSerializer(serializers.Serializer):
+    id = IntegerField(allow_null=True, help_text=_("The school's or the county's id."))
+    name = CharField()
+    met = IntegerField(min_value=0)
+    on_track = IntegerField(min_value=0)
+    behind = IntegerField(min_value=0)
+    missed = IntegerField(min_value=0)
+    total = IntegerField(min_value=0)
+
+
+class RollupQuerySerializer(serializers.Serializer):
+    group = serializers.ChoiceField(
+        choices=[("school", _("School")), ("county", _("County"))], required=False,
+        default="school", help_text=_("Count by the mentee's school or county."),
+    )  # fmt: skip
+
+
 class OnSerializer(serializers.Serializer):
     on = serializers.DateField(
         required=False, label=_("on"),
@@ -339,6 +356,25 @@ class MentorshipViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         services.mentorship_terminate(actor=request.user, mentorship=mentorship,
                                       **serializer.validated_data)  # fmt: skip
         return self._read(pk)
+
+    @extend_schema(
+        parameters=[RollupQuerySerializer],
+        responses={200: RollupRowSerializer(many=True), **ERROR_RESPONSES},
+        description=_(
+            "Active mentorships in scope (narrowed by the list's filters) by where they "
+            "stand today, per school or county, worst first. At most a minute old."
+        ),
+    )
+    @action(detail=False, methods=["get"], url_path="compliance", pagination_class=None)
+    def rollup(self, request):
+        query = RollupQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        mentorships = self.filter_queryset(self.get_queryset())
+        params = [(k, v) for k, v in request.query_params.items() if k not in ("page",)]
+        rows, _as_of = selectors.compliance_rows(
+            request.user, params, mentorships, query.validated_data["group"]
+        )
+        return Response(rows)
 
     @extend_schema(
         parameters=[OnSerializer],

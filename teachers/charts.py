@@ -8,8 +8,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
-from schools.models import Region, School
-
 from . import compliance
 
 # One colour per standing, the same on every chart.
@@ -19,11 +17,6 @@ COLOURS = {
     compliance.BEHIND: "#a15c07",
     compliance.MISSED: "#b42318",
 }
-
-
-def group_names(group: str, totals) -> dict:
-    model = School if group == "school" else Region
-    return dict(model.objects.filter(pk__in=[k for k in totals if k]).values_list("pk", "name"))
 
 
 def compliance_chart(rows: list[dict]) -> str:

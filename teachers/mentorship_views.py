@@ -8,27 +8,21 @@ write a read-only user may not make), writes through :mod:`teachers.services`, w
 
 from __future__ import annotations
 
-import hashlib
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from schools import hub
 from schools import selectors as school_selectors
 from schools.views import PAGE_SIZE, _filtered, _is_filtered, _post_data
-from twinning import access, calendar
+from twinning import access
 from twinning.attachments import file_response
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors
@@ -383,9 +377,6 @@ def review_queue(request):
 # --- compliance --------------------------------------------------------------------------
 
 
-GROUPS = {"school": "school_id", "county": "region_id"}
-
-
 @login_required
 @require_safe
 def compliance_overview(request):
@@ -396,8 +387,10 @@ def compliance_overview(request):
     filterset, mentorships = _filtered(
         MentorshipFilter, request, selectors.mentorship_list_visible_to(request.user)
     )
-    group = request.GET.get("group") if request.GET.get("group") in GROUPS else "school"
-    rows, as_of, chart = _rollup_rows(request, mentorships, group)
+    group = request.GET.get("group") if request.GET.get("group") in selectors.GROUPS else "school"
+    params = [(k, v) for k, v in request.GET.items() if k not in ("format", "page")]
+    rows, as_of = selectors.compliance_rows(request.user, params, mentorships, group)
+    chart = charts.compliance_chart(rows[:20])
     if request.GET.get("format") in ("csv", "xlsx"):
         header = [_("School") if group == "school" else _("County"),
                   *[str(compliance.STATUS_LABELS[s]) for s in compliance.ROLLUP_STATUSES],
@@ -417,38 +410,6 @@ def compliance_overview(request):
             "statuses": [(s, compliance.STATUS_LABELS[s]) for s in compliance.ROLLUP_STATUSES],
         },
     )
-
-
-def _rollup_rows(request, mentorships, group: str) -> tuple[list[dict], object, str]:
-    """The roll-up rows, worst first, when they were counted, and their chart.
-
-    Counting a province's mentorships reads a term of their records (a million rows at
-    province scale, about a second), so the rows are kept for
-    ``COMPLIANCE_CACHE_SECONDS`` (a minute) per user and query: the table is at most
-    that old, while a mentorship's own page and a teacher's home are always exact.
-    """
-    params = sorted((k, v) for k, v in request.GET.items() if k not in ("format", "page"))
-    key = (
-        "compliance:"
-        + hashlib.sha256(
-            repr((request.user.pk, params, calendar.today().isoformat(), get_language())).encode()
-        ).hexdigest()
-    )
-    cached = cache.get(key) if settings.COMPLIANCE_CACHE_SECONDS else None
-    if cached is not None:
-        return cached
-    totals = compliance.rollup(mentorships, GROUPS[group])
-    names = charts.group_names(group, totals)
-    rows = sorted(
-        ({"id": key, "name": names.get(key, "—"), **{s: c.get(s, 0) for s in
-          compliance.ROLLUP_STATUSES}, "total": sum(c.values())}
-         for key, c in totals.items()),
-        key=lambda row: (-(row["behind"] + row["missed"]), row["name"]),
-    )  # fmt: skip
-    found = (rows, timezone.now(), charts.compliance_chart(rows[:20]))
-    if settings.COMPLIANCE_CACHE_SECONDS:
-        cache.set(key, found, settings.COMPLIANCE_CACHE_SECONDS)
-    return found
 
 
 # --- the pairing's tab ----------------------------------------------------------------------

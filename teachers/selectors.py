@@ -1,16 +1,22 @@
-"""Scoped reads of the teacher registry."""
+"""Scoped reads of the teachers app: the registry, mentorships, records, roll-ups."""
 
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from schools.models import School
+from schools.models import Region, School
 from schools.selectors import partner_school_ids
-from twinning import access
+from twinning import access, calendar
 from twinning.access import resolve_scope
 from twinning.db import get_or_404
 
+from . import compliance
 from .models import (
     Filer,
     Honour,
@@ -154,3 +160,42 @@ def review_queue(user) -> QuerySet[MentorshipRecord]:
 def attachment_get_for_user(user, pk) -> RecordAttachment:
     visible = record_list_visible_to(user).values("pk")
     return get_or_404(RecordAttachment.objects.filter(record_id__in=visible), pk)
+
+
+# --- compliance roll-ups ------------------------------------------------------------------
+
+GROUPS = {"school": "school_id", "county": "region_id"}
+
+
+def compliance_rows(user, params, mentorships, group: str) -> tuple[list[dict], object]:
+    """Active mentorships by standing per school or county (the mentee's), worst first,
+    and when they were counted.
+
+    Counting a province's mentorships reads a term of their records (a million rows at
+    province scale, about a second), so the rows are kept for
+    ``COMPLIANCE_CACHE_SECONDS`` (a minute) per user, query and day: a roll-up is at
+    most that old, while a mentorship's own standing and a teacher's home are exact.
+    """
+    key = (
+        "compliance:"
+        + hashlib.sha256(
+            repr((user.pk, sorted(params), calendar.today().isoformat(), group)).encode()
+        ).hexdigest()
+    )
+    seconds = settings.COMPLIANCE_CACHE_SECONDS
+    cached = cache.get(key) if seconds else None
+    if cached is not None:
+        return cached
+    totals = compliance.rollup(mentorships, GROUPS[group])
+    model = School if group == "school" else Region
+    names = dict(model.objects.filter(pk__in=[k for k in totals if k]).values_list("pk", "name"))
+    rows = sorted(
+        ({"id": key, "name": names.get(key, "—"), **{s: c.get(s, 0) for s in
+          compliance.ROLLUP_STATUSES}, "total": sum(c.values())}
+         for key, c in totals.items()),
+        key=lambda row: (-(row["behind"] + row["missed"]), row["name"]),
+    )  # fmt: skip
+    found = (rows, timezone.now())
+    if seconds:
+        cache.set(key, found, seconds)
+    return found

@@ -339,6 +339,7 @@ ROUTES: dict[str, Route] = {
         kwargs=pk("mentorship"), api=True, read=False, writes=(post(lambda s: {"reason": "调离"}),)
     ),
     "api:mentorship-compliance": Route(kwargs=pk("mentorship"), api=True),
+    "api:mentorship-rollup": Route(api=True),
     "api:record-list": Route(api=True, writes=(post(record_payload),), read_only=BY_PAIR),
     "api:record-detail": Route(
         kwargs=pk("record"), api=True, writes=(patch(lambda s: {"content": "改"}),)

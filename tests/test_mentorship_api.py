@@ -143,3 +143,14 @@ def test_compliance_updates_when_a_record_is_filed(world, pair):
     assert (design()["done"], design()["status"]) == (1, "met")
     last_week = api(world.mentee).get(url, {"on": "2026-11-11"}).json()
     assert last_week["status"] == "missed"
+
+
+def test_the_roll_up_counts_mentorships_by_standing_per_county(world, pair):
+    mentor, mentee = pair
+    services.mentorship_create(actor=world.bureau, mentor=mentor, mentee=mentee,
+                               subject="语文", start=dt.date(2026, 9, 1))  # fmt: skip
+    rows = api(world.bureau).get("/api/mentorships/compliance/", {"group": "county"}).json()
+    assert rows == [{"id": world.west.pk, "name": "西山县", "met": 0, "on_track": 0,
+                     "behind": 1, "missed": 0, "total": 1}]  # fmt: skip
+    assert api(world.outsider).get("/api/mentorships/compliance/").json() == []
+    assert api(world.bureau).get("/api/mentorships/compliance/", {"group": "x"}).status_code == 400
