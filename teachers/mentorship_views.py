@@ -155,22 +155,28 @@ def mentorship_create(request):
 # --- one mentorship ------------------------------------------------------------------------
 
 
-def _timeline(mentorship, user):
-    records = list(
-        selectors.record_list_visible_to(user)
+RECORDS_PER_PAGE = 20
+
+
+def _timeline(request, mentorship):
+    """A page of the mentorship's records, newest first, each with its comment thread and
+    the checklist's answers under their questions."""
+    records = (
+        selectors.record_list_visible_to(request.user)
         .filter(mentorship=mentorship)
         .select_related("signed_off_by")
         .order_by("-date", "-id")
     )
-    comments = selectors.record_timeline([r.pk for r in records])
-    for record in records:
+    page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    comments = selectors.record_timeline([r.pk for r in page])
+    for record in page:
         record.thread = comments.get(record.pk, [])
         record.answers = [
             (question, record.checklist[key])
             for key, question in REFLECTION_QUESTIONS.items()
             if record.checklist.get(key)
         ]
-    return records
+    return page
 
 
 @login_required
@@ -187,7 +193,7 @@ def mentorship_detail(request, pk: int):
             "mentorship": mentorship,
             "side": side,
             "standing": compliance.mentorship_standing(mentorship),
-            "records": _timeline(mentorship, request.user),
+            "records": _timeline(request, mentorship),
             "can_manage": is_active and access.can_manage_mentorship(request.scope, mentorship),
             "can_file": is_active and side is not None,
             "can_accept": is_active
@@ -391,6 +397,7 @@ def compliance_overview(request):
     params = [(k, v) for k, v in request.GET.items() if k not in ("format", "page")]
     rows, as_of = selectors.compliance_rows(request.user, params, mentorships, group)
     chart = charts.compliance_chart(rows[:20])
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     if request.GET.get("format") in ("csv", "xlsx"):
         header = [_("School") if group == "school" else _("County"),
                   *[str(compliance.STATUS_LABELS[s]) for s in compliance.ROLLUP_STATUSES],
@@ -404,7 +411,8 @@ def compliance_overview(request):
             "filter": filterset,
             "is_filtered": _is_filtered(filterset),
             "group": group,
-            "rows": rows,
+            "rows": page.object_list,
+            "page_obj": page,
             "chart": chart,
             "as_of": as_of,
             "statuses": [(s, compliance.STATUS_LABELS[s]) for s in compliance.ROLLUP_STATUSES],

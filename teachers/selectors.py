@@ -75,8 +75,13 @@ def schools_whose_teachers_are_kept_by(user) -> QuerySet[School]:
 def _mentorship_condition(user, scope) -> Q:
     """Mentorships the user may read: their own as mentor or mentee; those of a school they
     coordinate (either side); those of their regions (bureau, inspectors, either side).
-    A teacher sees only their own: a mentee never sees another mentee's records."""
-    condition = Q(mentor__user_id=user.pk) | Q(mentee__user_id=user.pk)
+    A teacher sees only their own: a mentee never sees another mentee's records.
+
+    The user's own teacher record is looked up first (one small query), so that the
+    condition is a filter on the mentorship's own columns and not a join to every
+    teacher of the province."""
+    mine = list(Teacher.objects.filter(user_id=user.pk).values_list("pk", flat=True))
+    condition = Q(mentor_id__in=mine) | Q(mentee_id__in=mine) if mine else Q(pk__in=[])
     if scope.read_region_ids:
         condition |= Q(region_id__any_of=scope.read_region_ids) | Q(
             mentor_region_id__any_of=scope.read_region_ids
@@ -92,8 +97,14 @@ def mentorship_list_visible_to(user) -> QuerySet[Mentorship]:
     if user is None or not user.is_authenticated:
         return Mentorship.objects.none()
     scope = resolve_scope(user)
-    qs = Mentorship.objects.select_related(
-        "mentor__school", "mentee__school", "pairing", "mentor", "mentee"
+    # Prefetched, not joined: a page of 25 is chosen from the mentorship table alone (one
+    # indexed filter and a top-N sort), then its people, schools and pairing are read
+    # for those 25, rather than joined for every mentorship of a province first.
+    with_school = Teacher.objects.select_related("school")
+    qs = Mentorship.objects.prefetch_related(
+        Prefetch("mentor", queryset=with_school),
+        Prefetch("mentee", queryset=with_school),
+        "pairing",
     )
     return qs if scope.is_admin else qs.filter(_mentorship_condition(user, scope))
 
