@@ -359,6 +359,8 @@ class MentorshipRecord(ChoiceLabels, models.Model):
                 name="record_count_idx",
             ),
             models.Index(fields=["region", "date"], name="record_region_idx"),
+            # The newest records of a whole region first: walked backwards, filtered.
+            models.Index(fields=["date", "id"], name="record_recent_idx"),
             models.Index(fields=["school", "date"], name="record_school_idx"),
         ]
 

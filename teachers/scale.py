@@ -153,12 +153,17 @@ def _mentorships(ctx: ScaleContext, timer: Timer) -> None:
         pairing__status__in=(PairingStatus.APPROVED, PairingStatus.ACTIVE)
     ).values_list("pairing_id", "school_id", "role"):
         members.setdefault(pairing_id, {"helping": [], "assisted": []})[role].append(school_id)
-    if persona is not None and ctx.made.get("pairing_id") in members:
-        home = persona.role_assignments.values_list("school_id", flat=True).first()
-        helping = members[ctx.made["pairing_id"]]["helping"][0]
+    home = persona.role_assignments.values_list("school_id", flat=True).first() if persona else None
+    # The schools generator says which pairing the persona belongs to; a province seeded
+    # earlier is asked.
+    persona_pairing = ctx.made.get("pairing_id") or next(
+        (pid for pid, m in sorted(members.items()) if home in m["assisted"]), None
+    )
+    if persona is not None and persona_pairing in members:
+        helping = members[persona_pairing]["helping"][0]
         mentee = staff[home][-1]
         Teacher.objects.filter(pk=mentee[0]).update(user=persona)
-        add(staff[helping][0], mentee, ctx.made["pairing_id"])
+        add(staff[helping][0], mentee, persona_pairing)
     for pairing_id, schools in sorted(members.items()):
         for helping in schools["helping"][:1]:
             for n, assisted in enumerate(schools["assisted"]):

@@ -118,17 +118,52 @@ def mentorship_get_for_user(user, pk, *, write: bool = False) -> Mentorship:
 
 
 def record_list_visible_to(user) -> QuerySet[MentorshipRecord]:
-    """Records of the mentorships the user may read."""
+    """Records of the mentorships the user may read.
+
+    A record carries its mentee's school and region, so a bureau or coordinator reads
+    them by one indexed filter; only the records of mentorships whose mentor is in
+    their scope and mentee outside it (few: across the edge of a region) are found
+    through their mentorship."""
     if user is None or not user.is_authenticated:
         return MentorshipRecord.objects.none()
     scope = resolve_scope(user)
-    qs = MentorshipRecord.objects.select_related(
-        "mentorship__mentor", "mentorship__mentee"
-    ).prefetch_related("attachments")
+    # Prefetched, not joined: a page is chosen from the records table alone.
+    qs = MentorshipRecord.objects.prefetch_related(
+        Prefetch("mentorship", queryset=Mentorship.objects.select_related("mentor", "mentee")),
+        "attachments",
+    )
     if scope.is_admin:
         return qs
-    visible = Mentorship.objects.filter(_mentorship_condition(user, scope)).values("pk")
-    return qs.filter(mentorship_id__in=visible)
+    # The few mentorships reached some other way than the records' own school and region
+    # are resolved first, so that the condition is a plain OR of indexed filters.
+    reached = set()
+    mine = list(Teacher.objects.filter(user_id=user.pk).values_list("pk", flat=True))
+    if mine:
+        reached |= set(
+            Mentorship.objects.filter(Q(mentor_id__in=mine) | Q(mentee_id__in=mine)).values_list(
+                "pk", flat=True
+            )
+        )
+    condition = Q(pk__in=[])
+    if scope.read_region_ids:
+        regions = scope.read_region_ids
+        condition |= Q(region_id__any_of=regions)
+        reached |= set(
+            Mentorship.objects.filter(mentor_region_id__any_of=regions)
+            .exclude(region_id__any_of=regions)
+            .values_list("pk", flat=True)
+        )
+    if scope.coordinator_school_ids:
+        schools = scope.coordinator_school_ids
+        condition |= Q(school_id__any_of=schools)
+        reached |= set(
+            Mentorship.objects.filter(mentor_school_id__any_of=schools)
+            .exclude(school_id__any_of=schools)
+            .values_list("pk", flat=True)
+        )
+    if reached:
+        condition |= Q(mentorship_id__any_of=reached)
+    return qs.filter(condition)
 
 
 def record_get_for_user(user, pk, *, write: bool = False) -> MentorshipRecord:

@@ -136,3 +136,11 @@ def test_a_province_seeded_before_an_app_had_a_generator_gets_its_share(seeded):
     assert Teacher.objects.count() == 720
     assert Mentorship.objects.count() == 144 == MentorshipRecord.objects.count() / 100
     assert Pairing.objects.count() == before  # nothing else is written again
+
+
+def test_the_benchmarks_teacher_is_a_mentee_with_records(seeded):
+    from teachers.models import Teacher
+
+    teacher = Teacher.objects.get(user__username="scale-teacher")
+    mentorship = teacher.mentorships_as_mentee.get()
+    assert mentorship.pairing_id is not None and mentorship.records.count() == 100
