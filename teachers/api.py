@@ -246,7 +246,9 @@ def standing_data(standing: compliance.Standing) -> dict:
 
 
 class RollupRowSerializer(serializers.Serializer):
-    id = IntegerField(allow_null=True, help_text=_("The school's or the county's id."))
+    id = IntegerField(
+        allow_null=True, help_text=_("The school's, county's or pairing's id (null: none).")
+    )
     name = CharField()
     met = IntegerField(min_value=0)
     on_track = IntegerField(min_value=0)
@@ -257,8 +259,9 @@ class RollupRowSerializer(serializers.Serializer):
 
 class RollupQuerySerializer(serializers.Serializer):
     group = serializers.ChoiceField(
-        choices=[("school", _("School")), ("county", _("County"))], required=False,
-        default="school", help_text=_("Count by the mentee's school or county."),
+        choices=[("school", _("School")), ("county", _("County")), ("pairing", _("Pairing"))],
+        required=False, default="school",
+        help_text=_("Count by the mentee's school or county, or by pairing."),
     )  # fmt: skip
 
 

@@ -415,7 +415,7 @@ def compliance_overview(request):
         chart = charts.compliance_chart(rows[:20])
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     if request.GET.get("format") in ("csv", "xlsx"):
-        header = [_("School") if group == "school" else _("County"),
+        header = [{"school": _("School"), "county": _("County"), "pairing": _("Pairing")}[group],
                   *[str(compliance.STATUS_LABELS[s]) for s in compliance.ROLLUP_STATUSES],
                   _("Total")]  # fmt: skip
         data = ([r["name"], *[r[s] for s in compliance.ROLLUP_STATUSES], r["total"]] for r in rows)

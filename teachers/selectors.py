@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from schools.models import Region, School
+from schools.models import Pairing, PairingMember, Region, School
 from schools.selectors import partner_school_ids
 from twinning import access, calendar
 from twinning.access import resolve_scope
@@ -210,7 +210,19 @@ def attachment_get_for_user(user, pk) -> RecordAttachment:
 
 # --- compliance roll-ups ------------------------------------------------------------------
 
-GROUPS = {"school": "school_id", "county": "region_id"}
+GROUPS = {"school": "school_id", "county": "region_id", "pairing": "pairing_id"}
+
+
+def _group_names(group: str, keys) -> dict:
+    ids = [k for k in keys if k]
+    if group == "pairing":
+        pairings = Pairing.objects.filter(pk__in=ids).select_related("helping_school")
+        pairings = pairings.prefetch_related(
+            Prefetch("members", queryset=PairingMember.objects.select_related("school"))
+        )
+        return {pairing.pk: pairing.title for pairing in pairings}
+    model = School if group == "school" else Region
+    return dict(model.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
 def compliance_rows(user, params, mentorships, group: str) -> tuple[list[dict], object]:
@@ -233,8 +245,8 @@ def compliance_rows(user, params, mentorships, group: str) -> tuple[list[dict], 
     if cached is not None:
         return cached
     totals = compliance.rollup(mentorships, GROUPS[group])
-    model = School if group == "school" else Region
-    names = dict(model.objects.filter(pk__in=[k for k in totals if k]).values_list("pk", "name"))
+    # Within one school a mentorship needs no pairing: those are counted under "—".
+    names = _group_names(group, totals)
     rows = sorted(
         ({"id": key, "name": names.get(key, "—"), **{s: c.get(s, 0) for s in
           compliance.ROLLUP_STATUSES}, "total": sum(c.values())}

@@ -154,3 +154,11 @@ def test_the_roll_up_counts_mentorships_by_standing_per_county(world, pair):
                      "behind": 1, "missed": 0, "total": 1}]  # fmt: skip
     assert api(world.outsider).get("/api/mentorships/compliance/").json() == []
     assert api(world.bureau).get("/api/mentorships/compliance/", {"group": "x"}).status_code == 400
+
+
+def test_the_roll_up_by_pairing_names_the_pairing(world, pair, active):
+    mentor, mentee = pair
+    services.mentorship_create(actor=world.bureau, mentor=mentor, mentee=mentee,
+                               subject="语文", start=dt.date(2026, 9, 1))  # fmt: skip
+    (row,) = api(world.bureau).get("/api/mentorships/compliance/", {"group": "pairing"}).json()
+    assert row["id"] == active.pk and "西山山村小学" in row["name"] and row["behind"] == 1
