@@ -41,7 +41,6 @@ from .models import (
     RecordKind,
     Teacher,
 )
-from .services.records import side_of
 
 
 class HonourSerializer(ModelSerializer):
@@ -562,7 +561,7 @@ class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def comment(self, request, pk):
         record = self.get_object()
         access.require(  # before the body is read: a read-only user gets 403
-            side_of(request.user, record.mentorship) is not None,
+            record.mentorship.side_of(request.user) is not None,
             _("Only the mentor and the mentee comment on records."),
         )
         serializer = RecordCommentWriteSerializer(data=request.data)

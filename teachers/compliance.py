@@ -229,6 +229,16 @@ def _fill(result, group, term, rule_map, on, today) -> None:
             lines.append(Line(rule, bounds[0], bounds[1], done, required, expected, status))
 
 
+def with_standings(mentorships) -> list[Mentorship]:
+    """The mentorships (already read through a scoped selector), each with its live
+    ``standing``: one computation for all of them."""
+    rows = list(mentorships)
+    found = standings(Mentorship.objects.filter(id__in=[m.pk for m in rows]))
+    for mentorship in rows:
+        mentorship.standing = found.get(mentorship.pk, Standing(mentorship.pk))
+    return rows
+
+
 def mentorship_standing(mentorship: Mentorship, on: dt.date | None = None) -> Standing:
     """The standing of one mentorship (a closed one owes nothing)."""
     found = standings(Mentorship.objects.filter(pk=mentorship.pk), on)

@@ -18,18 +18,12 @@ def my_mentorships(request) -> dict | None:
         .filter(Q(mentor=teacher) | Q(mentee=teacher), status=MentorshipStatus.ACTIVE)
         .order_by("start", "id")
     )
-    standings = compliance.standings(
-        selectors.mentorship_list_visible_to(request.user).filter(
-            id__in=[m.pk for m in mentorships]
-        )
-    )
-    for mentorship in mentorships:
-        mentorship.side = Filer.MENTOR if mentorship.mentor_id == teacher.pk else Filer.MENTEE
-        standing = standings.get(mentorship.pk, compliance.Standing(mentorship.pk))
+    for mentorship in compliance.with_standings(mentorships):
+        mentorship.side = mentorship.side_of(request.user)
         # What this person owes: their own lines and the shared ones.
         mentorship.my_lines = [
-            line for line in standing.lines
-            if line.required and line.rule.filer in ("", mentorship.side)
+            line for line in mentorship.standing.lines
+            if line.required and line.rule.binds(mentorship.side)
         ]  # fmt: skip
     comments = (
         RecordComment.objects.filter(

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -41,22 +42,7 @@ from .mentorship_forms import (
     ReasonForm,
     RecordForm,
 )
-from .models import REFLECTION_QUESTIONS, Filer, Mentorship, MentorshipStatus
-from .services.records import side_of
-
-
-def _can_start(scope) -> bool:
-    return scope.is_admin or bool(scope.coordinator_school_ids or scope.bureau_region_ids)
-
-
-def _with_standings(mentorships) -> list:
-    """The mentorships, each with its live standing (one query for all of them)."""
-    rows = list(mentorships)
-    found = compliance.standings(Mentorship.objects.filter(id__in=[m.pk for m in rows]))
-    for mentorship in rows:
-        mentorship.standing = found.get(mentorship.pk, compliance.Standing(mentorship.pk))
-    return rows
-
+from .models import REFLECTION_QUESTIONS, Mentorship, MentorshipStatus
 
 # --- list and download -------------------------------------------------------------------
 
@@ -74,9 +60,9 @@ def mentorship_list(request):
         {
             "filter": filterset,
             "page_obj": page,
-            "mentorships": _with_standings(page.object_list),
+            "mentorships": compliance.with_standings(page.object_list),
             "is_filtered": _is_filtered(filterset),
-            "can_start": _can_start(request.scope),
+            "can_start": access.keeps_school_records(request.scope),
             "to_review": selectors.review_queue(request.user).count(),
         },
     )
@@ -135,7 +121,9 @@ def _candidate_teachers(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def mentorship_create(request):
     scope = request.scope
-    access.require(_can_start(scope), _("Coordinators and bureau staff start mentorships."))
+    access.require(
+        access.keeps_school_records(scope), _("Coordinators and bureau staff start mentorships.")
+    )
     teachers, pairing = _candidate_teachers(request)
     if teachers is None:
         return render(request, "teachers/mentorship_choose.html", {})
@@ -188,9 +176,8 @@ def _timeline(request, mentorship):
 @require_safe
 def mentorship_detail(request, pk: int):
     mentorship = selectors.mentorship_get_for_user(request.user, pk)
-    side = side_of(request.user, mentorship)
+    side = mentorship.side_of(request.user)
     is_active = mentorship.status == MentorshipStatus.ACTIVE
-    accepted_field = {Filer.MENTOR: "mentor_accepted_at", Filer.MENTEE: "mentee_accepted_at"}
     return render(
         request,
         "teachers/mentorship_detail.html",
@@ -203,7 +190,7 @@ def mentorship_detail(request, pk: int):
             "can_file": is_active and side is not None,
             "can_accept": is_active
             and side is not None
-            and getattr(mentorship, accepted_field[side]) is None
+            and getattr(mentorship, Mentorship.accepted_field(side)) is None
             and bool(mentorship.agreement_text.strip() or mentorship.agreement_file),
             "comment_form": CommentForm(),
             "reason_form": ReasonForm(),
@@ -261,7 +248,7 @@ def mentorship_agreement(request, pk: int):
 def record_create(request, pk: int):
     """File a record: the page a mentee reaches from home in one tap, on a phone."""
     mentorship = selectors.mentorship_get_for_user(request.user, pk)
-    side = side_of(request.user, mentorship)
+    side = mentorship.side_of(request.user)
     access.require(side is not None, _("Only the mentor and the mentee file records."))
     initial = {"kind": request.GET.get("kind", "")}
     form = RecordForm(
@@ -333,8 +320,11 @@ def _record_action(request, pk: int, act) -> object:
 
 def _safe_next(request) -> bool:
     # Only back to a page of this site (the review queue), never elsewhere.
-    target = request.POST.get("next", "")
-    return target.startswith("/") and not target.startswith("//")
+    return url_has_allowed_host_and_scheme(
+        request.POST.get("next", ""),
+        allowed_hosts={request.get_host()},
+        require_https=request.is_secure(),
+    )
 
 
 @login_required
@@ -344,7 +334,7 @@ def record_comment(request, pk: int):
 
     def act(record):
         access.require(
-            side_of(request.user, record.mentorship) is not None,
+            record.mentorship.side_of(request.user) is not None,
             _("Only the mentor and the mentee comment on records."),
         )
         if not form.is_valid():
@@ -451,7 +441,7 @@ def pairing_mentorships(request, pk: int):
     school_ids, _regions = school_selectors.member_ids(pairing)
     context = hub.context(
         request, pairing, "mentorships",
-        mentorships=_with_standings(mentorships[:200]),
+        mentorships=compliance.with_standings(mentorships[:200]),
         can_start=pairing.status in ("approved", "active") and (
             request.scope.is_admin
             or bool(request.scope.coordinator_school_ids & school_ids)

@@ -252,6 +252,22 @@ class Mentorship(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
     def agreement_accepted(self) -> bool:
         return bool(self.mentor_accepted_at and self.mentee_accepted_at)
 
+    @property
+    def sides(self) -> tuple[tuple[str, Teacher], tuple[str, Teacher]]:
+        """(side, teacher) of the mentor and of the mentee."""
+        return (Filer.MENTOR, self.mentor), (Filer.MENTEE, self.mentee)
+
+    def side_of(self, user) -> str | None:
+        """Whether ``user`` is this mentorship's mentor or mentee (None: neither)."""
+        if user.pk is None:
+            return None
+        return next((side for side, t in self.sides if t.user_id == user.pk), None)
+
+    @staticmethod
+    def accepted_field(side: str) -> str:
+        """The field that records when ``side`` accepted the agreement."""
+        return f"{side}_accepted_at"
+
     @transition(field=status, source=MentorshipStatus.ACTIVE, target=MentorshipStatus.COMPLETED)
     def complete(self) -> None: ...
 

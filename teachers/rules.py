@@ -25,6 +25,10 @@ class Rule:
     period: str
     partner_lessons_only: bool = False
 
+    def binds(self, side: str) -> bool:
+        """Whether the obligation falls to ``side`` (mentor or mentee): its own, or shared."""
+        return self.filer in ("", side)
+
     @property
     def key(self) -> str:
         """Stable within a rule set: names the rule in the API and in reminders."""

@@ -72,15 +72,19 @@ def schools_whose_teachers_are_kept_by(user) -> QuerySet[School]:
 # --- mentorships and records ----------------------------------------------------------
 
 
+def _own_teacher_ids(user) -> list[int]:
+    """The user's own teacher record (a teacher who signs in), as ids: looked up first, so
+    that scoped conditions filter the mentorship's own columns, never join teachers."""
+    return list(Teacher.objects.filter(user_id=user.pk).values_list("pk", flat=True))
+
+
 def _mentorship_condition(user, scope) -> Q:
     """Mentorships the user may read: their own as mentor or mentee; those of a school they
     coordinate (either side); those of their regions (bureau, inspectors, either side).
     A teacher sees only their own: a mentee never sees another mentee's records.
 
-    The user's own teacher record is looked up first (one small query), so that the
-    condition is a filter on the mentorship's own columns and not a join to every
-    teacher of the province."""
-    mine = list(Teacher.objects.filter(user_id=user.pk).values_list("pk", flat=True))
+    The user's own teacher record is resolved first (:func:`_own_teacher_ids`)."""
+    mine = _own_teacher_ids(user)
     condition = Q(mentor_id__in=mine) | Q(mentee_id__in=mine) if mine else Q(pk__in=[])
     if scope.read_region_ids:
         condition |= Q(region_id__any_of=scope.read_region_ids) | Q(
@@ -137,7 +141,7 @@ def record_list_visible_to(user) -> QuerySet[MentorshipRecord]:
     # The few mentorships reached some other way than the records' own school and region
     # are resolved first, so that the condition is a plain OR of indexed filters.
     reached = set()
-    mine = list(Teacher.objects.filter(user_id=user.pk).values_list("pk", flat=True))
+    mine = _own_teacher_ids(user)
     if mine:
         reached |= set(
             Mentorship.objects.filter(Q(mentor_id__in=mine) | Q(mentee_id__in=mine)).values_list(
@@ -171,12 +175,10 @@ def record_get_for_user(user, pk, *, write: bool = False) -> MentorshipRecord:
     services check the rest: comments and sign-off have their own rules)."""
     record = get_or_404(record_list_visible_to(user), pk)
     if write:
-        filer = (
-            record.mentorship.mentor
-            if record.filed_by == Filer.MENTOR
-            else (record.mentorship.mentee)
+        access.require(
+            record.mentorship.side_of(user) == record.filed_by,
+            _("Only whoever filed a record changes it."),
         )
-        access.require(filer.user_id == user.pk, _("Only whoever filed a record changes it."))
     return record
 
 
@@ -248,9 +250,9 @@ def compliance_rows(user, params, mentorships, group: str) -> tuple[list[dict], 
     # Within one school a mentorship needs no pairing: those are counted under "—".
     names = _group_names(group, totals)
     rows = sorted(
-        ({"id": key, "name": names.get(key, "—"), **{s: c.get(s, 0) for s in
+        ({"id": group_id, "name": names.get(group_id, "—"), **{s: c.get(s, 0) for s in
           compliance.ROLLUP_STATUSES}, "total": sum(c.values())}
-         for key, c in totals.items()),
+         for group_id, c in totals.items()),
         key=lambda row: (-(row["behind"] + row["missed"]), row["name"]),
     )  # fmt: skip
     found = (rows, timezone.now())

@@ -13,7 +13,7 @@ def _people(mentorship: Mentorship) -> dict[str, object]:
     """The mentor's and the mentee's user accounts, where they have one."""
     return {
         side: teacher.user
-        for side, teacher in ((Filer.MENTOR, mentorship.mentor), (Filer.MENTEE, mentorship.mentee))
+        for side, teacher in mentorship.sides
         if teacher.user_id and teacher.user.is_active
     }
 

@@ -24,13 +24,9 @@ from .resources import TeacherResource, template_rows
 IMPORT_KIND = "teachers"
 
 
-def _keeps_a_registry(scope) -> bool:
-    return scope.is_admin or bool(scope.coordinator_school_ids or scope.bureau_region_ids)
-
-
 def _require_keeper(scope) -> None:
     access.require(
-        _keeps_a_registry(scope),
+        access.keeps_school_records(scope),
         _("Only a school's coordinators and its bureau keep its teachers."),
     )
 
@@ -50,7 +46,7 @@ def teacher_list(request):
             "page_obj": page,
             "teachers": page.object_list,
             "is_filtered": _is_filtered(filterset),
-            "can_add": _keeps_a_registry(request.scope),
+            "can_add": access.keeps_school_records(request.scope),
         },
     )
 
@@ -63,7 +59,7 @@ def teacher_export(request, fmt: str):
     _filterset, teachers = _filtered(
         TeacherFilter, request, selectors.teacher_list_visible_to(request.user)
     )
-    rows = TeacherResource(user=request.user).export_safe(teachers)
+    rows = TeacherResource(user=request.user).export_rows(teachers)
     return table_response("teachers", rows[0], rows[1:], fmt)
 
 
@@ -170,7 +166,7 @@ def teacher_import(request):
             filename=upload.name, content=content,
         )  # fmt: skip
         return redirect("teachers:teacher_import_batch", pk=batch.pk)
-    history = ImportBatch.objects.filter(user=request.user, kind=IMPORT_KIND).defer("content")[:10]
+    history = imports.import_batches_of(request.user, kind=IMPORT_KIND)[:10]
     return render(request, "teachers/teacher_import.html", {"form": form, "history": history})
 
 

@@ -276,9 +276,16 @@ def can_close_pairing(scope: Scope, pairing) -> bool:
     return is_pairing_bureau(scope, pairing)
 
 
+def keeps_school_records(scope: Scope) -> bool:
+    """Holds a role that keeps schools' records at all: bureau staff or a coordinator
+    (starting pairings and mentorships, keeping a teacher registry; each object's own
+    rule decides the rest)."""
+    return scope.is_admin or bool(scope.bureau_region_ids or scope.coordinator_school_ids)
+
+
 def can_propose_pairings(scope: Scope) -> bool:
     """Holds a role that may start pairings at all (the programme decides the rest)."""
-    return scope.is_admin or bool(scope.bureau_region_ids or scope.coordinator_school_ids)
+    return keeps_school_records(scope)
 
 
 def can_propose_in_programme(scope: Scope, programme) -> bool:

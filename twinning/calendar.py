@@ -120,31 +120,14 @@ def default_term(school_year: int, number: int) -> Term:
     return Term(school_year, number, start, end)
 
 
-def _region_terms(region_path: str | None, school_year: int) -> dict[int, Term]:
-    """Term dates set for the region at ``region_path`` or the nearest region above it."""
-    if not region_path:
-        return {}
-    ancestors = [int(part) for part in region_path.strip("/").split("/") if part]
-    rows = (
-        apps.get_model("schools", "TermDates")
-        .objects.filter(region_id__in=ancestors, school_year=school_year)
-        .values_list("region_id", "term", "start", "end")
-    )
-    depth = {region_id: n for n, region_id in enumerate(ancestors)}
-    chosen: dict[int, tuple[int, Term]] = {}
-    for region_id, number, start, end in rows:
-        if number not in chosen or depth[region_id] > chosen[number][0]:
-            chosen[number] = (depth[region_id], Term(school_year, number, start, end))
-    return {number: term for number, (_depth, term) in chosen.items()}
-
-
 class TermResolver:
-    """Terms of many regions around one date, from one query: for lists and roll-ups
-    that need the term of each of thousands of records."""
+    """Terms of every region around one date (the school years before, of and after it),
+    from one query: the one way terms are looked up, also for lists and roll-ups that
+    need the term of each of thousands of records."""
 
     def __init__(self, day: dt.date):
         self.day = day
-        years = (school_year_of(day) - 1, school_year_of(day))
+        years = (school_year_of(day) - 1, school_year_of(day), school_year_of(day) + 1)
         self._rows: dict[tuple[int, int, int], Term] = {}
         for region_id, year, number, start, end in (
             apps.get_model("schools", "TermDates")
@@ -178,27 +161,25 @@ class TermResolver:
 def term_dates(school_year: int, number: int, region_path: str | None = None) -> Term:
     """Term ``number`` (1 or 2) of ``school_year``, as the region at ``region_path`` (a
     ``Region.path``) has it, else by default."""
-    return _region_terms(region_path, school_year).get(number) or default_term(school_year, number)
+    return TermResolver(dt.date(school_year, SCHOOL_YEAR_START_MONTH, 1)).term(
+        school_year, number, region_path
+    )
 
 
 def term_containing(day: dt.date, region_path: str | None = None) -> Term | None:
     """The term that ``day`` falls in, or None in the holidays between terms."""
-    for school_year in (school_year_of(day), school_year_of(day) - 1):
-        for number in (1, 2):
-            term = term_dates(school_year, number, region_path)
-            if term.start <= day <= term.end:
-                return term
-    return None
+    return TermResolver(day).containing(region_path)
 
 
 def term_at_or_after(day: dt.date, region_path: str | None = None) -> Term:
     """The term ``day`` falls in or, in the holidays, the next one."""
-    term = term_containing(day, region_path)
+    terms = TermResolver(day)
+    term = terms.containing(region_path)
     if term is not None:
         return term
     year = school_year_of(day)
     for school_year, number in ((year, 1), (year, 2), (year + 1, 1)):
-        term = term_dates(school_year, number, region_path)
+        term = terms.term(school_year, number, region_path)
         if term.start > day:
             return term
     raise AssertionError("a school year has two terms")  # pragma: no cover

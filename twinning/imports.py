@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .db import get_or_404
 from .models import ImportBatch, User
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -187,8 +188,11 @@ def import_confirm(*, actor: User, batch: ImportBatch, resource) -> ImportBatch:
     return batch
 
 
+def import_batches_of(user, *, kind: str):
+    """The user's own imports of ``kind``, newest first, without their files."""
+    return ImportBatch.objects.filter(user=user, kind=kind).defer("content")
+
+
 def import_batch_get_for_user(user, pk, *, kind: str) -> ImportBatch:
     """One of the user's own imports of ``kind``; anybody else's is not found."""
-    from .db import get_or_404
-
-    return get_or_404(ImportBatch.objects.filter(user=user, kind=kind).defer("content"), pk)
+    return get_or_404(import_batches_of(user, kind=kind), pk)

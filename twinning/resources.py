@@ -16,8 +16,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 
-from .downloads import csv_cell
-
 
 def cell_text(value) -> str:
     """A cell as text; spreadsheets hand over codes as numbers (2590102001.0), and an
@@ -167,8 +165,8 @@ class ScopedResource(resources.ModelResource):
             )
         return row_result
 
-    def export_safe(self, queryset=None) -> list[list[str]]:
-        """The export as rows of text, headers first, every cell guarded against
-        running as a formula in a spreadsheet."""
+    def export_rows(self, queryset=None) -> list[list]:
+        """The export as rows, headers first, for :func:`twinning.downloads.table_response`
+        (which guards every cell against running as a formula)."""
         dataset = self.export(queryset)
-        return [list(dataset.headers)] + [[csv_cell(cell) for cell in row] for row in dataset]
+        return [list(dataset.headers), *(list(row) for row in dataset)]

@@ -151,9 +151,6 @@ def mentorship_create(
     return mentorship
 
 
-AGREEMENT_FIELDS = ("agreement_text", "agreement_file")
-
-
 @transaction.atomic
 def mentorship_update(*, actor: User, mentorship: Mentorship, **fields) -> Mentorship:
     """Change the subject or the agreement. A changed agreement must be accepted again by
@@ -184,18 +181,15 @@ def mentorship_update(*, actor: User, mentorship: Mentorship, **fields) -> Mento
 def mentorship_accept(*, actor: User, mentorship: Mentorship) -> Mentorship:
     """The mentor or the mentee accepts the agreement, each for themselves."""
     _require_active(mentorship)
-    now = timezone.now()
-    if mentorship.mentor.user_id == actor.pk:
-        field = "mentor_accepted_at"
-    elif mentorship.mentee.user_id == actor.pk:
-        field = "mentee_accepted_at"
-    else:
+    side = mentorship.side_of(actor)
+    if side is None:
         raise PermissionDenied(_("Only the mentor and the mentee accept the agreement."))
+    field = Mentorship.accepted_field(side)
     if getattr(mentorship, field) is not None:
         raise ValidationError(_("You have already accepted this agreement."))
     if not (mentorship.agreement_text.strip() or mentorship.agreement_file):
         raise ValidationError(_("There is no agreement to accept yet."))
-    setattr(mentorship, field, now)
+    setattr(mentorship, field, timezone.now())
     mentorship._history_user = actor
     mentorship.save(update_fields=[field])
     return mentorship

@@ -33,19 +33,8 @@ RECORD_FIELDS = ("date", "lesson_subject", "lesson_class", "lesson_topic", "obse
                  "content", "checklist")  # fmt: skip
 
 
-def side_of(user: User, mentorship: Mentorship) -> str | None:
-    """Whether ``user`` is the mentorship's mentor or mentee (None: neither)."""
-    if user.pk is None:
-        return None
-    if mentorship.mentor.user_id == user.pk:
-        return Filer.MENTOR
-    if mentorship.mentee.user_id == user.pk:
-        return Filer.MENTEE
-    return None
-
-
 def _require_side(user: User, mentorship: Mentorship, message: str) -> str:
-    side = side_of(user, mentorship)
+    side = mentorship.side_of(user)
     if side is None:
         raise PermissionDenied(message)
     return side
@@ -150,7 +139,7 @@ def record_update(*, actor: User, record: MentorshipRecord, **fields) -> Mentors
     """Change a record: only who filed it, only until it is signed off."""
     record = MentorshipRecord.objects.select_for_update().get(pk=record.pk)
     mentorship = record.mentorship
-    if side_of(actor, mentorship) != record.filed_by:
+    if mentorship.side_of(actor) != record.filed_by:
         raise PermissionDenied(_("Only whoever filed a record changes it."))
     _require_open(record)
     if mentorship.status != MentorshipStatus.ACTIVE:
@@ -167,7 +156,7 @@ def record_update(*, actor: User, record: MentorshipRecord, **fields) -> Mentors
 @transaction.atomic
 def record_attachment_add(*, actor: User, record: MentorshipRecord, files) -> list:
     record = MentorshipRecord.objects.select_for_update().get(pk=record.pk)
-    if side_of(actor, record.mentorship) != record.filed_by:
+    if record.mentorship.side_of(actor) != record.filed_by:
         raise PermissionDenied(_("Only whoever filed a record adds files to it."))
     _require_open(record)
     checked = _check_uploads(files, already=record.attachments.count())
@@ -178,7 +167,7 @@ def record_attachment_add(*, actor: User, record: MentorshipRecord, files) -> li
 @transaction.atomic
 def record_attachment_remove(*, actor: User, attachment: RecordAttachment) -> None:
     record = MentorshipRecord.objects.select_for_update().get(pk=attachment.record_id)
-    if side_of(actor, record.mentorship) != record.filed_by:
+    if record.mentorship.side_of(actor) != record.filed_by:
         raise PermissionDenied(_("Only whoever filed a record removes its files."))
     _require_open(record)
     attachment.file.delete(save=False)
@@ -205,7 +194,7 @@ def record_comment(*, actor: User, record: MentorshipRecord, text: str) -> Recor
 def record_sign_off(*, actor: User, record: MentorshipRecord) -> MentorshipRecord:
     """The mentor signs a record off; from then on it is locked."""
     record = MentorshipRecord.objects.select_for_update().get(pk=record.pk)
-    if side_of(actor, record.mentorship) != Filer.MENTOR:
+    if record.mentorship.side_of(actor) != Filer.MENTOR:
         raise PermissionDenied(_("Only the mentor signs records off."))
     _require_open(record)
     record.signed_off_at = timezone.now()

@@ -9,10 +9,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from twinning import calendar
+from twinning.models import User
 from twinning.services import in_language_of, notification_send
 
 from .. import compliance
-from ..models import Filer, Mentorship, MentorshipStatus
+from ..models import Mentorship, MentorshipStatus
 
 LATE = (compliance.BEHIND, compliance.MISSED)
 
@@ -32,24 +33,21 @@ def mentorship_reminders_send(*, on: dt.date | None = None) -> int:
     on = on or calendar.today()
     active = Mentorship.objects.filter(status=MentorshipStatus.ACTIVE)
     standings = compliance.standings(active, on)
-    late: dict[int, list] = {}  # user id → [(mentorship, line)]
-    people = {}
-    for mentorship in active.filter(id__in=[k for k, s in standings.items() if s.status in LATE]
-                                    ).select_related("mentor__user", "mentee__user"):  # fmt: skip
-        for side, teacher in ((Filer.MENTOR, mentorship.mentor), (Filer.MENTEE, mentorship.mentee)):
+    late: dict[User, list] = {}  # person → [(mentorship, line)]
+    behind = [pk for pk, standing in standings.items() if standing.status in LATE]
+    for mentorship in active.filter(id__in=behind).select_related("mentor__user", "mentee__user"):
+        for side, teacher in mentorship.sides:
             user = teacher.user
             if user is None or not user.is_active:
                 continue
             lines = [
                 line for line in standings[mentorship.pk].lines
-                if line.status in LATE and line.rule.filer in ("", side)
+                if line.status in LATE and line.rule.binds(side)
             ]  # fmt: skip
             if lines:
-                people[user.pk] = user
-                late.setdefault(user.pk, []).extend((mentorship, line) for line in lines)
+                late.setdefault(user, []).extend((mentorship, line) for line in lines)
     key = week_key(on)
-    for user_id, items in late.items():
-        user = people[user_id]
+    for user, items in late.items():
         with in_language_of(user):
             title = _("Your mentorship records are behind")
             body = "\n".join(
