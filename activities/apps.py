@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ActivitiesConfig(AppConfig):
     name = "activities"
     verbose_name = _("Exchange activities")
+
+    def ready(self):
+        from schools import hub
+
+        hub.register(hub.Tab("exchanges", _("Exchanges"), "activities:pairing_exchanges", 40))

@@ -34,6 +34,8 @@ PAGES = {
     "school-list": "/schools/",
     "dashboard": "/dashboard/",
     "api-pairings": "/api/pairings/",
+    "activity-list": "/activities/",
+    "api-activities": "/api/activities/",
 }
 # Numbers that change from run to run (timings, buffers) are not worth a diff.
 NOISE = re.compile(r"\(actual time=[^)]*\)|Buffers: .*|Planning Time: .*|Execution Time: .*")

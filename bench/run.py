@@ -91,6 +91,11 @@ PAGES = [
     ("review queue", "/mentorships/review/"),
     ("compliance by school", "/mentorships/compliance/"),
     ("compliance by county", "/mentorships/compliance/?group=county"),
+    ("activity list", "/activities/"),
+    ("activity list, filtered", "/activities/?status=completed&kind=visit"),
+    ("activity list, by school", "/activities/?school_code={school_code}"),
+    ("activity detail", "/activities/{activity}/"),
+    ("pairing exchanges tab", "/pairings/{pairing}/exchanges/"),
     ("notifications", "/notifications/"),
     ("api pairings", "/api/pairings/"),
     ("api pairings ×200", "/api/pairings/?page_size=200"),
@@ -107,6 +112,8 @@ PAGES = [
     ("api mentorship compliance", "/api/mentorships/{mentorship}/compliance/"),
     ("api records", "/api/mentorship-records/"),
     ("api records of a mentorship", "/api/mentorship-records/?mentorship={mentorship}"),
+    ("api activities", "/api/activities/"),
+    ("api activities of a pairing", "/api/activities/?pairing={pairing}"),
 ]
 FLOOR = {"html": "/bench/floor/", "json": "/bench/floor.json"}
 
@@ -340,6 +347,7 @@ def fill(port: int, cookies: dict) -> dict[str, str]:
         "school_code": first("/api/schools/?page_size=1", "code"),
         "teacher": first("/api/teachers/?page_size=1"),
         "mentorship": first("/api/mentorships/?status=active&page_size=1"),
+        "activity": first("/api/activities/?status=completed&page_size=1"),
     }
     return {k: v for k, v in values.items() if v is not None}
 

@@ -21,6 +21,7 @@ from twinning.api import (
     IntegerField,
     LeanRepresentation,
     ModelSerializer,
+    UploadSerializer,
     iso_date,
     iso_datetime,
 )
@@ -491,10 +492,6 @@ class RecordUpdateSerializer(RecordWriteSerializer):
 
 class RecordCommentWriteSerializer(serializers.Serializer):
     text = CharField(label=_("comment"))
-
-
-class UploadSerializer(serializers.Serializer):
-    file = serializers.FileField(label=_("file"))
 
 
 @extend_schema_view(

@@ -12,8 +12,7 @@ from schools.forms import PageFilterMixin
 from schools.models import school_code_validator
 from schools.pairing_forms import DATE_INPUT
 from twinning import calendar
-from twinning.attachments import DOCUMENT_TYPES
-from twinning.forms import FilterForm, PlainWidgets
+from twinning.forms import FilterForm, MultipleFileField, PlainWidgets
 
 from . import filters
 from .models import (
@@ -26,8 +25,6 @@ from .models import (
 )
 from .services.mentorships import MAX_TERMS
 from .services.records import MAX_ATTACHMENTS, MENTEE_ONLY, MENTOR_ONLY
-
-ACCEPT = ",".join(f".{ext}" for ext in sorted(DOCUMENT_TYPES)) + ",image/*"
 
 
 class MentorshipFilter(PageFilterMixin, filters.MentorshipFilter):
@@ -115,28 +112,6 @@ class MentorshipForm(PlainWidgets, forms.Form):
             del self.fields["eligibility_override"]
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (a phone's photo picker)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if not data:
-            return []
-        files = data if isinstance(data, list | tuple) else [data]
-        if len(files) > MAX_ATTACHMENTS:
-            raise forms.ValidationError(
-                _("At most %(max)s files a record.") % {"max": MAX_ATTACHMENTS}
-            )
-        return [super(MultipleFileField, self).clean(f, initial) for f in files]
-
-
 def kinds_for(side: str) -> list[tuple[str, str]]:
     excluded = MENTEE_ONLY if side == Filer.MENTOR else MENTOR_ONLY
     return [(value, label) for value, label in RecordKind.choices if value not in excluded]
@@ -160,7 +135,7 @@ class RecordForm(PlainWidgets, forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
     attachments = MultipleFileField(
-        label=_("Photos or files"), required=False,
+        limit=MAX_ATTACHMENTS, label=_("Photos or files"), required=False,
         help_text=_("Photos, PDF or Office files; up to %(max)s.") % {"max": MAX_ATTACHMENTS},
     )  # fmt: skip
 

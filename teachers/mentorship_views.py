@@ -29,7 +29,7 @@ from schools import hub
 from schools import selectors as school_selectors
 from schools.views import PAGE_SIZE, _filtered, _is_filtered, _post_data
 from twinning import access
-from twinning.attachments import file_response
+from twinning.attachments import file_response, thumbnail_response
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors
 
@@ -362,6 +362,12 @@ def attachment_download(request, pk: int):
     return file_response(
         attachment.file, filename=attachment.name, content_type=attachment.content_type
     )
+
+
+@login_required
+@require_safe
+def attachment_thumbnail(request, pk: int):
+    return thumbnail_response(selectors.attachment_get_for_user(request.user, pk))
 
 
 # --- the mentor's review queue ---------------------------------------------------------------

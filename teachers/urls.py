@@ -54,5 +54,6 @@ urlpatterns: list = [
     path("records/<int:pk>/comment/", mv.record_comment, name="record_comment"),
     path("records/<int:pk>/sign-off/", mv.record_sign_off, name="record_sign_off"),
     path("attachments/<int:pk>/", mv.attachment_download, name="attachment_download"),
+    path("attachments/<int:pk>/thumbnail/", mv.attachment_thumbnail, name="attachment_thumbnail"),
     path("pairings/<int:pk>/mentorships/", mv.pairing_mentorships, name="pairing_mentorships"),
 ]

@@ -21,8 +21,12 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from PIL import Image
 from rest_framework.test import APIClient
 
+from activities import services as activity_services
+from activities.models import Activity, ActivityKind, Evidence, Participation, Reschedule
 from schools import services
 from schools.models import (
     ContactPerson,
@@ -155,6 +159,28 @@ def teacher_payload(s):
     }  # fmt: skip
 
 
+def activity_payload(s):
+    return {
+        "kind": "visit", "title": "互访", "host_school": s.helping.pk, "place": "会议室",
+        "starts_at": "2026-12-01T09:00", "ends_at": "2026-12-01T12:00",
+    }  # fmt: skip
+
+
+def activity_api_payload(s):
+    return {
+        **activity_payload(s), "pairing": s.pairing.pk,
+        "starts_at": "2026-12-01T09:00:00+08:00", "ends_at": "2026-12-01T12:00:00+08:00",
+    }  # fmt: skip
+
+
+def postpone_payload(s):
+    return {"starts_at": "2026-12-08T09:00", "ends_at": "2026-12-08T12:00", "reason": "考试"}
+
+
+def postpone_api_payload(s):
+    return {"starts_at": "2026-12-08T09:00:00+08:00", "ends_at": "2026-12-08T12:00:00+08:00"}
+
+
 def person(s):
     return {"school": s.assisted.pk, "name": "周主任", "position": "member", "phone": "13800000000"}
 
@@ -282,7 +308,32 @@ ROUTES: dict[str, Route] = {
         kwargs=pk("record"), read=False, writes=(post(),), read_only=BY_PAIR
     ),
     "teachers:attachment_download": Route(kwargs=pk("attachment")),
+    "teachers:attachment_thumbnail": Route(kwargs=pk("photo_attachment")),
     "teachers:pairing_mentorships": Route(kwargs=pk("pairing")),
+    "activities:activity_list": Route(),
+    "activities:activity_export_csv": Route(),
+    "activities:activity_export_xlsx": Route(),
+    "activities:activity_create": Route(
+        kwargs=pk("pairing"), read=False, writes=(FORM, post(activity_payload))
+    ),
+    "activities:activity_detail": Route(kwargs=pk("activity")),
+    "activities:activity_edit": Route(
+        kwargs=pk("activity"), read=False, writes=(FORM, post(activity_payload))
+    ),
+    "activities:activity_complete": Route(
+        kwargs=pk("activity"), read=False, writes=(post(lambda s: {"summary": "好"}),)
+    ),
+    "activities:activity_cancel": Route(
+        kwargs=pk("activity"), read=False, writes=(post(lambda s: {"reason": "下雪"}),)
+    ),
+    "activities:activity_postpone": Route(
+        kwargs=pk("activity"), read=False, writes=(post(postpone_payload),)
+    ),
+    "activities:evidence_add": Route(kwargs=pk("activity"), read=False, writes=(post(),)),
+    "activities:evidence_download": Route(kwargs=pk("evidence")),
+    "activities:evidence_thumbnail": Route(kwargs=pk("evidence")),
+    "activities:evidence_remove": Route(kwargs=pk("evidence"), read=False, writes=(post(),)),
+    "activities:pairing_exchanges": Route(kwargs=pk("pairing")),
     # API
     "api:region-list": Route(api=True),
     "api:region-detail": Route(kwargs=pk("east"), api=True),
@@ -356,6 +407,24 @@ ROUTES: dict[str, Route] = {
     ),
     "api:record-attachments": Route(kwargs=pk("record"), api=True, read=False, writes=(post(),)),
     "api:attachment-detail": Route(kwargs=pk("attachment"), api=True),
+    "api:activity-list": Route(api=True, writes=(post(activity_api_payload),)),
+    "api:activity-detail": Route(
+        kwargs=pk("activity"), api=True, writes=(patch(lambda s: {"title": "改"}),)
+    ),
+    "api:activity-complete": Route(
+        kwargs=pk("activity"), api=True, read=False, writes=(post(lambda s: {"summary": "好"}),)
+    ),
+    "api:activity-cancel": Route(
+        kwargs=pk("activity"), api=True, read=False, writes=(post(lambda s: {"reason": "下雪"}),)
+    ),
+    "api:activity-postpone": Route(
+        kwargs=pk("activity"), api=True, read=False, writes=(post(postpone_api_payload),)
+    ),
+    "api:activity-evidence": Route(kwargs=pk("activity"), api=True, read=False, writes=(post(),)),
+    "api:activity-kind-list": Route(api=True),
+    "api:evidence-detail": Route(
+        kwargs=pk("evidence"), api=True, writes=(("delete", lambda s: {}),)
+    ),
 }
 
 # Routes that show no scoped record, with the reason.
@@ -437,6 +506,22 @@ def scene(world, active):
         attachments=[SimpleUploadedFile("听课.pdf", b"%PDF-1.4 notes")],
     )  # fmt: skip
     s.attachment = s.record.attachments.get()
+    image = io.BytesIO()
+    Image.new("RGB", (40, 30)).save(image, "JPEG")
+    (s.photo_attachment,) = teacher_services.record_attachment_add(
+        actor=s.mentee, record=s.record, files=[SimpleUploadedFile("板书.jpg", image.getvalue())]
+    )[1:]
+    s.activity, _clashes = activity_services.activity_schedule(
+        actor=s.coord_helping, pairing=active, kind=ActivityKind.objects.get(code="visit"),
+        title="西山山村小学互访", host_school=s.assisted, place="西山山村小学",
+        starts_at=timezone.now() - dt.timedelta(days=1),
+        ends_at=timezone.now() - dt.timedelta(hours=20), participants=[s.teacher],
+    )  # fmt: skip
+    s.evidence, s.sign_in = activity_services.evidence_add(
+        actor=s.coord_helping, activity=s.activity,
+        files=[SimpleUploadedFile("互访.jpg", image.getvalue()),
+               SimpleUploadedFile("签到表.pdf", b"%PDF-1.4 sheet")],
+    )  # fmt: skip
     return s
 
 
@@ -444,7 +529,8 @@ def snapshot():
     """Everything a forbidden request might change."""
     models = (Region, School, Programme, Pairing, PairingTransition, NeedsAssessment, Goal,
               ProgressUpdate, LeadingGroupMember, ContactPerson, Teacher, Honour, Mentorship,
-              MentorshipRecord, RecordComment, RecordAttachment)  # fmt: skip
+              MentorshipRecord, RecordComment, RecordAttachment, Activity, Participation,
+              Evidence, Reschedule)  # fmt: skip
     return (
         [m.objects.count() for m in models],
         list(
@@ -459,6 +545,8 @@ def snapshot():
             "status", "subject", "mentor_accepted_at", "mentee_accepted_at")),
         list(MentorshipRecord.objects.order_by("pk").values_list(
             "content", "signed_off_at")),
+        list(Activity.objects.order_by("pk").values_list(
+            "status", "title", "starts_at", "summary")),
     )  # fmt: skip
 
 

@@ -205,3 +205,16 @@ def test_the_demo_teacher_is_a_mentee_with_a_comment_waiting_and_a_pair_behind(d
     assert client.get("/mentorships/review/").context["records"]
     standings = compliance.standings(Mentorship.objects.all())
     assert {s.status for s in standings.values()} & {"behind", "missed"}
+
+
+def test_the_demo_has_a_term_of_exchanges_logged_with_photos(first_output):
+    from activities.models import Activity, ActivityStatus, Evidence
+
+    statuses = set(Activity.objects.values_list("status", flat=True))
+    assert statuses == set(ActivityStatus.values)
+    held = Activity.objects.filter(status=ActivityStatus.COMPLETED)
+    assert held.exists() and not held.filter(evidence__isnull=True).exists()
+    assert Evidence.objects.exclude(thumbnail="").exists()  # photos, with thumbnails
+    before = Activity.objects.count()
+    seed()
+    assert Activity.objects.count() == before

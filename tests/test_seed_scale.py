@@ -116,6 +116,7 @@ def test_every_school_gets_its_teachers_with_region_and_unique_staff_numbers(see
 
 
 def test_a_province_seeded_before_an_app_had_a_generator_gets_its_share(seeded):
+    from activities.models import Activity
     from teachers.models import Honour, Mentorship, MentorshipRecord, Teacher
 
     mentorships = Mentorship.objects.count()
@@ -129,10 +130,11 @@ def test_a_province_seeded_before_an_app_had_a_generator_gets_its_share(seeded):
     MentorshipRecord.objects.all().delete()
     Mentorship.objects.all().delete()
     Honour.objects.all().delete()
+    Activity.objects.all().delete()  # the exchanges book teachers
     Teacher.objects.all().delete()  # as if seeded before the teachers app existed
     before = Pairing.objects.count()
     out = seed(*TINY)
-    assert "Adding to the synthetic province: teachers." in out
+    assert "Adding to the synthetic province: teachers, activities." in out
     assert Teacher.objects.count() == 720
     assert Mentorship.objects.count() == 144 == MentorshipRecord.objects.count() / 100
     assert Pairing.objects.count() == before  # nothing else is written again
@@ -144,3 +146,22 @@ def test_the_benchmarks_teacher_is_a_mentee_with_records(seeded):
     teacher = Teacher.objects.get(user__username="scale-teacher")
     mentorship = teacher.mentorships_as_mentee.get()
     assert mentorship.pairing_id is not None and mentorship.records.count() == 100
+
+
+def test_the_exchanges_of_the_paired_pairings_in_every_status(seeded):
+    from activities.models import Activity, ActivityStatus, Evidence, Participation
+
+    # A hundred a pairing, spread over the pairings the bureau has paired.
+    assert 3900 <= Activity.objects.count() <= 4000
+    paired = Pairing.objects.filter(status__in=["approved", "active", "concluded", "terminated"])
+    assert not Activity.objects.exclude(pairing__in=paired).exists()
+    assert set(Activity.objects.values_list("status", flat=True)) == set(ActivityStatus.values)
+    # The host school is one of the pairing's and the region is its own.
+    assert not Activity.objects.exclude(region=F("host_school__region")).exists()
+    # Participants are teachers of the pairing's schools.
+    members = set(PairingMember.objects.values_list("pairing_id", "school_id"))
+    booked = Participation.objects.values_list("activity__pairing_id", "school_id")
+    assert set(booked) <= members
+    assert not Participation.objects.exclude(school=F("teacher__school")).exists()
+    completed = Activity.objects.filter(status=ActivityStatus.COMPLETED)
+    assert Evidence.objects.count() == completed.count()

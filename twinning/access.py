@@ -313,6 +313,15 @@ def can_grant_exception_in(scope: Scope, region) -> bool:
     return scope.is_admin or region.pk in scope.bureau_region_ids
 
 
+# --- exchange activities -----------------------------------------------------------------
+
+
+def can_schedule_activities(scope: Scope, pairing, school_ids) -> bool:
+    """Schedule, change, log and cancel a pairing's activities: the coordinators of either
+    school and the programme's bureau (who may change the pairing itself)."""
+    return can_edit_pairing(scope, pairing, school_ids)
+
+
 def require(allowed: bool, message: str | None = None) -> None:
     """Raise 403 unless ``allowed``; the caller has already proved the object is visible."""
     if not allowed:

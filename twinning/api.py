@@ -99,6 +99,12 @@ class BooleanField(serializers.BooleanField):
         return data
 
 
+class UploadSerializer(serializers.Serializer):
+    """One file in a multipart request (twinning.attachments checks what it is)."""
+
+    file = serializers.FileField(label=gettext_lazy("file"))
+
+
 class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """An object by its id, a JSON integer (DRF's own also looks up "5")."""
 

@@ -119,6 +119,7 @@ urlpatterns = [
     # Each app mounts its own routes (by dotted path: the core imports no app).
     path("", include("schools.api_urls")),
     path("", include("teachers.api_urls")),
+    path("", include("activities.api_urls")),
     # Last: whatever matched nothing above answers a JSON 404, not an HTML page.
     re_path(r"^(?P<unmatched>.*)$", not_found, name="not-found"),
 ]

@@ -10,13 +10,14 @@ record the file belongs to; media files are never served by URL.
 
 from __future__ import annotations
 
+import io
 import os
 import uuid
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import File
+from django.core.files.base import ContentFile, File
 from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -86,3 +87,79 @@ def file_response(field_file, *, filename: str, content_type: str = "") -> FileR
     if content_type:
         response["Content-Type"] = content_type
     return response
+
+
+def thumbnail_response(stored) -> FileResponse:
+    """Send a :class:`twinning.models.StoredFile`'s thumbnail (404 when it has none). The
+    caller has found its record through a scoped selector; the browser may keep it a
+    day, for this user only."""
+    if not stored.thumbnail:
+        raise Http404
+    response = file_response(
+        stored.thumbnail, filename=f"{stored.pk}.jpg", content_type="image/jpeg"
+    )
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+# --- several files of one record -----------------------------------------------------------
+
+THUMBNAIL_SIZE = (320, 320)
+
+
+def check_uploads(uploads, *, field: str, limit: int, already: int = 0, **rules) -> list:
+    """``[(upload, type)]`` of ``uploads``, each checked by :func:`validate_upload`;
+    ``ValidationError`` naming ``field`` when one fails or the record would then hold
+    more than ``limit`` files. Nothing is stored yet."""
+    uploads = list(uploads or [])
+    if already + len(uploads) > limit:
+        raise ValidationError({field: _("At most %(max)s files.") % {"max": limit}})
+    checked = []
+    for upload in uploads:
+        try:
+            checked.append((upload, validate_upload(upload, **rules)))
+        except ValidationError as error:
+            raise ValidationError({field: error.messages}) from None
+    return checked
+
+
+def thumbnail_of(upload, kind: filetype.Type) -> ContentFile | None:
+    """A JPEG of at most :data:`THUMBNAIL_SIZE` of a photo (turned upright by its EXIF
+    orientation), or None for other files and images Pillow cannot read (HEIC)."""
+    if kind.extension not in IMAGE_TYPES - {"heic"}:
+        return None
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail(THUMBNAIL_SIZE)
+            out = io.BytesIO()
+            image.convert("RGB").save(out, "JPEG", quality=80)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    finally:
+        upload.seek(0)
+    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")
+
+
+def store_uploads(model, checked, *, actor, **fields) -> list:
+    """Create one ``model`` (a :class:`twinning.models.StoredFile`) per checked upload,
+    with ``fields`` (the record it belongs to, its school and region …)."""
+    stored = []
+    for upload, kind in checked:
+        name = os.path.basename(upload.name or "")[-200:] or kind.extension
+        thumbnail = thumbnail_of(upload, kind)
+        stored.append(
+            model.objects.create(
+                file=stored_upload(upload, kind),
+                name=name,
+                content_type=kind.mime,
+                size=upload.size,
+                uploaded_by=actor,
+                **fields,
+                **({"thumbnail": thumbnail} if thumbnail else {}),
+            )  # fmt: skip
+        )
+    return stored

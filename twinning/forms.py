@@ -8,6 +8,9 @@ from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from .attachments import DOCUMENT_TYPES
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -148,3 +151,31 @@ def suggest_input(*, datalist: str, endpoint, placeholder) -> forms.TextInput:
             "data-suggest": endpoint,
         }
     )
+
+
+# Every type twinning.attachments.DOCUMENT_TYPES accepts, for the browser's file picker.
+DOCUMENT_ACCEPT = ",".join(f".{ext}" for ext in sorted(DOCUMENT_TYPES)) + ",image/*"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (a phone's photo picker), at most ``limit``; their
+    content is checked by the service (twinning.attachments)."""
+
+    def __init__(self, *args, limit: int, **kwargs):
+        self.limit = limit
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": DOCUMENT_ACCEPT}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        if len(files) > self.limit:
+            raise forms.ValidationError(_("At most %(max)s files.") % {"max": self.limit})
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]

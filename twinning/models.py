@@ -212,6 +212,8 @@ class StoredFile(models.Model):
         verbose_name=_("uploaded by"),
     )  # fmt: skip
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # A small JPEG of a photo, made on upload (twinning.attachments.thumbnail_of).
+    thumbnail = models.FileField(_("thumbnail"), upload_to=stored_file_path, blank=True)
 
     class Meta:
         abstract = True

@@ -292,6 +292,7 @@ SPECTACULAR_SETTINGS = {
         "HonourKindEnum": "teachers.models.Honour.Kind",
         "FilerEnum": "teachers.models.Filer",
         "ComplianceStatusEnum": "teachers.compliance.STATUS_CHOICES",
+        "ActivityStatusEnum": "activities.models.ActivityStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

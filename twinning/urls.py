@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("schools.home_urls")),
     path("", include("schools.urls")),
     path("", include("teachers.urls")),
+    path("", include("activities.urls")),
 ]
 
 handler403 = "twinning.views.permission_denied"

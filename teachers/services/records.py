@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from twinning import calendar
-from twinning.attachments import stored_upload, validate_upload
+from twinning.attachments import check_uploads, store_uploads
 from twinning.models import User
 
 from ..models import (
@@ -86,27 +86,14 @@ def _validate(record: MentorshipRecord, mentorship: Mentorship) -> None:
 
 
 def _check_uploads(uploads, already: int = 0) -> list:
-    uploads = list(uploads or [])
-    if already + len(uploads) > MAX_ATTACHMENTS:
-        raise ValidationError(
-            {"attachments": _("At most %(max)s files a record.") % {"max": MAX_ATTACHMENTS}}
-        )
-    kinds = []
-    for upload in uploads:
-        try:
-            kinds.append(validate_upload(upload))
-        except ValidationError as error:
-            raise ValidationError({"attachments": error.messages}) from None
-    return list(zip(uploads, kinds, strict=True))
+    return check_uploads(uploads, field="attachments", limit=MAX_ATTACHMENTS, already=already)
 
 
 def _store(record: MentorshipRecord, checked, actor: User) -> None:
-    for upload, kind in checked:
-        RecordAttachment.objects.create(
-            record=record, school_id=record.school_id, region_id=record.region_id,
-            file=stored_upload(upload, kind), name=(upload.name or kind.extension)[-200:],
-            content_type=kind.mime, size=upload.size, uploaded_by=actor,
-        )  # fmt: skip
+    store_uploads(
+        RecordAttachment, checked, actor=actor, record=record, school_id=record.school_id,
+        region_id=record.region_id,
+    )  # fmt: skip
 
 
 @transaction.atomic

@@ -1,0 +1,331 @@
+"""Exchange activities in the API: the same selectors and services as the pages."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from schools import selectors as school_selectors
+from schools.api import ScopedPrimaryKeyRelatedField
+from schools.models import Pairing, School
+from teachers import selectors as teacher_selectors
+from teachers.models import Teacher
+from twinning.api import (
+    ERROR_RESPONSES,
+    CharField,
+    IntegerField,
+    LeanRepresentation,
+    ModelSerializer,
+    UploadSerializer,
+    iso_datetime,
+)
+from twinning.attachments import file_response
+from twinning.text import labels
+
+from . import selectors, services
+from .filters import ActivityFilter
+from .models import Activity, ActivityKind, ActivityStatus, Evidence, Participation
+
+
+class ActivityKindSerializer(LeanRepresentation, ModelSerializer):
+    name = CharField(read_only=True, help_text=_("In the language of the request."))
+
+    class Meta:
+        model = ActivityKind
+        fields = ["code", "name", "name_zh", "name_en", "is_active"]
+        read_only_fields = fields
+
+    def represent(self, k: ActivityKind) -> dict:
+        return {"code": k.code, "name": k.name, "name_zh": k.name_zh, "name_en": k.name_en,
+                "is_active": k.is_active}  # fmt: skip
+
+
+class EvidenceSerializer(LeanRepresentation, ModelSerializer):
+    url = CharField(read_only=True, help_text=_("Download it here (signed in)."))
+    thumbnail_url = CharField(
+        read_only=True, allow_null=True, help_text=_("A small JPEG of a photo; null otherwise.")
+    )
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "name", "content_type", "size", "uploaded_at", "url", "thumbnail_url"]
+        read_only_fields = fields
+
+    def represent(self, e: Evidence) -> dict:
+        return {
+            "id": e.pk, "name": e.name, "content_type": e.content_type, "size": e.size,
+            "uploaded_at": iso_datetime(e.uploaded_at),
+            "url": reverse("api:evidence-detail", args=[e.pk]),
+            "thumbnail_url": reverse("activities:evidence_thumbnail", args=[e.pk])
+            if e.thumbnail else None,
+        }  # fmt: skip
+
+
+class ActivitySerializer(LeanRepresentation, ModelSerializer):
+    kind = CharField(source="kind.code", read_only=True, help_text=_("The kind's code."))
+    kind_name = CharField(source="kind.name", read_only=True)
+    host_school_name = CharField(source="host_school.name", read_only=True)
+    status_display = CharField(source="get_status_display", read_only=True)
+    participants = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, help_text=_("Ids of the participating teachers.")
+    )
+    evidence = EvidenceSerializer(many=True, read_only=True)
+    warnings = serializers.ListField(
+        child=CharField(), read_only=True,
+        help_text=_("After a write: participants booked elsewhere at the same time."),
+    )  # fmt: skip
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id", "pairing", "kind", "kind_name", "title", "host_school", "host_school_name",
+            "starts_at", "ends_at", "place", "online_link", "organiser", "student_count",
+            "description", "status", "status_display", "summary", "cancel_reason",
+            "closed_at", "participants", "evidence", "warnings",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def represent(self, a: Activity) -> dict:
+        return {
+            "id": a.pk, "pairing": a.pairing_id, "kind": a.kind.code, "kind_name": a.kind.name,
+            "title": a.title, "host_school": a.host_school_id,
+            "host_school_name": a.host_school.name, "starts_at": iso_datetime(a.starts_at),
+            "ends_at": iso_datetime(a.ends_at), "place": a.place,
+            "online_link": a.online_link, "organiser": a.organiser_id,
+            "student_count": a.student_count, "description": a.description,
+            "status": a.status, "status_display": labels(ActivityStatus)[a.status],
+            "summary": a.summary, "cancel_reason": a.cancel_reason,
+            "closed_at": iso_datetime(a.closed_at),
+            "participants": [p.teacher_id for p in a.participations.all()],
+            "evidence": [EvidenceSerializer.represent(None, e) for e in a.evidence.all()],
+            "warnings": self.context.get("warnings", []),
+        }  # fmt: skip
+
+
+class ActivityWriteSerializer(serializers.Serializer):
+    kind = serializers.SlugRelatedField(
+        slug_field="code", queryset=ActivityKind.objects.all(), label=_("kind"),
+        help_text=_("The code of a kind of activity in use."),
+    )  # fmt: skip
+    title = CharField(max_length=200, label=_("title"))
+    host_school = ScopedPrimaryKeyRelatedField(
+        School, school_selectors.school_list_of_visible_pairings, label=_("host school"),
+        help_text=_("One of the pairing's schools."),
+    )  # fmt: skip
+    starts_at = serializers.DateTimeField(label=_("starts"))
+    ends_at = serializers.DateTimeField(label=_("ends"))
+    place = CharField(max_length=200, required=False, allow_blank=True, label=_("place"))
+    online_link = serializers.URLField(
+        max_length=500, required=False, allow_blank=True, label=_("online link")
+    )
+    participants = ScopedPrimaryKeyRelatedField(
+        Teacher, teacher_selectors.teacher_list_visible_to, many=True, required=False,
+        label=_("participating teachers"), help_text=_("Ids of teachers of the pairing's schools."),
+    )  # fmt: skip
+    student_count = IntegerField(
+        min_value=0, max_value=100000, required=False, label=_("students taking part")
+    )
+    description = CharField(required=False, allow_blank=True, label=_("plan"))
+
+
+class ActivityCreateSerializer(ActivityWriteSerializer):
+    pairing = ScopedPrimaryKeyRelatedField(
+        Pairing, school_selectors.pairing_list_visible_to, label=_("pairing")
+    )
+
+
+class ActivityUpdateSerializer(ActivityWriteSerializer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
+class CompleteSerializer(serializers.Serializer):
+    summary = CharField(label=_("summary"))
+    student_count = IntegerField(
+        min_value=0, max_value=100000, required=False, label=_("students taking part")
+    )
+    evidence = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=services.MAX_EVIDENCE,
+        label=_("evidence"),
+        help_text=_("Files sent with the request (multipart); at least one in all, counting "
+                    "those already uploaded."),
+    )  # fmt: skip
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = CharField(label=_("reason"))
+
+
+class PostponeSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField(label=_("new start"))
+    ends_at = serializers.DateTimeField(label=_("new end"))
+    reason = CharField(required=False, allow_blank=True, label=_("reason"))
+
+
+def _schema(request, description):
+    return extend_schema(
+        request=request, responses={200: ActivitySerializer, **ERROR_RESPONSES},
+        description=description,
+    )  # fmt: skip
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=ActivityCreateSerializer, responses={201: ActivitySerializer, **ERROR_RESPONSES}
+    ),
+    partial_update=extend_schema(
+        request=ActivityUpdateSerializer, responses={200: ActivitySerializer, **ERROR_RESPONSES}
+    ),
+)
+class ActivityViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Exchange activities of the pairings the user may see. The coordinators of either
+    school and the programme's bureau schedule, change, postpone, log and cancel them."""
+
+    queryset = Activity.objects.none()
+    serializer_class = ActivitySerializer
+    filterset_class = ActivityFilter
+    search_fields = ["title", "place"]
+    ordering_fields = ["starts_at", "ends_at", "created_at"]
+
+    def get_queryset(self):
+        return selectors.activity_list_visible_to(self.request.user).prefetch_related(
+            Prefetch("participations", queryset=Participation.objects.only("activity", "teacher")),
+            "evidence",
+        )
+
+    def get_object(self):
+        return selectors.activity_get_for_user(self.request.user, self.kwargs["pk"])
+
+    def _read(self, pk, status_code=status.HTTP_200_OK, clashes=()) -> Response:
+        activity = self.get_queryset().get(pk=pk)
+        context = {**self.get_serializer_context(), "warnings": [c.message for c in clashes]}
+        return Response(ActivitySerializer(activity, context=context).data, status=status_code)
+
+    def retrieve(self, request, pk):
+        return self._read(self.get_object().pk)
+
+    def create(self, request):
+        serializer = ActivityCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        activity, clashes = services.activity_schedule(actor=request.user, **data)
+        return self._read(activity.pk, status.HTTP_201_CREATED, clashes)
+
+    def partial_update(self, request, pk):
+        activity = selectors.activity_get_for_user(request.user, pk, write=True)
+        serializer = ActivityUpdateSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        activity, clashes = services.activity_update(
+            actor=request.user, activity=activity, **serializer.validated_data
+        )
+        return self._read(activity.pk, clashes=clashes)
+
+    @extend_schema(
+        request={"multipart/form-data": CompleteSerializer, "application/json": CompleteSerializer},
+        responses={200: ActivitySerializer, **ERROR_RESPONSES},
+        description=_(
+            "planned or postponed → completed, once it has started: a summary, and evidence "
+            "(uploaded before or sent here)."
+        ),
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, JSONParser])
+    def complete(self, request, pk):
+        activity = selectors.activity_get_for_user(request.user, pk, write=True)
+        serializer = CompleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.activity_complete(
+            actor=request.user, activity=activity, summary=data["summary"],
+            files=data.get("evidence", []), student_count=data.get("student_count"),
+        )  # fmt: skip
+        return self._read(pk)
+
+    @_schema(CancelSerializer, _("planned or postponed → cancelled (reason required)."))
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk):
+        activity = selectors.activity_get_for_user(request.user, pk, write=True)
+        serializer = CancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.activity_cancel(actor=request.user, activity=activity, **serializer.validated_data)
+        return self._read(pk)
+
+    @_schema(PostponeSerializer, _("Move to new dates; the earlier ones are kept."))
+    @action(detail=True, methods=["post"])
+    def postpone(self, request, pk):
+        activity = selectors.activity_get_for_user(request.user, pk, write=True)
+        serializer = PostponeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        _activity, clashes = services.activity_postpone(
+            actor=request.user, activity=activity, **serializer.validated_data
+        )
+        return self._read(pk, clashes=clashes)
+
+    @extend_schema(
+        request={"multipart/form-data": UploadSerializer},
+        responses={200: ActivitySerializer, **ERROR_RESPONSES},
+        description=_("Add a photo, sign-in sheet or minutes (the type is read from the content)."),
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def evidence(self, request, pk):
+        # Who may add files is checked before the body is read: a read-only user gets 403.
+        activity = selectors.activity_get_for_user(request.user, pk, write=True)
+        serializer = UploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.evidence_add(
+            actor=request.user, activity=activity, files=[serializer.validated_data["file"]]
+        )
+        return self._read(pk)
+
+
+class ActivityKindViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The kinds of activity, in the list's order (bureau staff keep it in the admin)."""
+
+    queryset = ActivityKind.objects.none()
+    serializer_class = ActivityKindSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return ActivityKind.objects.all()
+
+
+class EvidenceViewSet(viewsets.GenericViewSet):
+    """An activity's file, to those who may read the activity."""
+
+    queryset = Evidence.objects.none()
+    serializer_class = EvidenceSerializer
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            404: ERROR_RESPONSES[404],
+        },  # fmt: skip
+    )
+    def retrieve(self, request, pk):
+        evidence = selectors.evidence_get_for_user(request.user, pk)
+        return file_response(
+            evidence.file, filename=evidence.name, content_type=evidence.content_type
+        )
+
+    @extend_schema(
+        request=None, responses={204: None, **ERROR_RESPONSES},
+        description=_("Remove a file; a completed activity keeps at least one."),
+    )  # fmt: skip
+    def destroy(self, request, pk):
+        evidence = selectors.evidence_get_for_user(request.user, pk)
+        selectors.activity_get_for_user(request.user, evidence.activity_id, write=True)
+        services.evidence_remove(actor=request.user, evidence=evidence)
+        return Response(status=status.HTTP_204_NO_CONTENT)

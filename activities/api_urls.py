@@ -1,0 +1,13 @@
+"""API routes of the activities app, included by twinning/api_urls.py under ``api``."""
+
+from rest_framework.routers import SimpleRouter
+
+from . import api
+
+router = SimpleRouter()
+router.include_format_suffixes = False
+router.register("activities", api.ActivityViewSet, basename="activity")
+router.register("activity-kinds", api.ActivityKindViewSet, basename="activity-kind")
+router.register("evidence", api.EvidenceViewSet, basename="evidence")
+
+urlpatterns = router.urls

@@ -1,0 +1,53 @@
+"""Filters of the activity list: the API's, and the page's (activities/forms.py adds its
+labels and typed pickers)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from schools.filters import InRegionFilterSet, region_code_filter, visible_regions
+from schools.models import PairingMember
+from twinning.filters import IdFilter
+
+from .models import Activity, ActivityKind, ActivityStatus
+
+
+class ActivityFilter(InRegionFilterSet):
+    status = filters.ChoiceFilter(choices=ActivityStatus.choices, label=_("status"))
+    kind = filters.ModelChoiceFilter(
+        queryset=ActivityKind.objects.all(), to_field_name="code", label=_("kind"),
+        help_text=_("The code of a kind of activity (see /api/activity-kinds/)."),
+    )  # fmt: skip
+    region = filters.ModelChoiceFilter(
+        queryset=visible_regions,
+        method="filter_region",
+        label=_("region"),
+        help_text=_("Id of a region: activities of pairings with a school in it or below it."),
+    )
+    region_code = region_code_filter()
+    pairing = IdFilter(field_name="pairing", label=_("pairing"))
+    school = IdFilter(field_name="host_school", label=_("host school"))
+    teacher = IdFilter(
+        field_name="participations__teacher", label=_("teacher"),
+        help_text=_("Id of a teacher: the activities they take part in."),
+    )  # fmt: skip
+    date_from = filters.DateFilter(
+        field_name="ends_at", lookup_expr="date__gte", label=_("from"),
+        help_text=_("Activities ending on or after this day."),
+    )  # fmt: skip
+    date_to = filters.DateFilter(
+        field_name="starts_at", lookup_expr="date__lte", label=_("to"),
+        help_text=_("Activities starting on or before this day."),
+    )  # fmt: skip
+
+    class Meta:
+        model = Activity
+        fields = ["status", "kind", "region", "region_code", "pairing", "school", "teacher",
+                  "date_from", "date_to"]  # fmt: skip
+
+    def filter_region(self, queryset, name, region):
+        if not region:
+            return queryset
+        pairings = PairingMember.objects.filter(region__path__startswith=region.path)
+        return queryset.filter(pairing_id__in=pairings.values("pairing_id"))

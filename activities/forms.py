@@ -1,0 +1,165 @@
+"""Forms of the activity pages; the services check the rules again."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from schools.forms import PageFilterMixin
+from schools.models import school_code_validator
+from schools.pairing_forms import DATE_INPUT
+from twinning.forms import FilterForm, MultipleFileField, PlainWidgets
+
+from . import filters
+from .models import Activity, ActivityKind
+from .services import MAX_EVIDENCE
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class ActivityFilter(PageFilterMixin, filters.ActivityFilter):
+    q = django_filters.CharFilter(label=_("Title or place"), method="filter_q")
+    school_code = django_filters.CharFilter(
+        method="filter_school_code", validators=[school_code_validator], label=_("School")
+    )
+    page_labels = {"status": _("Status"), "kind": _("Kind"), "date_from": _("From"),
+                   "date_to": _("To")}  # fmt: skip
+
+    class Meta(filters.ActivityFilter.Meta):
+        fields = ["q", "kind", "status", "date_from", "date_to", "region", "region_code",
+                  "school_code", "pairing", "school", "teacher"]  # fmt: skip
+        form = FilterForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("pairing", "school", "teacher"):
+            self.filters[name].extra["widget"] = forms.HiddenInput
+        for name in ("date_from", "date_to"):
+            self.filters[name].extra["widget"] = DATE_INPUT
+        self.filters["kind"].queryset = ActivityKind.objects.all()
+        self.suggest_box(
+            "school_code",
+            label=_("School"),
+            help_text=_("The 10-digit school code; type part of a name to get suggestions."),
+            datalist="school-suggestions",
+            endpoint=reverse_lazy("api:school-list"),
+            placeholder=_("School code"),
+        )
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(place__icontains=value))
+
+    def filter_school_code(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(pairing__members__school__code=value)
+
+
+class KindField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class ParticipantsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} · {obj.school.name}"
+
+
+class ActivityForm(PlainWidgets, forms.ModelForm):
+    kind = KindField(label=_("Kind"), queryset=ActivityKind.objects.filter(is_active=True))
+    starts_at = forms.DateTimeField(
+        label=_("Starts"), widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends"), widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS
+    )
+    online_link = forms.URLField(
+        label=_("Online link"), required=False, max_length=500, assume_scheme="https",
+        help_text=_("For an online or synchronous class."),
+    )  # fmt: skip
+    participants = ParticipantsField(
+        label=_("Participating teachers"), required=False, queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Teachers of either school; a teacher booked elsewhere at the same time "
+                    "is pointed out."),
+    )  # fmt: skip
+
+    class Meta:
+        model = Activity
+        fields = ["kind", "title", "host_school", "starts_at", "ends_at", "place",
+                  "online_link", "participants", "student_count", "description"]  # fmt: skip
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, schools, teachers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["host_school"].queryset = schools
+        self.fields["host_school"].empty_label = None
+        self.fields["participants"].queryset = teachers
+        if self.instance.pk:
+            self.fields["kind"].queryset = ActivityKind.objects.filter(
+                Q(is_active=True) | Q(pk=self.instance.kind_id)
+            )
+            self.initial["participants"] = list(
+                self.instance.participations.values_list("teacher_id", flat=True)
+            )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("starts_at"), data.get("ends_at")
+        if start and end and end <= start:
+            self.add_error("ends_at", _("The end must be after the start."))
+        return data
+
+    def _get_validation_exclusions(self):
+        # The service checks the dates (and names the field); the database constraint
+        # would only repeat it as an error of the whole form.
+        return super()._get_validation_exclusions() | {"ends_at"}
+
+    def plan(self) -> dict:
+        """The cleaned fields, as the services take them."""
+        data = dict(self.cleaned_data)
+        data["participants"] = list(data.get("participants") or [])
+        return data
+
+
+class CompleteForm(PlainWidgets, forms.Form):
+    summary = forms.CharField(
+        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What happened: who took part, what was done, what comes next."),
+    )  # fmt: skip
+    student_count = forms.IntegerField(label=_("Students taking part"), min_value=0, required=False)
+    evidence = MultipleFileField(
+        limit=MAX_EVIDENCE, label=_("Photos, sign-in sheets or minutes"), required=False,
+        help_text=_("Photos, PDF or Office files; at least one in all."),
+    )  # fmt: skip
+
+
+class CancelForm(PlainWidgets, forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PostponeForm(PlainWidgets, forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("New start"), widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS
+    )
+    ends_at = forms.DateTimeField(
+        label=_("New end"), widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS
+    )
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class EvidenceForm(forms.Form):
+    evidence = MultipleFileField(
+        limit=MAX_EVIDENCE, label=_("Add files"),
+        help_text=_("Photos, PDF or Office files."),
+    )  # fmt: skip

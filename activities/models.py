@@ -1,0 +1,202 @@
+"""The exchanges of a pairing (DESIGN.md §3 activities/): what is planned, what happened,
+and the evidence of it.
+
+An activity carries its host school and that school's region, copied on every write,
+and is read through its pairing's visibility (activities.selectors). Its status only
+changes through the services.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from twinning.models import ChoiceLabels, StoredFile
+
+
+class ActivityKind(models.Model):
+    """A kind of exchange (互访, 送教 …): a list bureau staff keep in the admin, named in
+    Chinese and in English. The defaults come from DESIGN.md (migration 0002)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name in Chinese"), max_length=60)
+    name_en = models.CharField(_("name in English"), max_length=80)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(
+        _("in use"), default=True, help_text=_("Kinds no longer in use stay on past activities.")
+    )
+
+    class Meta:
+        verbose_name = _("activity kind")
+        verbose_name_plural = _("activity kinds")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the active language."""
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+
+class ActivityStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    POSTPONED = "postponed", _("Postponed")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Statuses in which an activity is still to happen.
+OPEN_STATUSES = (ActivityStatus.PLANNED, ActivityStatus.POSTPONED)
+
+
+class Activity(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
+    pairing = models.ForeignKey(
+        "schools.Pairing", on_delete=models.PROTECT, related_name="activities",
+        verbose_name=_("pairing"),
+    )  # fmt: skip
+    kind = models.ForeignKey(
+        ActivityKind, on_delete=models.PROTECT, related_name="+", verbose_name=_("kind")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    host_school = models.ForeignKey(
+        "schools.School", on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("host school"),
+    )  # fmt: skip
+    # The host school's region, copied so that roll-ups by region are one indexed filter.
+    region = models.ForeignKey(
+        "schools.Region", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    online_link = models.URLField(_("online link"), max_length=500, blank=True)
+    organiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("organiser"),
+    )  # fmt: skip
+    participants = models.ManyToManyField(
+        "teachers.Teacher", through="Participation", related_name="activities",
+        verbose_name=_("participating teachers"), blank=True,
+    )  # fmt: skip
+    student_count = models.PositiveIntegerField(_("students taking part"), default=0)
+    description = models.TextField(_("plan"), blank=True)
+    status = FSMField(
+        _("status"), default=ActivityStatus.PLANNED, choices=ActivityStatus.choices,
+        protected=True,
+    )  # fmt: skip
+    summary = models.TextField(_("summary"), blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    closed_at = models.DateTimeField(_("logged at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("logged by"),
+    )  # fmt: skip
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("scheduled by"),
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("scheduled at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["status"])
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="activity_span",
+                violation_error_message=_("The end must be after the start."),
+            ),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["pairing", "starts_at"], name="activity_pairing_idx"),
+            models.Index(fields=["region", "starts_at"], name="activity_region_idx"),
+            models.Index(fields=["starts_at", "id"], name="activity_recent_idx"),
+            models.Index(fields=["status", "ends_at"], name="activity_overdue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:activity_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @transition(field=status, source=list(OPEN_STATUSES), target=ActivityStatus.COMPLETED)
+    def complete(self) -> None: ...
+
+    @transition(field=status, source=list(OPEN_STATUSES), target=ActivityStatus.CANCELLED)
+    def cancel(self) -> None: ...
+
+    @transition(field=status, source=list(OPEN_STATUSES), target=ActivityStatus.POSTPONED)
+    def postpone(self) -> None: ...
+
+
+class Participation(models.Model):
+    """A teacher booked into an activity; carries the teacher's school, for their
+    participation record and the school's counts."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="participations")
+    teacher = models.ForeignKey(
+        "teachers.Teacher", on_delete=models.PROTECT, related_name="participations",
+        verbose_name=_("teacher"),
+    )  # fmt: skip
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "teacher"], name="participation_once"),
+        ]
+        indexes = [models.Index(fields=["teacher", "activity"], name="participation_teacher_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.teacher} · {self.activity}"
+
+
+class Reschedule(models.Model):
+    """The dates an activity had before it was postponed: kept, never overwritten."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="reschedules")
+    previous_starts_at = models.DateTimeField(_("was to start"))
+    previous_ends_at = models.DateTimeField(_("was to end"))
+    reason = models.TextField(_("reason"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("postponed by"),
+    )  # fmt: skip
+    at = models.DateTimeField(_("postponed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("postponement")
+        verbose_name_plural = _("postponements")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.activity} · {self.previous_starts_at:%Y-%m-%d}"
+
+
+class Evidence(StoredFile):
+    """A photo, sign-in sheet or minutes of an activity."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="evidence")
+    # The activity's host school and region, for scoped lists of files.
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("schools.Region", on_delete=models.PROTECT, related_name="+")
+
+    class Meta(StoredFile.Meta):
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")

@@ -1,0 +1,139 @@
+"""The exchanges of the synthetic province (``manage.py seed_scale``; see twinning/scale.py).
+
+200,000 activities for the default 2,000 pairings (a hundred per pairing, over the
+pairings the bureau has paired: approved, active, concluded, terminated), spread over
+the last school year and the coming two months, of every kind; three teachers of the
+pairing's schools take part in each; the ones held are logged with an evidence file
+(rows only: the benchmark reads lists, not files). Reads pairings and teachers from
+the database, so that it also adds its part to a province seeded before it existed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from schools.models import PairingMember, PairingStatus
+from teachers.models import Teacher
+from twinning.models import User
+from twinning.scale import ScaleContext, Timer, copy_rows
+
+from .models import Activity, ActivityKind, ActivityStatus, Evidence, Participation
+
+ACTIVITIES_PER_PAIRING = 100
+PAIRED = (PairingStatus.APPROVED, PairingStatus.ACTIVE, PairingStatus.CONCLUDED,
+          PairingStatus.TERMINATED)  # fmt: skip
+TITLES = {
+    "visit": "结对学校互访", "lesson_delivery": "送教下乡示范课", "joint_lesson_study": "同课异构",
+    "joint_preparation": "集体备课", "lecture": "专题讲座", "joint_research_day": "联合教研",
+    "research_project": "课题研究推进会", "joint_exam": "教学质量联测",
+    "experience_exchange": "经验交流会", "management_report": "校长汇报",
+    "student_exchange": "手拉手活动", "culture_sports": "文体联谊", "synchronous_class": "同步课堂",
+}  # fmt: skip
+ACTIVITY_COLUMNS = [
+    "pairing_id", "kind_id", "title", "host_school_id", "region_id", "starts_at", "ends_at",
+    "place", "online_link", "organiser_id", "student_count", "description", "status",
+    "summary", "cancel_reason", "closed_at", "closed_by_id", "created_by_id", "created_at",
+    "updated_at",
+]  # fmt: skip
+EVIDENCE_COLUMNS = [
+    "activity_id", "school_id", "region_id", "file", "name", "content_type", "size",
+    "uploaded_by_id", "uploaded_at", "thumbnail",
+]  # fmt: skip
+
+
+def existing_rows() -> int:
+    return Activity.objects.count()
+
+
+def generate(ctx: ScaleContext) -> None:
+    timer = Timer(ctx.log)
+    members: dict[int, dict[str, list]] = {}
+    for pairing_id, school_id, region_id, role in PairingMember.objects.filter(
+        pairing__status__in=PAIRED
+    ).values_list("pairing_id", "school_id", "region_id", "role"):
+        members.setdefault(pairing_id, {"helping": [], "assisted": []})[role].append(
+            (school_id, region_id)
+        )
+    if not members:
+        return
+    staff: dict[int, list[int]] = {}
+    for teacher_id, school_id in Teacher.objects.order_by("id").values_list("id", "school_id"):
+        staff.setdefault(school_id, []).append(teacher_id)
+    kinds = {k.code: k.pk for k in ActivityKind.objects.all()}
+    creator = User.objects.filter(username="scale-coordinator").first() or User.objects.first()
+    total = ACTIVITIES_PER_PAIRING * ctx.size.pairings
+    per_pairing = max(1, total // len(members))
+    now = timezone.now()
+    written = copy_rows(
+        Activity, ACTIVITY_COLUMNS, _activities(ctx, members, kinds, per_pairing, creator, now)
+    )
+    timer.step("activities", written)
+    rows = list(
+        Activity.objects.order_by("id").values_list(
+            "id", "pairing_id", "status", "host_school_id", "region_id", "starts_at"
+        )
+    )
+    timer.step("participations", copy_rows(
+        Participation, ["activity_id", "teacher_id", "school_id"],
+        _participations(rows, members, staff),
+    ))  # fmt: skip
+    timer.step("evidence files", copy_rows(
+        Evidence, EVIDENCE_COLUMNS, _evidence(rows, creator, now)
+    ))  # fmt: skip
+
+
+def _activities(ctx, members, kinds, per_pairing, creator, now):
+    rng = ctx.rng
+    codes = list(kinds)
+    for pairing_id, schools in sorted(members.items()):
+        sides = schools["helping"] + schools["assisted"]
+        for _n in range(per_pairing):
+            code = rng.choice(codes)
+            school_id, region_id = rng.choice(sides)
+            start = now - dt.timedelta(days=rng.uniform(-60, 330))
+            start = start.replace(minute=0, second=0, microsecond=0)
+            end = start + dt.timedelta(hours=rng.choice((2, 3, 4, 8)))
+            roll = rng.random()
+            if end < now:
+                status = (ActivityStatus.COMPLETED if roll < 0.85 else ActivityStatus.CANCELLED
+                          if roll < 0.9 else ActivityStatus.POSTPONED if roll < 0.95
+                          else ActivityStatus.PLANNED)  # fmt: skip
+            else:
+                status = ActivityStatus.POSTPONED if roll < 0.1 else ActivityStatus.PLANNED
+            closed = status in (ActivityStatus.COMPLETED, ActivityStatus.CANCELLED)
+            online = code == "synchronous_class"
+            yield (
+                pairing_id, kinds[code], TITLES.get(code, code), school_id, region_id, start, end,
+                "" if online else "学校会议室", "https://class.example.cn/live" if online else "",
+                creator.pk, rng.choice((0, 0, 40, 120)), "",
+                status, "活动按计划举行，形成改进建议。" if status == ActivityStatus.COMPLETED
+                else "", "天气原因取消。" if status == ActivityStatus.CANCELLED else "",
+                end if closed else None, creator.pk if closed else None, creator.pk,
+                start - dt.timedelta(days=14), now,
+            )  # fmt: skip
+
+
+def _participations(rows, members, staff):
+    for activity_id, pairing_id, _status, _school, _region, _start in rows:
+        schools = members.get(pairing_id)
+        if not schools:
+            continue
+        chosen = []
+        for side, take in (("helping", 2), ("assisted", 1)):
+            for school_id, _region_id in schools[side][:1]:
+                people = staff.get(school_id, [])
+                if people:
+                    offset = activity_id % len(people)
+                    chosen += [(people[(offset + k) % len(people)], school_id)
+                               for k in range(min(take, len(people)))]  # fmt: skip
+        for teacher_id, school_id in dict(chosen).items():
+            yield activity_id, teacher_id, school_id
+
+
+def _evidence(rows, creator, now):
+    for activity_id, _pairing, status, school_id, region_id, start in rows:
+        if status == ActivityStatus.COMPLETED:
+            yield (activity_id, school_id, region_id, "files/scale/evidence.jpg", "现场照片.jpg",
+                   "image/jpeg", 245_000, creator.pk, start, "")  # fmt: skip

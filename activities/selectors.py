@@ -1,0 +1,113 @@
+"""Scoped reads of the activities app.
+
+An activity is visible to whoever may read its pairing (schools.selectors): the
+bureau and inspectors of the programme's region and of the member schools' regions,
+the coordinators of the member schools, and their teachers once the schools are
+paired. The visible pairings are resolved first, as ids, so that a list of
+activities is one indexed filter on the activities table.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from schools.models import Pairing, PairingMember
+from schools.selectors import _pairing_scope_condition, member_ids
+from teachers.models import Teacher
+from twinning import access
+from twinning.access import resolve_scope
+from twinning.db import get_or_404
+
+from .models import Activity, ActivityKind, Evidence, Participation, Reschedule
+
+
+def visible_pairing_ids(user) -> list[int] | None:
+    """Ids of the pairings ``user`` may read (one query); None for an administrator
+    (every pairing)."""
+    scope = resolve_scope(user)
+    if scope.is_admin:
+        return None
+    if scope.is_empty:
+        return []
+    return list(
+        Pairing.objects.filter(_pairing_scope_condition(scope)).values_list("id", flat=True)
+    )
+
+
+def _in_scope(qs: QuerySet, user, field: str = "pairing_id") -> QuerySet:
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    ids = visible_pairing_ids(user)
+    return qs if ids is None else qs.filter(**{f"{field}__any_of": ids})
+
+
+def activity_list_visible_to(user) -> QuerySet[Activity]:
+    """Visible activities, with their kind and host school (joined: small tables)."""
+    qs = Activity.objects.select_related("kind", "host_school")
+    return _in_scope(qs, user)
+
+
+def activity_get_for_user(user, pk, *, write: bool = False) -> Activity:
+    """404 outside the user's scope; 403 when they may read but ``write`` was asked."""
+    members = PairingMember.objects.select_related("school")
+    pairings = Pairing.objects.select_related("helping_school").prefetch_related(
+        Prefetch("members", queryset=members)
+    )
+    qs = (
+        activity_list_visible_to(user)
+        .select_related("organiser", "closed_by")
+        .prefetch_related(Prefetch("pairing", queryset=pairings))
+    )
+    activity = get_or_404(qs, pk)
+    if write:
+        access.require(can_schedule(user, activity.pairing))
+    return activity
+
+
+def can_schedule(user, pairing: Pairing) -> bool:
+    """Whether ``user`` schedules and logs ``pairing``'s activities (members prefetched)."""
+    school_ids, _regions = member_ids(pairing)
+    return access.can_schedule_activities(resolve_scope(user), pairing, school_ids)
+
+
+def activity_detail(activity: Activity) -> dict:
+    """What the activity's page shows besides the activity (3 queries)."""
+    return {
+        "participants": list(
+            Participation.objects.filter(activity=activity)
+            .select_related("teacher", "school")
+            .order_by("school__name", "teacher__name")
+        ),
+        "evidence": list(activity.evidence.select_related("uploaded_by")),
+        "reschedules": list(Reschedule.objects.filter(activity=activity).select_related("actor")),
+    }
+
+
+def evidence_get_for_user(user, pk) -> Evidence:
+    """A file of a visible activity, else 404."""
+    return get_or_404(_in_scope(Evidence.objects.all(), user, "activity__pairing_id"), pk)
+
+
+def kinds_in_use() -> QuerySet[ActivityKind]:
+    return ActivityKind.objects.filter(is_active=True)
+
+
+def pairing_teachers(pairing: Pairing) -> QuerySet[Teacher]:
+    """The teachers of the pairing's schools who may take part in its activities."""
+    school_ids = PairingMember.objects.filter(pairing=pairing).values("school_id")
+    return (
+        Teacher.objects.filter(school_id__in=school_ids, is_active=True)
+        .select_related("school")
+        .order_by("school__name", "name")
+    )
+
+
+def evidence_counts(activity_ids) -> dict[int, int]:
+    """How many files each of ``activity_ids`` holds (one query, for a page of rows)."""
+    rows = (
+        Evidence.objects.filter(activity_id__in=list(activity_ids))
+        .order_by()
+        .values("activity_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["activity_id"]: row["n"] for row in rows}

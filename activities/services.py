@@ -1,0 +1,303 @@
+"""Every write of the activities app: schedule an activity, change it, postpone it, log
+it as completed with its evidence, cancel it.
+
+Each service checks the actor's right (twinning.access), validates before it writes
+(a ``ValidationError`` naming the field changes nothing) and runs in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from schools.models import Pairing, PairingMember, School
+from teachers.models import Teacher
+from twinning import access
+from twinning.access import resolve_scope
+from twinning.attachments import check_uploads, store_uploads
+from twinning.models import User
+
+from .models import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    Evidence,
+    Participation,
+    Reschedule,
+)
+
+LIVE_PAIRING_STATUSES = ("approved", "active")
+MAX_EVIDENCE = 30
+# Fields a schedule or an edit may set; the rest belong to the lifecycle.
+PLAN_FIELDS = ("kind", "title", "host_school", "starts_at", "ends_at", "place", "online_link",
+               "student_count", "description")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Clash:
+    """A participant booked into another activity at the same time: a warning, not an
+    error (a teacher may well leave one early)."""
+
+    teacher: Teacher
+    other: Activity
+
+    @property
+    def message(self) -> str:
+        return _("%(teacher)s is also booked into “%(title)s” (%(when)s).") % {
+            "teacher": self.teacher.name,
+            "title": self.other.title,
+            "when": formats.date_format(timezone.localtime(self.other.starts_at), "Y-m-d H:i"),
+        }
+
+
+def _members(pairing: Pairing) -> dict[int, PairingMember]:
+    return {m.school_id: m for m in PairingMember.objects.filter(pairing=pairing)}
+
+
+def _check_right(actor: User, pairing: Pairing, members) -> None:
+    if not access.can_schedule_activities(resolve_scope(actor), pairing, set(members)):
+        raise PermissionDenied(
+            _("The coordinators of the pairing's schools and its bureau schedule its activities.")
+        )
+
+
+def _validate(activity: Activity, members, participants: list[Teacher]) -> None:
+    errors: dict[str, list[str]] = {}
+    if activity.host_school_id not in members:
+        errors.setdefault("host_school", []).append(
+            _("The host school must be one of the pairing's schools.")
+        )
+    if activity.starts_at and activity.ends_at and activity.ends_at <= activity.starts_at:
+        errors.setdefault("ends_at", []).append(_("The end must be after the start."))
+    if not (activity.place or "").strip() and not (activity.online_link or "").strip():
+        errors.setdefault("place", []).append(_("Give the place, or the online link."))
+    retired = not ActivityKind.objects.filter(pk=activity.kind_id, is_active=True).exists()
+    if activity._state.adding and activity.kind_id and retired:
+        errors.setdefault("kind", []).append(_("This kind of activity is no longer in use."))
+    outsiders = [t.name for t in participants if t.school_id not in members]
+    if outsiders:
+        errors.setdefault("participants", []).append(
+            _("Not a teacher of the pairing's schools: %(names)s.")
+            % {"names": _(", ").join(outsiders)}
+        )
+    if errors:
+        raise ValidationError(errors)
+    activity.full_clean(
+        exclude=["pairing", "kind", "host_school", "organiser", "created_by", "closed_by", "status"]
+    )
+
+
+def clashes(activity: Activity, teacher_ids: Iterable[int]) -> list[Clash]:
+    """Other activities, not cancelled, that overlap ``activity`` and book one of
+    ``teacher_ids`` (one query)."""
+    found = (
+        Participation.objects.filter(
+            teacher_id__in=list(teacher_ids),
+            activity__starts_at__lt=activity.ends_at,
+            activity__ends_at__gt=activity.starts_at,
+        )
+        .exclude(activity__status=ActivityStatus.CANCELLED)
+        .exclude(activity_id=activity.pk)
+        .select_related("teacher", "activity")
+        .order_by("activity__starts_at", "teacher__name")
+    )
+    return [Clash(p.teacher, p.activity) for p in found]
+
+
+def _set_participants(activity: Activity, participants: list[Teacher]) -> None:
+    wanted = {t.pk: t for t in participants}
+    Participation.objects.filter(activity=activity).exclude(teacher_id__in=wanted).delete()
+    have = set(Participation.objects.filter(activity=activity).values_list("teacher_id", flat=True))
+    Participation.objects.bulk_create(
+        Participation(activity=activity, teacher=t, school_id=t.school_id)
+        for pk, t in wanted.items()
+        if pk not in have
+    )
+
+
+@transaction.atomic
+def activity_schedule(
+    *, actor: User, pairing: Pairing, participants: Iterable[Teacher] = (), **fields
+) -> tuple[Activity, list[Clash]]:
+    """Plan an activity of an approved or active pairing; returns it and the clashes
+    of its participants with their other activities."""
+    members = _members(pairing)
+    _check_right(actor, pairing, members)
+    if pairing.status not in LIVE_PAIRING_STATUSES:
+        raise ValidationError(_("Activities are scheduled for approved or active pairings only."))
+    unknown = set(fields) - set(PLAN_FIELDS)
+    if unknown:
+        raise TypeError(f"not plan fields: {sorted(unknown)}")
+    participants = list(participants)
+    activity = Activity(pairing=pairing, organiser=actor, created_by=actor, **fields)
+    _validate(activity, members, participants)
+    activity.region_id = _region_of(activity.host_school)
+    activity.save()
+    _set_participants(activity, participants)
+    return activity, clashes(activity, [t.pk for t in participants])
+
+
+def _region_of(school: School) -> int:
+    return school.region_id
+
+
+def _locked(activity: Activity) -> Activity:
+    return Activity.objects.select_for_update().get(pk=activity.pk)
+
+
+def _require_open(activity: Activity) -> None:
+    if not activity.is_open:
+        raise ValidationError(
+            _("This activity is %(status)s; it can no longer be changed.")
+            % {"status": activity.get_status_display().lower()}
+        )
+
+
+@transaction.atomic
+def activity_update(
+    *, actor: User, activity: Activity, participants: Iterable[Teacher] | None = None, **fields
+) -> tuple[Activity, list[Clash]]:
+    """Change a planned or postponed activity (moving its dates is a postponement, see
+    :func:`activity_postpone`, when they are to be kept)."""
+    members = _members(activity.pairing)
+    _check_right(actor, activity.pairing, members)
+    activity = _locked(activity)
+    _require_open(activity)
+    unknown = set(fields) - set(PLAN_FIELDS)
+    if unknown:
+        raise TypeError(f"not plan fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(activity, name, value)
+    if participants is None:
+        participants = list(
+            Teacher.objects.filter(participations__activity=activity).order_by("name")
+        )
+    participants = list(participants)
+    _validate(activity, members, participants)
+    activity.region_id = _region_of(activity.host_school)
+    activity.save()
+    _set_participants(activity, participants)
+    return activity, clashes(activity, [t.pk for t in participants])
+
+
+@transaction.atomic
+def activity_postpone(
+    *, actor: User, activity: Activity, starts_at: dt.datetime, ends_at: dt.datetime,
+    reason: str = "",
+) -> tuple[Activity, list[Clash]]:  # fmt: skip
+    """Move an open activity to new dates; the earlier ones are kept."""
+    members = _members(activity.pairing)
+    _check_right(actor, activity.pairing, members)
+    activity = _locked(activity)
+    _require_open(activity)
+    if not starts_at or not ends_at or ends_at <= starts_at:
+        raise ValidationError({"ends_at": _("The end must be after the start.")})
+    if (starts_at, ends_at) == (activity.starts_at, activity.ends_at):
+        raise ValidationError({"starts_at": _("Give the new dates.")})
+    Reschedule.objects.create(
+        activity=activity, previous_starts_at=activity.starts_at,
+        previous_ends_at=activity.ends_at, reason=reason.strip(), actor=actor,
+    )  # fmt: skip
+    activity.starts_at, activity.ends_at = starts_at, ends_at
+    activity.postpone()
+    activity.save()
+    booked = Participation.objects.filter(activity=activity).values_list("teacher_id", flat=True)
+    return activity, clashes(activity, booked)
+
+
+@transaction.atomic
+def activity_complete(
+    *, actor: User, activity: Activity, summary: str, files=(), student_count: int | None = None
+) -> Activity:
+    """Log an activity as held: a summary and at least one evidence file (already
+    attached or given here) are required."""
+    members = _members(activity.pairing)
+    _check_right(actor, activity.pairing, members)
+    activity = _locked(activity)
+    if not can_proceed(activity.complete):
+        _require_open(activity)
+    errors = {}
+    if not (summary or "").strip():
+        errors["summary"] = [_("Write a summary of what happened.")]
+    already = Evidence.objects.filter(activity=activity).count()
+    try:
+        checked = check_uploads(files, field="evidence", limit=MAX_EVIDENCE, already=already)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+        checked = []
+    if "evidence" not in errors and already + len(checked) == 0:
+        errors["evidence"] = [_("Attach at least one photo, sign-in sheet or minutes.")]
+    if activity.starts_at > timezone.now():
+        errors.setdefault("summary", []).append(
+            _("This activity has not started yet; it can be logged once it has taken place.")
+        )
+    if errors:
+        raise ValidationError(errors)
+    _store(activity, checked, actor)
+    activity.summary = summary.strip()
+    if student_count is not None:
+        activity.student_count = student_count
+    activity.closed_at, activity.closed_by = timezone.now(), actor
+    activity.complete()
+    activity.save()
+    return activity
+
+
+@transaction.atomic
+def activity_cancel(*, actor: User, activity: Activity, reason: str) -> Activity:
+    members = _members(activity.pairing)
+    _check_right(actor, activity.pairing, members)
+    activity = _locked(activity)
+    _require_open(activity)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for cancelling.")})
+    activity.cancel_reason = reason.strip()
+    activity.closed_at, activity.closed_by = timezone.now(), actor
+    activity.cancel()
+    activity.save()
+    return activity
+
+
+def _store(activity: Activity, checked, actor: User) -> list[Evidence]:
+    return store_uploads(
+        Evidence, checked, actor=actor, activity=activity, school_id=activity.host_school_id,
+        region_id=activity.region_id,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def evidence_add(*, actor: User, activity: Activity, files) -> list[Evidence]:
+    """Attach more files to an activity that is open or completed (not cancelled)."""
+    members = _members(activity.pairing)
+    _check_right(actor, activity.pairing, members)
+    activity = _locked(activity)
+    if activity.status == ActivityStatus.CANCELLED:
+        raise ValidationError({"evidence": _("A cancelled activity takes no evidence.")})
+    files = list(files or [])
+    if not files:
+        raise ValidationError({"evidence": _("Choose at least one file.")})
+    already = Evidence.objects.filter(activity=activity).count()
+    checked = check_uploads(files, field="evidence", limit=MAX_EVIDENCE, already=already)
+    return _store(activity, checked, actor)
+
+
+@transaction.atomic
+def evidence_remove(*, actor: User, evidence: Evidence) -> None:
+    """Remove a file; a completed activity keeps at least one."""
+    activity = _locked(evidence.activity)
+    _check_right(actor, activity.pairing, _members(activity.pairing))
+    if activity.status == ActivityStatus.COMPLETED and activity.evidence.count() <= 1:
+        raise ValidationError(
+            {"evidence": _("A completed activity keeps at least one evidence file.")}
+        )
+    for field in (evidence.file, evidence.thumbnail):
+        if field:
+            transaction.on_commit(lambda f=field: f.storage.delete(f.name))
+    evidence.delete()

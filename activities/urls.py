@@ -1,0 +1,30 @@
+"""The activity pages."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "activities"
+urlpatterns: list = [
+    path("activities/", views.activity_list, name="activity_list"),
+    path(
+        "activities/export.csv", views.activity_export, {"fmt": "csv"}, name="activity_export_csv"
+    ),
+    path(
+        "activities/export.xlsx",
+        views.activity_export,
+        {"fmt": "xlsx"},
+        name="activity_export_xlsx",
+    ),  # fmt: skip
+    path("activities/<int:pk>/", views.activity_detail, name="activity_detail"),
+    path("activities/<int:pk>/edit/", views.activity_edit, name="activity_edit"),
+    path("activities/<int:pk>/complete/", views.activity_complete, name="activity_complete"),
+    path("activities/<int:pk>/cancel/", views.activity_cancel, name="activity_cancel"),
+    path("activities/<int:pk>/postpone/", views.activity_postpone, name="activity_postpone"),
+    path("activities/<int:pk>/evidence/", views.evidence_add, name="evidence_add"),
+    path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
+    path("evidence/<int:pk>/thumbnail/", views.evidence_thumbnail, name="evidence_thumbnail"),
+    path("evidence/<int:pk>/remove/", views.evidence_remove, name="evidence_remove"),
+    path("pairings/<int:pk>/exchanges/", views.pairing_exchanges, name="pairing_exchanges"),
+    path("pairings/<int:pk>/activities/new/", views.activity_create, name="activity_create"),
+]

@@ -1,0 +1,328 @@
+"""Activity pages: the list and its downloads, scheduling, an activity with its evidence,
+logging it, and the pairing's exchanges tab.
+
+Thin by design: reads through :mod:`activities.selectors` (404 out of scope, 403 on a
+write a read-only user may not make), writes through :mod:`activities.services`, whose
+``ValidationError`` changes nothing and is shown next to the field it names.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from schools import hub
+from schools import selectors as school_selectors
+from schools.models import School
+from schools.views import PAGE_SIZE, _filtered, _is_filtered, _post_data
+from twinning import access
+from twinning.attachments import file_response, thumbnail_response
+from twinning.downloads import table_response
+from twinning.forms import add_service_errors
+
+from . import selectors, services
+from .forms import (
+    ActivityFilter,
+    ActivityForm,
+    CancelForm,
+    CompleteForm,
+    EvidenceForm,
+    PostponeForm,
+)
+from .models import ActivityStatus
+
+# --- list and download -------------------------------------------------------------------
+
+
+def _rows(activities) -> list:
+    """A page of activities with their evidence counts (one more query)."""
+    rows = list(activities)
+    counts = selectors.evidence_counts(a.pk for a in rows)
+    for activity in rows:
+        activity.evidence_count = counts.get(activity.pk, 0)
+    return rows
+
+
+@login_required
+@require_safe
+def activity_list(request):
+    filterset, activities = _filtered(
+        ActivityFilter, request, selectors.activity_list_visible_to(request.user)
+    )
+    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "activities/activity_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "activities": _rows(page.object_list),
+            "is_filtered": _is_filtered(filterset),
+        },
+    )
+
+
+def _local(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+@login_required
+@require_safe
+def activity_export(request, fmt: str):
+    _filterset, activities = _filtered(
+        ActivityFilter, request, selectors.activity_list_visible_to(request.user)
+    )
+    header = [_("Starts"), _("Ends"), _("Kind"), _("Title"), _("Host school"), _("Place"),
+              _("Online link"), _("Students taking part"), _("Status"), _("Summary")]  # fmt: skip
+    rows = (
+        (
+            _local(a.starts_at),
+            _local(a.ends_at),
+            a.kind.name,
+            a.title,
+            a.host_school.name,
+            a.place,
+            a.online_link,
+            a.student_count,
+            a.get_status_display(),
+            a.summary,
+        )  # fmt: skip
+        for a in activities.iterator(chunk_size=1000)
+    )
+    return table_response("activities", header, rows, fmt)
+
+
+# --- schedule and change -----------------------------------------------------------------
+
+
+def _form(request, pairing, instance=None) -> ActivityForm:
+    school_ids, _regions = school_selectors.member_ids(pairing)
+    schools = School.objects.filter(pk__in=school_ids)
+    return ActivityForm(
+        _post_data(request), instance=instance, schools=schools.order_by("name"),
+        teachers=selectors.pairing_teachers(pairing),
+    )  # fmt: skip
+
+
+def _warn_clashes(request, clashes) -> None:
+    for clash in clashes:
+        messages.warning(request, clash.message)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def activity_create(request, pk: int):
+    """Schedule an activity of the pairing ``pk``."""
+    pairing = school_selectors.pairing_get_for_user(request.user, pk)
+    access.require(
+        selectors.can_schedule(request.user, pairing),
+        _("The coordinators of the pairing's schools schedule its activities."),
+    )
+    form = _form(request, pairing)
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity, clashes = services.activity_schedule(
+                actor=request.user, pairing=pairing, **form.plan()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The activity is scheduled."))
+            _warn_clashes(request, clashes)
+            return redirect("activities:activity_detail", activity.pk)
+    return render(request, "activities/activity_form.html", {"form": form, "pairing": pairing})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def activity_edit(request, pk: int):
+    activity = selectors.activity_get_for_user(request.user, pk, write=True)
+    if not activity.is_open:
+        messages.error(request, _("A completed or cancelled activity can no longer be changed."))
+        return redirect("activities:activity_detail", activity.pk)
+    form = _form(request, activity.pairing, instance=activity)
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity, clashes = services.activity_update(
+                actor=request.user, activity=activity, **form.plan()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The activity is saved."))
+            _warn_clashes(request, clashes)
+            return redirect("activities:activity_detail", activity.pk)
+    return render(
+        request,
+        "activities/activity_form.html",
+        {"form": form, "pairing": activity.pairing, "activity": activity},
+    )
+
+
+# --- an activity ---------------------------------------------------------------------------
+
+
+def _detail(request, activity, **forms):
+    can_write = selectors.can_schedule(request.user, activity.pairing)
+    context = {
+        "activity": activity,
+        "pairing": activity.pairing,
+        "can_write": can_write,
+        "is_past": activity.starts_at <= timezone.now(),
+        **selectors.activity_detail(activity),
+    }
+    if can_write and activity.is_open:
+        context["complete_form"] = forms.get("complete") or CompleteForm(
+            initial={"student_count": activity.student_count}
+        )
+        context["cancel_form"] = forms.get("cancel") or CancelForm()
+        context["postpone_form"] = forms.get("postpone") or PostponeForm(
+            initial={"starts_at": activity.starts_at, "ends_at": activity.ends_at}
+        )
+    if can_write and activity.status != ActivityStatus.CANCELLED:
+        context["evidence_form"] = forms.get("evidence") or EvidenceForm()
+    status = 400 if forms else 200
+    return render(request, "activities/activity_detail.html", context, status=status)
+
+
+@login_required
+@require_safe
+def activity_detail(request, pk: int):
+    return _detail(request, selectors.activity_get_for_user(request.user, pk))
+
+
+@login_required
+@require_POST
+def activity_complete(request, pk: int):
+    activity = selectors.activity_get_for_user(request.user, pk, write=True)
+    form = CompleteForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.activity_complete(
+                actor=request.user, activity=activity, summary=form.cleaned_data["summary"],
+                files=form.cleaned_data["evidence"],
+                student_count=form.cleaned_data["student_count"],
+            )  # fmt: skip
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The activity is logged as held."))
+            return redirect("activities:activity_detail", activity.pk)
+    return _detail(request, activity, complete=form)
+
+
+@login_required
+@require_POST
+def activity_cancel(request, pk: int):
+    activity = selectors.activity_get_for_user(request.user, pk, write=True)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.activity_cancel(
+                actor=request.user, activity=activity, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The activity is cancelled."))
+            return redirect("activities:activity_detail", activity.pk)
+    return _detail(request, activity, cancel=form)
+
+
+@login_required
+@require_POST
+def activity_postpone(request, pk: int):
+    activity = selectors.activity_get_for_user(request.user, pk, write=True)
+    form = PostponeForm(request.POST)
+    if form.is_valid():
+        try:
+            _activity, clashes = services.activity_postpone(
+                actor=request.user, activity=activity, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The activity is postponed; its earlier dates are kept."))
+            _warn_clashes(request, clashes)
+            return redirect("activities:activity_detail", activity.pk)
+    return _detail(request, activity, postpone=form)
+
+
+@login_required
+@require_POST
+def evidence_add(request, pk: int):
+    activity = selectors.activity_get_for_user(request.user, pk, write=True)
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            added = services.evidence_add(
+                actor=request.user, activity=activity, files=form.cleaned_data["evidence"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("%(count)s file(s) added.") % {"count": len(added)})
+            return redirect("activities:activity_detail", activity.pk)
+    return _detail(request, activity, evidence=form)
+
+
+@login_required
+@require_POST
+def evidence_remove(request, pk: int):
+    evidence = selectors.evidence_get_for_user(request.user, pk)
+    activity = selectors.activity_get_for_user(request.user, evidence.activity_id, write=True)
+    try:
+        services.evidence_remove(actor=request.user, evidence=evidence)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The file is removed."))
+    return redirect("activities:activity_detail", activity.pk)
+
+
+@login_required
+@require_safe
+def evidence_download(request, pk: int):
+    evidence = selectors.evidence_get_for_user(request.user, pk)
+    return file_response(evidence.file, filename=evidence.name, content_type=evidence.content_type)
+
+
+@login_required
+@require_safe
+def evidence_thumbnail(request, pk: int):
+    return thumbnail_response(selectors.evidence_get_for_user(request.user, pk))
+
+
+# --- the pairing's exchanges tab ----------------------------------------------------------
+
+
+@login_required
+@require_safe
+def pairing_exchanges(request, pk: int):
+    pairing = school_selectors.pairing_get_for_user(request.user, pk)
+    activities = selectors.activity_list_visible_to(request.user).filter(pairing=pairing)
+    now = timezone.now()
+    upcoming = activities.filter(
+        status__in=[ActivityStatus.PLANNED, ActivityStatus.POSTPONED], ends_at__gte=now
+    ).order_by("starts_at", "id")
+    to_log = activities.filter(
+        status__in=[ActivityStatus.PLANNED, ActivityStatus.POSTPONED], ends_at__lt=now
+    ).order_by("starts_at", "id")
+    past = activities.filter(
+        status__in=[ActivityStatus.COMPLETED, ActivityStatus.CANCELLED]
+    ).order_by("-starts_at", "-id")
+    page = Paginator(past, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = hub.context(
+        request, pairing, "exchanges",
+        upcoming=_rows(upcoming[:50]), to_log=_rows(to_log[:50]),
+        page_obj=page, past=_rows(page.object_list),
+        can_schedule=selectors.can_schedule(request.user, pairing)
+        and pairing.status in services.LIVE_PAIRING_STATUSES,
+    )  # fmt: skip
+    return render(request, "activities/pairing_exchanges.html", context)

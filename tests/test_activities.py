@@ -1,0 +1,288 @@
+"""Exchange activities: who schedules them, the lifecycle rules, clashes, evidence checked
+by content with thumbnails, and who sees what."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone, translation
+from PIL import Image
+
+from activities import selectors, services
+from activities.models import Activity, ActivityKind, ActivityStatus, Evidence, Reschedule
+from schools import services as school_services
+from teachers import services as teacher_services
+
+from .factories import SchoolFactory
+
+
+def at(day: str, hour: int = 9) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.fromisoformat(day).replace(hour=hour))
+
+
+def photo(name="现场.jpg", size=(800, 600)) -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 80, 40)).save(out, "JPEG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+def pdf(name="签到表.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.4 " + b"0" * 200)
+
+
+@pytest.fixture
+def kind(db):
+    return ActivityKind.objects.get_or_create(
+        code="lesson_delivery", defaults={"name_zh": "送教/示范课", "name_en": "Lesson delivery"}
+    )[0]
+
+
+@pytest.fixture
+def teachers(world, active):
+    chen = teacher_services.teacher_create(
+        actor=world.coord_helping, school=world.helping, name="陈红梅", subjects="语文"
+    )
+    zhao = teacher_services.teacher_create(
+        actor=world.coord_assisted, school=world.assisted, name="赵小燕", subjects="语文"
+    )
+    return chen, zhao
+
+
+def plan(world, kind, **extra):
+    return {
+        "kind": kind, "title": "送教下乡：三年级语文", "host_school": world.assisted,
+        "starts_at": at("2026-11-10"), "ends_at": at("2026-11-10", 16),
+        "place": "西山山村小学 多媒体教室", **extra,
+    }  # fmt: skip
+
+
+@pytest.fixture
+def activity(world, active, kind, teachers):
+    activity, _clashes = services.activity_schedule(
+        actor=world.coord_helping, pairing=active, participants=teachers, **plan(world, kind)
+    )
+    return activity
+
+
+# --- scheduling ---------------------------------------------------------------------------
+
+
+def test_either_coordinator_schedules_with_teachers_of_both_schools(world, activity, teachers):
+    assert activity.status == ActivityStatus.PLANNED
+    assert activity.region_id == world.west.pk  # the host school's region
+    assert set(activity.participants.all()) == set(teachers)
+    assert activity.organiser == world.coord_helping
+
+
+@pytest.mark.parametrize("who", ["mentor", "inspector", "outsider"])
+def test_others_cannot_schedule(world, active, kind, who):
+    with pytest.raises(PermissionDenied):
+        services.activity_schedule(actor=getattr(world, who), pairing=active, **plan(world, kind))
+    assert not Activity.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"ends_at": at("2026-11-10", 8)}, "ends_at"),  # end before start
+        ({"place": "", "online_link": ""}, "place"),
+        ({"title": ""}, "title"),
+        ({"online_link": "not a link", "place": ""}, "online_link"),
+    ],
+)
+def test_bad_plans_name_their_field_and_change_nothing(world, active, kind, change, field):
+    with pytest.raises(ValidationError) as raised:
+        services.activity_schedule(actor=world.coord_helping, pairing=active,
+                                   **plan(world, kind, **change))  # fmt: skip
+    assert field in raised.value.message_dict
+    assert not Activity.objects.exists()
+
+
+def test_a_host_school_or_participant_outside_the_pairing_is_refused(world, active, kind):
+    outsider_teacher = teacher_services.teacher_create(
+        actor=world.bureau, school=world.spare, name="外校老师"
+    )
+    with pytest.raises(ValidationError) as raised:
+        services.activity_schedule(
+            actor=world.coord_helping, pairing=active, participants=[outsider_teacher],
+            **plan(world, kind),
+        )  # fmt: skip
+    assert "外校老师" in str(raised.value.message_dict["participants"])
+    with pytest.raises(ValidationError) as raised:
+        services.activity_schedule(actor=world.coord_helping, pairing=active,
+                                   **plan(world, kind, host_school=world.spare))  # fmt: skip
+    assert "host_school" in raised.value.message_dict
+    assert not Activity.objects.exists()
+
+
+def test_a_draft_pairing_has_no_activities_yet(world, draft, kind):
+    with pytest.raises(ValidationError):
+        services.activity_schedule(actor=world.coord_helping, pairing=draft, **plan(world, kind))
+
+
+def test_a_teacher_booked_twice_at_once_is_a_warning_not_an_error(world, activity, kind, teachers):
+    second, clashes = services.activity_schedule(
+        actor=world.coord_assisted, pairing=activity.pairing, participants=[teachers[1]],
+        **plan(world, kind, title="集体备课", starts_at=at("2026-11-10", 14),
+               ends_at=at("2026-11-10", 17)),
+    )  # fmt: skip
+    assert second.pk and [c.teacher for c in clashes] == [teachers[1]]
+    assert "赵小燕" in clashes[0].message and activity.title in clashes[0].message
+    # Back to back is no clash; a cancelled activity books nobody.
+    services.activity_cancel(actor=world.coord_helping, activity=activity, reason="下雪")
+    _third, clashes = services.activity_schedule(
+        actor=world.coord_assisted, pairing=activity.pairing, participants=[teachers[1]],
+        **plan(world, kind, starts_at=at("2026-11-10", 17), ends_at=at("2026-11-10", 18)),
+    )  # fmt: skip
+    assert clashes == []
+
+
+# --- the lifecycle ------------------------------------------------------------------------
+
+
+def test_completing_needs_a_summary_and_evidence(world, activity):
+    with pytest.raises(ValidationError) as raised:
+        services.activity_complete(actor=world.coord_assisted, activity=activity, summary="")
+    assert set(raised.value.message_dict) == {"summary", "evidence"}
+    activity.refresh_from_db()
+    assert activity.status == ActivityStatus.PLANNED
+    services.activity_complete(
+        actor=world.coord_assisted, activity=activity, summary="两节示范课，二十位老师听课。",
+        files=[photo(), pdf()], student_count=45,
+    )  # fmt: skip
+    activity.refresh_from_db()
+    assert activity.status == ActivityStatus.COMPLETED and activity.student_count == 45
+    assert activity.closed_by == world.coord_assisted
+    assert activity.evidence.count() == 2
+
+
+def test_an_activity_in_the_future_cannot_be_logged_yet(world, active, kind):
+    activity, _ = services.activity_schedule(
+        actor=world.coord_helping, pairing=active,
+        **plan(world, kind, starts_at=timezone.now() + dt.timedelta(days=3),
+               ends_at=timezone.now() + dt.timedelta(days=3, hours=2)),
+    )  # fmt: skip
+    with pytest.raises(ValidationError):
+        services.activity_complete(
+            actor=world.coord_helping, activity=activity, summary="好", files=[pdf()]
+        )
+    assert not Evidence.objects.exists()
+
+
+def test_cancelling_needs_a_reason_and_ends_the_lifecycle(world, activity):
+    with pytest.raises(ValidationError) as raised:
+        services.activity_cancel(actor=world.coord_helping, activity=activity, reason="  ")
+    assert "reason" in raised.value.message_dict
+    services.activity_cancel(actor=world.coord_helping, activity=activity, reason="暴雪停课")
+    activity.refresh_from_db()
+    assert activity.status == ActivityStatus.CANCELLED and activity.cancel_reason == "暴雪停课"
+    for attempt in (
+        lambda: services.activity_complete(
+            actor=world.coord_helping, activity=activity, summary="x", files=[pdf()]
+        ),
+        lambda: services.activity_postpone(
+            actor=world.coord_helping,
+            activity=activity,
+            starts_at=at("2026-12-01"),
+            ends_at=at("2026-12-01", 12),
+        ),
+        lambda: services.activity_update(actor=world.coord_helping, activity=activity, title="y"),
+    ):
+        with pytest.raises(ValidationError):
+            attempt()
+    activity.refresh_from_db()
+    assert activity.status == ActivityStatus.CANCELLED and activity.title != "y"
+
+
+def test_postponing_keeps_the_earlier_dates(world, activity):
+    services.activity_postpone(
+        actor=world.coord_assisted, activity=activity, starts_at=at("2026-11-24"),
+        ends_at=at("2026-11-24", 16), reason="期中考试",
+    )  # fmt: skip
+    activity.refresh_from_db()
+    assert activity.status == ActivityStatus.POSTPONED
+    assert activity.starts_at == at("2026-11-24")
+    earlier = Reschedule.objects.get(activity=activity)
+    assert earlier.previous_starts_at == at("2026-11-10") and earlier.reason == "期中考试"
+    # A postponed activity is still held and logged in the end.
+    services.activity_complete(
+        actor=world.coord_assisted, activity=activity, summary="按期举行", files=[pdf()]
+    )
+    activity.refresh_from_db()
+    assert activity.status == ActivityStatus.COMPLETED
+
+
+def test_postponing_to_bad_dates_changes_nothing(world, activity):
+    with pytest.raises(ValidationError):
+        services.activity_postpone(
+            actor=world.coord_assisted, activity=activity, starts_at=at("2026-11-24", 16),
+            ends_at=at("2026-11-24", 9),
+        )  # fmt: skip
+    activity.refresh_from_db()
+    assert activity.status == ActivityStatus.PLANNED and not Reschedule.objects.exists()
+
+
+# --- evidence -----------------------------------------------------------------------------
+
+
+def test_a_photo_gets_a_thumbnail_and_a_pdf_none(world, activity):
+    big, sheet = services.evidence_add(
+        actor=world.coord_helping, activity=activity, files=[photo(size=(2000, 1500)), pdf()]
+    )
+    with Image.open(big.thumbnail) as thumbnail:
+        assert max(thumbnail.size) <= 320 and thumbnail.format == "JPEG"
+    assert not sheet.thumbnail
+    assert big.school_id == world.assisted.pk and big.region_id == world.west.pk
+    assert "现场" not in big.file.name  # stored under a random name
+
+
+def test_an_executable_renamed_jpg_and_an_oversized_file_are_refused(world, activity, settings):
+    disguised = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00" + b"\x00" * 200)
+    with pytest.raises(ValidationError) as raised:
+        services.evidence_add(actor=world.coord_helping, activity=activity, files=[disguised])
+    assert "evidence" in raised.value.message_dict
+    settings.MAX_ATTACHMENT_BYTES = 100
+    with translation.override("en"), pytest.raises(ValidationError) as raised:
+        services.evidence_add(actor=world.coord_helping, activity=activity, files=[pdf()])
+    assert "the largest allowed is 100" in str(raised.value)
+    assert not Evidence.objects.exists()
+
+
+def test_a_completed_activity_keeps_its_last_file(world, activity):
+    services.activity_complete(
+        actor=world.coord_helping, activity=activity, summary="好", files=[pdf()]
+    )
+    only = Evidence.objects.get()
+    with pytest.raises(ValidationError):
+        services.evidence_remove(actor=world.coord_helping, evidence=only)
+    services.evidence_add(actor=world.coord_helping, activity=activity, files=[photo()])
+    services.evidence_remove(actor=world.coord_helping, evidence=only)
+    assert Evidence.objects.count() == 1
+
+
+# --- who sees what ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "who, sees",
+    [("bureau", True), ("inspector", True), ("coord_helping", True), ("coord_assisted", True),
+     ("mentor", True), ("mentee", True), ("outsider", False)],
+)  # fmt: skip
+def test_activities_are_seen_by_whoever_reads_the_pairing(world, activity, who, sees):
+    assert selectors.activity_list_visible_to(getattr(world, who)).exists() is sees
+
+
+def test_a_coordinator_of_another_pairing_sees_none_of_it(world, activity):
+    other = SchoolFactory(name="东城第三小学", code="3451000009", region=world.east)
+    from twinning.models import Role
+
+    from .factories import UserFactory, assign
+
+    coordinator = assign(UserFactory(username="coord_other"), Role.COORDINATOR, school=other)
+    school_services.pairing_create(
+        actor=coordinator, programme=world.programme, helping_school=other,
+        assisted_schools=[world.spare],
+    )  # fmt: skip
+    assert not selectors.activity_list_visible_to(coordinator).exists()
