@@ -24,14 +24,23 @@ from twinning.api import (
     LeanRepresentation,
     ModelSerializer,
     UploadSerializer,
+    iso_date,
     iso_datetime,
 )
 from twinning.attachments import file_response
 from twinning.text import labels
 
 from . import selectors, services
-from .filters import ActivityFilter
-from .models import Activity, ActivityKind, ActivityStatus, Evidence, Participation
+from .filters import ActivityFilter, SecondmentFilter
+from .models import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    Evidence,
+    Participation,
+    Secondment,
+    SecondmentKind,
+)
 
 
 class ActivityKindSerializer(LeanRepresentation, ModelSerializer):
@@ -329,3 +338,146 @@ class EvidenceViewSet(viewsets.GenericViewSet):
         selectors.activity_get_for_user(request.user, evidence.activity_id, write=True)
         services.evidence_remove(actor=request.user, evidence=evidence)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- secondments ---------------------------------------------------------------------------
+
+
+class SecondmentSerializer(LeanRepresentation, ModelSerializer):
+    kind_display = CharField(source="get_kind_display", read_only=True)
+    teacher_name = CharField(source="teacher.name", read_only=True)
+    home_school_name = CharField(source="home_school.name", read_only=True)
+    host_school_name = CharField(source="host_school.name", read_only=True)
+    days_served = IntegerField(
+        source="served", read_only=True,
+        help_text=_("Working days served so far, by the host school's calendar."),
+    )  # fmt: skip
+    days_planned = IntegerField(
+        source="planned", read_only=True, help_text=_("Working days from the first to the last.")
+    )
+
+    class Meta:
+        model = Secondment
+        fields = [
+            "id", "pairing", "kind", "kind_display", "teacher", "teacher_name", "home_school",
+            "home_school_name", "host_school", "host_school_name", "start", "end", "duties",
+            "days_served", "days_planned", "cancelled_at", "cancelled_reason",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def represent(self, s: Secondment) -> dict:
+        return {
+            "id": s.pk, "pairing": s.pairing_id, "kind": s.kind,
+            "kind_display": labels(SecondmentKind)[s.kind], "teacher": s.teacher_id,
+            "teacher_name": s.teacher.name, "home_school": s.home_school_id,
+            "home_school_name": s.home_school.name, "host_school": s.host_school_id,
+            "host_school_name": s.host_school.name, "start": iso_date(s.start),
+            "end": iso_date(s.end), "duties": s.duties, "days_served": s.served,
+            "days_planned": s.planned, "cancelled_at": iso_datetime(s.cancelled_at),
+            "cancelled_reason": s.cancelled_reason,
+        }  # fmt: skip
+
+
+class SecondmentWriteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SecondmentKind.choices, label=_("kind"))
+    teacher = ScopedPrimaryKeyRelatedField(
+        Teacher, teacher_selectors.teacher_list_visible_to, label=_("person"),
+        help_text=_("Id of a teacher of one of the pairing's schools."),
+    )  # fmt: skip
+    host_school = ScopedPrimaryKeyRelatedField(
+        School, school_selectors.school_list_of_visible_pairings, label=_("host school"),
+        help_text=_("The partner school."),
+    )  # fmt: skip
+    start = serializers.DateField(label=_("first day"))
+    end = serializers.DateField(label=_("last day"))
+    duties = CharField(label=_("duties"))
+
+
+class SecondmentCreateSerializer(SecondmentWriteSerializer):
+    pairing = ScopedPrimaryKeyRelatedField(
+        Pairing, school_selectors.pairing_list_visible_to, label=_("pairing")
+    )
+
+
+class SecondmentUpdateSerializer(SecondmentWriteSerializer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=SecondmentCreateSerializer,
+        responses={201: SecondmentSerializer, **ERROR_RESPONSES},
+    ),
+    partial_update=extend_schema(
+        request=SecondmentUpdateSerializer,
+        responses={200: SecondmentSerializer, **ERROR_RESPONSES},
+    ),
+)
+class SecondmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Secondments (挂职, 支教, 跟岗) of the pairings the user may see, with the working
+    days served. The coordinators of either school and the programme's bureau record,
+    change and cancel them; one person is never seconded twice at once."""
+
+    queryset = Secondment.objects.none()
+    serializer_class = SecondmentSerializer
+    filterset_class = SecondmentFilter
+    search_fields = ["teacher__name", "duties"]
+    ordering_fields = ["start", "end"]
+
+    def get_queryset(self):
+        return selectors.secondment_list_visible_to(self.request.user)
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(_days(page), many=True).data)
+
+    def _read(self, pk, status_code=status.HTTP_200_OK) -> Response:
+        secondment = selectors.secondment_get_for_user(self.request.user, pk)
+        return Response(self.get_serializer(_days([secondment])[0]).data, status=status_code)
+
+    def retrieve(self, request, pk):
+        return self._read(pk)
+
+    def create(self, request):
+        serializer = SecondmentCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        secondment = services.secondment_record(actor=request.user, **serializer.validated_data)
+        return self._read(secondment.pk, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk):
+        secondment = selectors.secondment_get_for_user(request.user, pk, write=True)
+        serializer = SecondmentUpdateSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        services.secondment_update(
+            actor=request.user, secondment=secondment, **serializer.validated_data
+        )
+        return self._read(pk)
+
+    @extend_schema(
+        request=CancelSerializer, responses={200: SecondmentSerializer, **ERROR_RESPONSES},
+        description=_("A secondment that did not take place (reason required)."),
+    )  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk):
+        secondment = selectors.secondment_get_for_user(request.user, pk, write=True)
+        serializer = CancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.secondment_cancel(
+            actor=request.user, secondment=secondment, **serializer.validated_data
+        )
+        return self._read(pk)
+
+
+def _days(secondments) -> list:
+    rows = list(secondments)
+    for s in rows:
+        s.served = s.days_served()
+        s.planned = 0 if s.is_cancelled else s.days_planned()
+    return rows

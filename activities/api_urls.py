@@ -9,5 +9,6 @@ router.include_format_suffixes = False
 router.register("activities", api.ActivityViewSet, basename="activity")
 router.register("activity-kinds", api.ActivityKindViewSet, basename="activity-kind")
 router.register("evidence", api.EvidenceViewSet, basename="evidence")
+router.register("secondments", api.SecondmentViewSet, basename="secondment")
 
 urlpatterns = router.urls

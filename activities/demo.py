@@ -22,6 +22,7 @@ from teachers.models import Teacher
 from twinning import calendar
 
 from . import services
+from .kinds import install_default_kinds
 from .models import Activity, ActivityKind
 
 # (kind, title, weeks after the term started, host: "helping" or "assisted")
@@ -65,6 +66,7 @@ def load(*, users: dict, schools: dict, count: Callable[[str, int], None]) -> No
         .prefetch_related("members__school")
         .order_by("id")
     )
+    install_default_kinds()  # a database flushed since it was migrated has none
     kinds = {k.code: k for k in ActivityKind.objects.all()}
     term = calendar.term_containing(calendar.today()) or calendar.term_at_or_after(
         calendar.today() - dt.timedelta(days=150)
@@ -76,6 +78,8 @@ def load(*, users: dict, schools: dict, count: Callable[[str, int], None]) -> No
         organiser = users["coordinator"] if diligent else users["bureau"]
         made = _term(pairing, term.start, kinds, organiser, diligent)
         count("activities", made)
+        if diligent:
+            count("secondments", _secondments(pairing, organiser, term.start))
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
@@ -129,4 +133,32 @@ def _term(pairing, start: dt.date, kinds, organiser, diligent: bool) -> int:
         actor=organiser, activity=postponed, starts_at=_at(tomorrow + dt.timedelta(days=21), 8),
         ends_at=_at(tomorrow + dt.timedelta(days=21), 11), reason="与区统考时间冲突。",
     )  # fmt: skip
+    return made
+
+
+def _secondments(pairing, organiser, start: dt.date) -> int:
+    """The diligent pair's secondments: a helping-school teacher teaching at the assisted
+    school for the first half of the term (across the National Day week), and an
+    assisted-school teacher shadowing at the helping school for two weeks now."""
+    members = {m.role: m.school for m in pairing.members.all()}
+    helping, assisted = pairing.helping_school, members["assisted"]
+    giver = Teacher.objects.filter(school=helping, is_active=True, user__isnull=True).first()
+    taker = Teacher.objects.filter(school=assisted, is_active=True, user__isnull=True).first()
+    today = calendar.today()
+    made = 0
+    if giver is not None:
+        services.secondment_record(
+            actor=organiser, pairing=pairing, kind="teaching_placement", teacher=giver,
+            host_school=assisted, start=start, end=start + dt.timedelta(weeks=8),
+            duties="支教五年级数学，参与学校教研组活动。",
+        )  # fmt: skip
+        made += 1
+    if taker is not None:
+        monday = calendar.week_bounds(today)[0]
+        services.secondment_record(
+            actor=organiser, pairing=pairing, kind="shadowing", teacher=taker,
+            host_school=helping, start=monday - dt.timedelta(days=7),
+            end=monday + dt.timedelta(days=4), duties="跟岗学习教学管理与课堂教学。",
+        )  # fmt: skip
+        made += 1
     return made

@@ -3,6 +3,7 @@ labels and typed pickers)."""
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
@@ -10,7 +11,7 @@ from schools.filters import InRegionFilterSet, region_code_filter, visible_regio
 from schools.models import PairingMember
 from twinning.filters import IdFilter
 
-from .models import Activity, ActivityKind, ActivityStatus
+from .models import Activity, ActivityKind, ActivityStatus, Secondment, SecondmentKind
 
 
 class ActivityFilter(InRegionFilterSet):
@@ -51,3 +52,49 @@ class ActivityFilter(InRegionFilterSet):
             return queryset
         pairings = PairingMember.objects.filter(region__path__startswith=region.path)
         return queryset.filter(pairing_id__in=pairings.values("pairing_id"))
+
+
+class SecondmentFilter(InRegionFilterSet):
+    kind = filters.ChoiceFilter(choices=SecondmentKind.choices, label=_("kind"))
+    region = filters.ModelChoiceFilter(
+        queryset=visible_regions,
+        method="filter_region",
+        label=_("region"),
+        help_text=_("Id of a region: secondments from or to a school in it or below it."),
+    )
+    region_code = region_code_filter()
+    pairing = IdFilter(field_name="pairing", label=_("pairing"))
+    teacher = IdFilter(field_name="teacher", label=_("teacher"))
+    school = IdFilter(
+        method="filter_school", label=_("school"),
+        help_text=_("Id of a school: secondments from it or to it."),
+    )  # fmt: skip
+    cancelled = filters.BooleanFilter(
+        field_name="cancelled_at", lookup_expr="isnull", exclude=True, label=_("cancelled")
+    )
+    date_from = filters.DateFilter(
+        field_name="end", lookup_expr="gte", label=_("from"),
+        help_text=_("Secondments ending on or after this day."),
+    )  # fmt: skip
+    date_to = filters.DateFilter(
+        field_name="start", lookup_expr="lte", label=_("to"),
+        help_text=_("Secondments starting on or before this day."),
+    )  # fmt: skip
+
+    class Meta:
+        model = Secondment
+        fields = ["kind", "region", "region_code", "pairing", "teacher", "school", "cancelled",
+                  "date_from", "date_to"]  # fmt: skip
+
+    def filter_region(self, queryset, name, region):
+        if not region:
+            return queryset
+        return queryset.filter(
+            Q(home_region__path__startswith=region.path)
+            | Q(host_region__path__startswith=region.path)
+        )
+
+    def filter_school(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(Q(home_school_id=value) | Q(host_school_id=value))

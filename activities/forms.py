@@ -14,7 +14,7 @@ from schools.pairing_forms import DATE_INPUT
 from twinning.forms import FilterForm, MultipleFileField, PlainWidgets
 
 from . import filters
-from .models import Activity, ActivityKind
+from .models import Activity, ActivityKind, Secondment
 from .services import MAX_EVIDENCE
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -159,7 +159,67 @@ class PostponeForm(PlainWidgets, forms.Form):
 
 
 class EvidenceForm(forms.Form):
+    # Prefixed: the activity's page also holds the log form, whose field has this name.
+    prefix = "more"
+
     evidence = MultipleFileField(
         limit=MAX_EVIDENCE, label=_("Add files"),
         help_text=_("Photos, PDF or Office files."),
     )  # fmt: skip
+
+
+class SecondmentFilter(PageFilterMixin, filters.SecondmentFilter):
+    q = django_filters.CharFilter(label=_("Name or duties"), method="filter_q")
+    page_labels = {"kind": _("Kind"), "cancelled": _("Cancelled"), "date_from": _("From"),
+                   "date_to": _("To")}  # fmt: skip
+
+    class Meta(filters.SecondmentFilter.Meta):
+        fields = ["q", "kind", "date_from", "date_to", "cancelled", "region", "region_code",
+                  "pairing", "teacher", "school"]  # fmt: skip
+        form = FilterForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("pairing", "teacher", "school"):
+            self.filters[name].extra["widget"] = forms.HiddenInput
+        for name in ("date_from", "date_to"):
+            self.filters[name].extra["widget"] = DATE_INPUT
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(teacher__name__icontains=value) | Q(duties__icontains=value))
+
+
+class PersonField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} · {obj.school.name}"
+
+
+class SecondmentForm(PlainWidgets, forms.ModelForm):
+    teacher = PersonField(label=_("Person"), queryset=None)
+    start = forms.DateField(label=_("First day"), widget=DATE_INPUT)
+    end = forms.DateField(label=_("Last day"), widget=DATE_INPUT)
+
+    class Meta:
+        model = Secondment
+        fields = ["kind", "teacher", "host_school", "start", "end", "duties"]
+        widgets = {"duties": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, schools, teachers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["host_school"].queryset = schools
+        self.fields["host_school"].empty_label = None
+        self.fields["teacher"].queryset = teachers
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The last day cannot be before the first."))
+        return data
+
+    def _get_validation_exclusions(self):
+        # The service checks the dates and names the field (see ActivityForm).
+        return super()._get_validation_exclusions() | {"end"}

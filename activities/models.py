@@ -8,6 +8,8 @@ changes through the services.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -17,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from twinning import calendar
 from twinning.models import ChoiceLabels, StoredFile
 
 
@@ -121,6 +124,9 @@ class Activity(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["pairing", "starts_at"], name="activity_pairing_idx"),
             models.Index(fields=["region", "starts_at"], name="activity_region_idx"),
             models.Index(fields=["starts_at", "id"], name="activity_recent_idx"),
+            # The list filtered by kind or by status, newest first.
+            models.Index(fields=["kind", "starts_at"], name="activity_kind_idx"),
+            models.Index(fields=["status", "starts_at"], name="activity_status_idx"),
             models.Index(fields=["status", "ends_at"], name="activity_overdue_idx"),
         ]
 
@@ -200,3 +206,92 @@ class Evidence(StoredFile):
     class Meta(StoredFile.Meta):
         verbose_name = _("evidence file")
         verbose_name_plural = _("evidence files")
+
+
+class SecondmentKind(models.TextChoices):
+    SECONDMENT = "secondment", _("Secondment (挂职)")
+    TEACHING_PLACEMENT = "teaching_placement", _("Teaching placement (支教)")
+    SHADOWING = "shadowing", _("Shadowing (跟岗)")
+
+
+class Secondment(ChoiceLabels, models.Model):
+    """A teacher or school leader working at the partner school for a stretch of days.
+
+    It carries the home and the host school and their regions, copied on every write.
+    The days served are the working days of the host school's region
+    (twinning.calendar) from the start to the end, or to today while it runs.
+    """
+
+    pairing = models.ForeignKey(
+        "schools.Pairing", on_delete=models.PROTECT, related_name="secondments",
+        verbose_name=_("pairing"),
+    )  # fmt: skip
+    kind = models.CharField(_("kind"), max_length=20, choices=SecondmentKind.choices)
+    teacher = models.ForeignKey(
+        "teachers.Teacher", on_delete=models.PROTECT, related_name="secondments",
+        verbose_name=_("person"),
+    )  # fmt: skip
+    home_school = models.ForeignKey(
+        "schools.School", on_delete=models.PROTECT, related_name="+", editable=False,
+        verbose_name=_("home school"),
+    )  # fmt: skip
+    home_region = models.ForeignKey(
+        "schools.Region", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    host_school = models.ForeignKey(
+        "schools.School", on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("host school"),
+    )  # fmt: skip
+    host_region = models.ForeignKey(
+        "schools.Region", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    duties = models.TextField(_("duties"), help_text=_("e.g. 挂职副校长，分管教学；任教五年级数学"))
+    cancelled_reason = models.TextField(_("reason for cancelling"), blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("recorded by"),
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("secondment")
+        verbose_name_plural = _("secondments")
+        ordering = ["-start", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="secondment_span"),
+        ]
+        indexes = [
+            models.Index(fields=["pairing", "start"], name="secondment_pairing_idx"),
+            models.Index(fields=["teacher", "start"], name="secondment_teacher_idx"),
+            models.Index(fields=["start", "id"], name="secondment_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher} → {self.host_school}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:secondment_detail", args=[self.pk])
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    def days_served(self, on: dt.date | None = None) -> int:
+        """Working days served up to ``on`` (default today), in the host school's region;
+        needs ``host_region`` loaded."""
+        return self.days_served_between(self.start, on or calendar.today())
+
+    def days_served_between(self, first: dt.date, last: dt.date) -> int:
+        """Working days served from ``first`` to ``last`` (a school year, a term)."""
+        if self.is_cancelled:
+            return 0
+        start, end = max(self.start, first), min(self.end, last)
+        return calendar.working_days(start, end, self.host_region.path)
+
+    def days_planned(self) -> int:
+        return calendar.working_days(self.start, self.end, self.host_region.path)

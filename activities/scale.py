@@ -17,9 +17,18 @@ from django.utils import timezone
 from schools.models import PairingMember, PairingStatus
 from teachers.models import Teacher
 from twinning.models import User
-from twinning.scale import ScaleContext, Timer, copy_rows
+from twinning.scale import ScaleContext, Timer, bulk, copy_rows
 
-from .models import Activity, ActivityKind, ActivityStatus, Evidence, Participation
+from .kinds import install_default_kinds
+from .models import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    Evidence,
+    Participation,
+    Secondment,
+    SecondmentKind,
+)
 
 ACTIVITIES_PER_PAIRING = 100
 PAIRED = (PairingStatus.APPROVED, PairingStatus.ACTIVE, PairingStatus.CONCLUDED,
@@ -44,7 +53,8 @@ EVIDENCE_COLUMNS = [
 
 
 def existing_rows() -> int:
-    return Activity.objects.count()
+    # Secondments are written last: a province without them gets this app's share.
+    return Secondment.objects.count()
 
 
 def generate(ctx: ScaleContext) -> None:
@@ -61,11 +71,19 @@ def generate(ctx: ScaleContext) -> None:
     staff: dict[int, list[int]] = {}
     for teacher_id, school_id in Teacher.objects.order_by("id").values_list("id", "school_id"):
         staff.setdefault(school_id, []).append(teacher_id)
+    install_default_kinds()
     kinds = {k.code: k.pk for k in ActivityKind.objects.all()}
     creator = User.objects.filter(username="scale-coordinator").first() or User.objects.first()
     total = ACTIVITIES_PER_PAIRING * ctx.size.pairings
     per_pairing = max(1, total // len(members))
     now = timezone.now()
+    if not Activity.objects.exists():
+        _activity_rows(ctx, timer, members, staff, kinds, per_pairing, creator, now)
+    secondments = bulk(Secondment, list(_secondments(ctx, members, staff, creator)))
+    timer.step("secondments", len(secondments))
+
+
+def _activity_rows(ctx, timer, members, staff, kinds, per_pairing, creator, now) -> None:
     written = copy_rows(
         Activity, ACTIVITY_COLUMNS, _activities(ctx, members, kinds, per_pairing, creator, now)
     )
@@ -137,3 +155,32 @@ def _evidence(rows, creator, now):
         if status == ActivityStatus.COMPLETED:
             yield (activity_id, school_id, region_id, "files/scale/evidence.jpg", "现场照片.jpg",
                    "image/jpeg", 245_000, creator.pk, start, "")  # fmt: skip
+
+
+SECONDMENTS_PER_PAIRING = 4
+
+
+def _secondments(ctx, members, staff, creator):
+    """Four a pairing over the year: helping-school teachers at the assisted school (支教,
+    挂职) and the other way round (跟岗), a month or two each, one person at a time."""
+    rng = ctx.rng
+    today = timezone.localdate()
+    kinds = [SecondmentKind.TEACHING_PLACEMENT, SecondmentKind.SECONDMENT, SecondmentKind.SHADOWING]
+    seconded: set[int] = set()  # one secondment a person: never two at once
+    for pairing_id, schools in sorted(members.items()):
+        if not schools["helping"] or not schools["assisted"]:
+            continue
+        helping, assisted = schools["helping"][0], schools["assisted"][0]
+        for n in range(SECONDMENTS_PER_PAIRING):
+            home, host = (helping, assisted) if n % 2 == 0 else (assisted, helping)
+            person = next((t for t in staff.get(home[0], []) if t not in seconded), None)
+            if person is None:
+                continue
+            seconded.add(person)
+            start = today - dt.timedelta(days=300 - n * 75 + rng.randint(0, 10))
+            yield Secondment(
+                pairing_id=pairing_id, kind=kinds[n % 3], teacher_id=person,
+                home_school_id=home[0], home_region_id=home[1], host_school_id=host[0],
+                host_region_id=host[1], start=start, end=start + dt.timedelta(days=60),
+                duties="支教任课，参与教研组活动。", created_by=creator,
+            )  # fmt: skip

@@ -14,11 +14,11 @@ from django.db.models import Count, Prefetch, QuerySet
 from schools.models import Pairing, PairingMember
 from schools.selectors import _pairing_scope_condition, member_ids
 from teachers.models import Teacher
-from twinning import access
+from twinning import access, calendar
 from twinning.access import resolve_scope
 from twinning.db import get_or_404
 
-from .models import Activity, ActivityKind, Evidence, Participation, Reschedule
+from .models import Activity, ActivityKind, Evidence, Participation, Reschedule, Secondment
 
 
 def visible_pairing_ids(user) -> list[int] | None:
@@ -111,3 +111,48 @@ def evidence_counts(activity_ids) -> dict[int, int]:
         .annotate(n=Count("id"))
     )
     return {row["activity_id"]: row["n"] for row in rows}
+
+
+# --- secondments ------------------------------------------------------------------------
+
+
+def secondment_list_visible_to(user) -> QuerySet[Secondment]:
+    """Visible secondments, with the person and both schools (the host's region too, for
+    the days served)."""
+    qs = Secondment.objects.select_related(
+        "teacher", "home_school", "host_school", "host_region", "pairing"
+    )
+    return _in_scope(qs, user)
+
+
+def secondment_get_for_user(user, pk, *, write: bool = False) -> Secondment:
+    """404 outside the user's scope; 403 when they may read but ``write`` was asked."""
+    members = PairingMember.objects.select_related("school")
+    pairings = Pairing.objects.select_related("helping_school").prefetch_related(
+        Prefetch("members", queryset=members)
+    )
+    qs = (
+        secondment_list_visible_to(user)
+        .select_related("created_by")
+        .prefetch_related(Prefetch("pairing", queryset=pairings))
+    )
+    secondment = get_or_404(qs, pk)
+    if write:
+        access.require(can_schedule(user, secondment.pairing))
+    return secondment
+
+
+def secondment_days(secondments: QuerySet[Secondment], first, last) -> dict[int, int]:
+    """Working days served from ``first`` to ``last`` by the (not cancelled) secondments
+    given, per pairing: one query, then the calendar's arithmetic (working days depend
+    on each host region's calendar, which the database does not hold)."""
+    rows = (
+        secondments.filter(cancelled_at__isnull=True, start__lte=last, end__gte=first)
+        .select_related("host_region")
+        .only("pairing_id", "start", "end", "cancelled_at", "host_region__path")
+    )
+    days: dict[int, int] = {}
+    for secondment in rows.iterator(chunk_size=2000):
+        served = secondment.days_served_between(first, min(last, calendar.today()))
+        days[secondment.pairing_id] = days.get(secondment.pairing_id, 0) + served
+    return days

@@ -1,5 +1,5 @@
 """Every write of the activities app: schedule an activity, change it, postpone it, log
-it as completed with its evidence, cancel it.
+it as completed with its evidence, cancel it; record, change and cancel a secondment.
 
 Each service checks the actor's right (twinning.access), validates before it writes
 (a ``ValidationError`` naming the field changes nothing) and runs in one transaction.
@@ -31,6 +31,7 @@ from .models import (
     Evidence,
     Participation,
     Reschedule,
+    Secondment,
 )
 
 LIVE_PAIRING_STATUSES = ("approved", "active")
@@ -301,3 +302,111 @@ def evidence_remove(*, actor: User, evidence: Evidence) -> None:
         if field:
             transaction.on_commit(lambda f=field: f.storage.delete(f.name))
     evidence.delete()
+
+
+# --- secondments (挂职, 支教, 跟岗) -----------------------------------------------------------
+
+SECONDMENT_FIELDS = ("kind", "teacher", "host_school", "start", "end", "duties")
+
+
+def _check_secondment(secondment: Secondment, members) -> None:
+    errors: dict[str, list[str]] = {}
+    teacher = secondment.teacher
+    if teacher.school_id not in members:
+        errors["teacher"] = [_("The person must be a teacher of one of the pairing's schools.")]
+    if secondment.host_school_id not in members:
+        errors["host_school"] = [_("The host school must be one of the pairing's schools.")]
+    elif secondment.host_school_id == teacher.school_id:
+        errors["host_school"] = [_("The host school is the partner school, not their own.")]
+    if secondment.start and secondment.end and secondment.end < secondment.start:
+        errors["end"] = [_("The last day cannot be before the first.")]
+    if not errors:
+        # The person's other secondments, read under the lock on the person (see callers).
+        other = (
+            Secondment.objects.filter(
+                teacher=teacher,
+                cancelled_at__isnull=True,
+                start__lte=secondment.end,
+                end__gte=secondment.start,
+            )  # fmt: skip
+            .exclude(pk=secondment.pk)
+            .select_related("host_school")
+            .first()
+        )
+        if other is not None:
+            errors["start"] = [
+                _("%(name)s is already seconded to %(school)s from %(start)s to %(end)s.")
+                % {
+                    "name": teacher.name,
+                    "school": other.host_school.name,
+                    "start": other.start.isoformat(),
+                    "end": other.end.isoformat(),
+                }  # fmt: skip
+            ]
+    if errors:
+        raise ValidationError(errors)
+    secondment.full_clean(exclude=["pairing", "teacher", "host_school", "created_by"])
+
+
+def _lock_person(teacher: Teacher) -> None:
+    # Two secondments of one person recorded at once must not both pass the overlap check.
+    Teacher.objects.select_for_update().filter(pk=teacher.pk).first()
+
+
+@transaction.atomic
+def secondment_record(*, actor: User, pairing: Pairing, **fields) -> Secondment:
+    """Record a secondment of a teacher of one school of the pairing to the other."""
+    members = _members(pairing)
+    _check_right(actor, pairing, members)
+    if pairing.status not in LIVE_PAIRING_STATUSES:
+        raise ValidationError(_("Secondments are recorded for approved or active pairings only."))
+    unknown = set(fields) - set(SECONDMENT_FIELDS)
+    if unknown:
+        raise TypeError(f"not secondment fields: {sorted(unknown)}")
+    secondment = Secondment(pairing=pairing, created_by=actor, **fields)
+    _lock_person(secondment.teacher)
+    _check_secondment(secondment, members)
+    _place(secondment)
+    secondment.save()
+    return secondment
+
+
+def _place(secondment: Secondment) -> None:
+    teacher = secondment.teacher
+    secondment.home_school_id, secondment.home_region_id = teacher.school_id, teacher.region_id
+    secondment.host_region_id = secondment.host_school.region_id
+
+
+@transaction.atomic
+def secondment_update(*, actor: User, secondment: Secondment, **fields) -> Secondment:
+    """Change a secondment (its end, when it ended early or was extended)."""
+    members = _members(secondment.pairing)
+    _check_right(actor, secondment.pairing, members)
+    secondment = Secondment.objects.select_for_update().get(pk=secondment.pk)
+    if secondment.is_cancelled:
+        raise ValidationError(_("A cancelled secondment can no longer be changed."))
+    unknown = set(fields) - set(SECONDMENT_FIELDS)
+    if unknown:
+        raise TypeError(f"not secondment fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(secondment, name, value)
+    _lock_person(secondment.teacher)
+    _check_secondment(secondment, members)
+    _place(secondment)
+    secondment.save()
+    return secondment
+
+
+@transaction.atomic
+def secondment_cancel(*, actor: User, secondment: Secondment, reason: str) -> Secondment:
+    """A secondment that did not take place: kept, with the reason, and counted nowhere."""
+    members = _members(secondment.pairing)
+    _check_right(actor, secondment.pairing, members)
+    secondment = Secondment.objects.select_for_update().get(pk=secondment.pk)
+    if secondment.is_cancelled:
+        raise ValidationError(_("This secondment is already cancelled."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for cancelling.")})
+    secondment.cancelled_reason, secondment.cancelled_at = reason.strip(), timezone.now()
+    secondment.save()
+    return secondment

@@ -25,6 +25,23 @@ urlpatterns: list = [
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path("evidence/<int:pk>/thumbnail/", views.evidence_thumbnail, name="evidence_thumbnail"),
     path("evidence/<int:pk>/remove/", views.evidence_remove, name="evidence_remove"),
+    path("secondments/", views.secondment_list, name="secondment_list"),
+    path(
+        "secondments/export.csv",
+        views.secondment_export,
+        {"fmt": "csv"},
+        name="secondment_export_csv",
+    ),  # fmt: skip
+    path(
+        "secondments/export.xlsx",
+        views.secondment_export,
+        {"fmt": "xlsx"},
+        name="secondment_export_xlsx",
+    ),  # fmt: skip
+    path("secondments/<int:pk>/", views.secondment_detail, name="secondment_detail"),
+    path("secondments/<int:pk>/edit/", views.secondment_edit, name="secondment_edit"),
+    path("secondments/<int:pk>/cancel/", views.secondment_cancel, name="secondment_cancel"),
+    path("pairings/<int:pk>/secondments/new/", views.secondment_create, name="secondment_create"),
     path("pairings/<int:pk>/exchanges/", views.pairing_exchanges, name="pairing_exchanges"),
     path("pairings/<int:pk>/activities/new/", views.activity_create, name="activity_create"),
 ]

@@ -21,7 +21,7 @@ from schools import hub
 from schools import selectors as school_selectors
 from schools.models import School
 from schools.views import PAGE_SIZE, _filtered, _is_filtered, _post_data
-from twinning import access
+from twinning import access, calendar
 from twinning.attachments import file_response, thumbnail_response
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors
@@ -34,8 +34,13 @@ from .forms import (
     CompleteForm,
     EvidenceForm,
     PostponeForm,
+    SecondmentFilter,
+    SecondmentForm,
 )
-from .models import ActivityStatus
+from .models import Activity, ActivityStatus, Secondment
+
+# The coming and the unlogged activities the tab shows; the list has them all.
+SECTION_ROWS = 10
 
 # --- list and download -------------------------------------------------------------------
 
@@ -306,23 +311,180 @@ def evidence_thumbnail(request, pk: int):
 @require_safe
 def pairing_exchanges(request, pk: int):
     pairing = school_selectors.pairing_get_for_user(request.user, pk)
-    activities = selectors.activity_list_visible_to(request.user).filter(pairing=pairing)
+    # The pairing is readable, so are its activities: no second scope query.
+    activities = Activity.objects.filter(pairing=pairing).select_related("kind", "host_school")
     now = timezone.now()
-    upcoming = activities.filter(
-        status__in=[ActivityStatus.PLANNED, ActivityStatus.POSTPONED], ends_at__gte=now
-    ).order_by("starts_at", "id")
-    to_log = activities.filter(
-        status__in=[ActivityStatus.PLANNED, ActivityStatus.POSTPONED], ends_at__lt=now
-    ).order_by("starts_at", "id")
+    open_ones = activities.filter(status__in=[ActivityStatus.PLANNED, ActivityStatus.POSTPONED])
+    upcoming = open_ones.filter(ends_at__gte=now).order_by("starts_at", "id")
+    to_log = open_ones.filter(ends_at__lt=now).order_by("starts_at", "id")
     past = activities.filter(
         status__in=[ActivityStatus.COMPLETED, ActivityStatus.CANCELLED]
     ).order_by("-starts_at", "-id")
     page = Paginator(past, PAGE_SIZE).get_page(request.GET.get("page"))
+    year = calendar.period_bounds("year", calendar.school_year_of(calendar.today()), None)
+    of_pairing = Secondment.objects.filter(pairing=pairing)
+    secondments = _with_days(
+        of_pairing.filter(end__gte=year[0])
+        .select_related("teacher", "home_school", "host_school", "host_region")
+        .order_by("-start", "-id")[:SECTION_ROWS]
+    )
     context = hub.context(
         request, pairing, "exchanges",
-        upcoming=_rows(upcoming[:50]), to_log=_rows(to_log[:50]),
-        page_obj=page, past=_rows(page.object_list),
+        upcoming=_rows(upcoming[:SECTION_ROWS]), to_log=_rows(to_log[:SECTION_ROWS]),
+        page_obj=page, past=_rows(page.object_list), section_rows=SECTION_ROWS,
+        secondments=secondments,
+        served_this_year=selectors.secondment_days(of_pairing, *year).get(pairing.pk, 0),
         can_schedule=selectors.can_schedule(request.user, pairing)
         and pairing.status in services.LIVE_PAIRING_STATUSES,
     )  # fmt: skip
     return render(request, "activities/pairing_exchanges.html", context)
+
+
+# --- secondments ---------------------------------------------------------------------------
+
+
+def _with_days(secondments) -> list:
+    """Secondments with ``served`` and ``planned`` working days (from the calendar's
+    cache; no query)."""
+    rows = list(secondments)
+    for secondment in rows:
+        secondment.served = secondment.days_served()
+        secondment.planned = 0 if secondment.is_cancelled else secondment.days_planned()
+    return rows
+
+
+@login_required
+@require_safe
+def secondment_list(request):
+    filterset, secondments = _filtered(
+        SecondmentFilter, request, selectors.secondment_list_visible_to(request.user)
+    )
+    page = Paginator(secondments, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "activities/secondment_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "secondments": _with_days(page.object_list),
+            "is_filtered": _is_filtered(filterset),
+        },
+    )
+
+
+@login_required
+@require_safe
+def secondment_export(request, fmt: str):
+    _filterset, secondments = _filtered(
+        SecondmentFilter, request, selectors.secondment_list_visible_to(request.user)
+    )
+    header = [_("Person"), _("Home school"), _("Host school"), _("Kind"), _("First day"),
+              _("Last day"), _("Working days served"), _("Working days planned"), _("Duties"),
+              _("Cancelled")]  # fmt: skip
+    rows = (
+        (
+            s.teacher.name,
+            s.home_school.name,
+            s.host_school.name,
+            s.get_kind_display(),
+            s.start.isoformat(),
+            s.end.isoformat(),
+            s.days_served(),
+            0 if s.is_cancelled else s.days_planned(),
+            s.duties,
+            s.cancelled_reason,
+        )  # fmt: skip
+        for s in secondments.iterator(chunk_size=1000)
+    )
+    return table_response("secondments", header, rows, fmt)
+
+
+def _secondment_form(request, pairing, instance=None) -> SecondmentForm:
+    school_ids, _regions = school_selectors.member_ids(pairing)
+    return SecondmentForm(
+        _post_data(request), instance=instance,
+        schools=School.objects.filter(pk__in=school_ids).order_by("name"),
+        teachers=selectors.pairing_teachers(pairing),
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def secondment_create(request, pk: int):
+    pairing = school_selectors.pairing_get_for_user(request.user, pk)
+    access.require(
+        selectors.can_schedule(request.user, pairing),
+        _("The coordinators of the pairing's schools record its secondments."),
+    )
+    form = _secondment_form(request, pairing)
+    if request.method == "POST" and form.is_valid():
+        try:
+            secondment = services.secondment_record(
+                actor=request.user, pairing=pairing, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The secondment is recorded."))
+            return redirect(secondment)
+    return render(request, "activities/secondment_form.html", {"form": form, "pairing": pairing})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def secondment_edit(request, pk: int):
+    secondment = selectors.secondment_get_for_user(request.user, pk, write=True)
+    if secondment.is_cancelled:
+        messages.error(request, _("A cancelled secondment can no longer be changed."))
+        return redirect(secondment)
+    form = _secondment_form(request, secondment.pairing, instance=secondment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            secondment = services.secondment_update(
+                actor=request.user, secondment=secondment, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The secondment is saved."))
+            return redirect(secondment)
+    context = {"form": form, "pairing": secondment.pairing, "secondment": secondment}
+    return render(request, "activities/secondment_form.html", context)
+
+
+def _secondment_page(request, secondment, cancel_form=None):
+    can_write = selectors.can_schedule(request.user, secondment.pairing)
+    context = {
+        "secondment": secondment,
+        "pairing": secondment.pairing,
+        "served": secondment.days_served(),
+        "planned": 0 if secondment.is_cancelled else secondment.days_planned(),
+        "can_write": can_write and not secondment.is_cancelled,
+        "cancel_form": cancel_form or CancelForm(),
+    }
+    status = 400 if cancel_form else 200
+    return render(request, "activities/secondment_detail.html", context, status=status)
+
+
+@login_required
+@require_safe
+def secondment_detail(request, pk: int):
+    return _secondment_page(request, selectors.secondment_get_for_user(request.user, pk))
+
+
+@login_required
+@require_POST
+def secondment_cancel(request, pk: int):
+    secondment = selectors.secondment_get_for_user(request.user, pk, write=True)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.secondment_cancel(
+                actor=request.user, secondment=secondment, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The secondment is cancelled."))
+            return redirect(secondment)
+    return _secondment_page(request, secondment, cancel_form=form)

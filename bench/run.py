@@ -96,6 +96,7 @@ PAGES = [
     ("activity list, by school", "/activities/?school_code={school_code}"),
     ("activity detail", "/activities/{activity}/"),
     ("pairing exchanges tab", "/pairings/{pairing}/exchanges/"),
+    ("secondment list", "/secondments/"),
     ("notifications", "/notifications/"),
     ("api pairings", "/api/pairings/"),
     ("api pairings ×200", "/api/pairings/?page_size=200"),
@@ -114,6 +115,7 @@ PAGES = [
     ("api records of a mentorship", "/api/mentorship-records/?mentorship={mentorship}"),
     ("api activities", "/api/activities/"),
     ("api activities of a pairing", "/api/activities/?pairing={pairing}"),
+    ("api secondments", "/api/secondments/"),
 ]
 FLOOR = {"html": "/bench/floor/", "json": "/bench/floor.json"}
 

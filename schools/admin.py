@@ -25,6 +25,7 @@ from twinning.access import resolve_scope
 from . import selectors, services
 from .models import (
     ContactPerson,
+    DayOverride,
     Goal,
     LeadingGroupMember,
     NeedsAssessment,
@@ -520,14 +521,9 @@ class TermDatesForm(forms.ModelForm):
         return data
 
 
-@admin.register(TermDates)
-class TermDatesAdmin(admin.ModelAdmin):
-    """A region's own term dates, set by its bureau; saved through the service."""
-
-    form = TermDatesForm
-    list_display = ["region", "school_year", "term", "start", "end"]
-    list_filter = ["school_year", "term"]
-    fields = ["region", "school_year", "term", "start", "end"]
+class RegionSettingAdmin(admin.ModelAdmin):
+    """A region's own settings (term dates, working-day exceptions): its bureau keeps
+    them, everyone reading the region sees them."""
 
     def get_queryset(self, request):
         scope = resolve_scope(request.user)
@@ -551,9 +547,52 @@ class TermDatesAdmin(admin.ModelAdmin):
 
     has_delete_permission = has_change_permission
 
+
+@admin.register(TermDates)
+class TermDatesAdmin(RegionSettingAdmin):
+    """A region's own term dates, set by its bureau; saved through the service."""
+
+    form = TermDatesForm
+    list_display = ["region", "school_year", "term", "start", "end"]
+    list_filter = ["school_year", "term"]
+    fields = ["region", "school_year", "term", "start", "end"]
+
     def save_model(self, request, obj, form, change):
         saved = services.term_dates_set(
             actor=request.user, region=obj.region, school_year=obj.school_year,
             term=obj.term, start=obj.start, end=obj.end,
         )  # fmt: skip
         obj.pk = saved.pk
+
+
+class DayOverrideForm(forms.ModelForm):
+    class Meta:
+        model = DayOverride
+        fields = ["region", "date", "is_working_day", "note"]
+
+
+@admin.register(DayOverride)
+class DayOverrideAdmin(RegionSettingAdmin):
+    """Working-day exceptions of a region (its bureau): saved through the service, so
+    that every process sees them at once."""
+
+    form = DayOverrideForm
+    list_display = ["date", "region", "is_working_day", "note"]
+    list_filter = ["is_working_day"]
+    date_hierarchy = "date"
+    search_fields = ["note", "region__name"]
+    fields = ["region", "date", "is_working_day", "note"]
+
+    def save_model(self, request, obj, form, change):
+        saved = services.day_override_set(
+            actor=request.user, region=obj.region, date=obj.date,
+            is_working_day=obj.is_working_day, note=obj.note,
+        )  # fmt: skip
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.day_override_remove(actor=request.user, day=obj)
+
+    def delete_queryset(self, request, queryset):
+        for day in queryset:
+            services.day_override_remove(actor=request.user, day=day)

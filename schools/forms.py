@@ -15,7 +15,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from twinning.access import resolve_scope
-from twinning.forms import FilterForm, suggest_input
+from twinning.forms import FilterForm, PlainWidgets, suggest_input
 
 from . import filters, selectors
 from .models import Programme, Region, School
@@ -155,3 +155,38 @@ class ProgrammeForm(_ModelFieldsForm):
     @classmethod
     def initial_for(cls, programme: Programme) -> dict:
         return forms.model_to_dict(programme, fields=cls.field_names)
+
+
+class DayOverrideForm(PlainWidgets, forms.Form):
+    """A working-day exception; the region is typed as its division code (with
+    suggestions) rather than picked from every region of a province."""
+
+    region_code = forms.CharField(
+        label=_("Region"), max_length=12,
+        help_text=_("The division code of your region or one below it; type part of a name "
+                    "to get suggestions."),
+        widget=suggest_input(
+            datalist="region-suggestions", endpoint=reverse_lazy("api:region-list"),
+            placeholder=_("Division code"),
+        ),
+    )  # fmt: skip
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    is_working_day = forms.TypedChoiceField(
+        label=_("That day"), coerce=lambda v: v == "1",
+        choices=[("0", _("Schools do not work")), ("1", _("Schools work"))],
+    )  # fmt: skip
+    note = forms.CharField(label=_("What day it is"), max_length=100,
+                           help_text=_("e.g. 2027年春节, 暴雪停课"))  # fmt: skip
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.regions = regions
+
+    def clean_region_code(self):
+        code = self.cleaned_data["region_code"].strip()
+        region = self.regions.filter(code=code).first()
+        if region is None:
+            raise forms.ValidationError(_("No region with this division code that you manage."))
+        return region

@@ -625,3 +625,30 @@ class TermDates(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region} {self.school_year} · {self.term}"
+
+
+class DayOverride(models.Model):
+    """A day that is, for a region and every region below it, a working day or not,
+    whatever the national schedule says (twinning/calendar.py reads them): a year the
+    holiday library does not cover yet, a local holiday, a day schools closed for snow.
+    The nearest region's own entry wins."""
+
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="day_overrides", verbose_name=_("region")
+    )
+    date = models.DateField(_("date"))
+    is_working_day = models.BooleanField(
+        _("working day"), help_text=_("Ticked: schools work that day; unticked: they do not.")
+    )
+    note = models.CharField(_("note"), max_length=100, help_text=_("e.g. 2027年春节, 暴雪停课"))
+
+    class Meta:
+        verbose_name = _("working-day exception")
+        verbose_name_plural = _("working-day exceptions")
+        ordering = ["region__path", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "date"], name="day_override_once_per_region"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.date:%Y-%m-%d}"

@@ -19,6 +19,7 @@ from twinning.text import labels
 
 from .models import (
     ContactPerson,
+    DayOverride,
     Goal,
     LeadingGroupMember,
     NeedsAssessment,
@@ -462,3 +463,23 @@ def leading_group_member_get_for_user(user, pk, *, write: bool = False) -> Leadi
 
 def contact_get_for_user(user, pk, *, write: bool = False) -> ContactPerson:
     return _pairing_part_get_for_user(user, ContactPerson, pk, write=write)
+
+
+# --- the calendar's exceptions ---------------------------------------------------------
+
+
+def day_override_list_visible_to(user) -> QuerySet[DayOverride]:
+    """Working-day exceptions the user reads: of their regions and of the regions above
+    (which hold for them too)."""
+    scope = resolve_scope(user)
+    qs = DayOverride.objects.select_related("region")
+    if scope.is_admin:
+        return qs
+    return qs.filter(region_id__any_of=scope.read_region_ids | scope.context_region_ids)
+
+
+def day_override_get_for_user(user, pk, *, write: bool = False) -> DayOverride:
+    day = get_or_404(day_override_list_visible_to(user), pk)
+    if write:
+        access.require(access.can_manage_region(resolve_scope(user), day.region))
+    return day

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from twinning import access
+from twinning import access, calendar
 from twinning.access import resolve_scope
 from twinning.attachments import validate_attachment
 from twinning.calendar import period_bounds
@@ -28,6 +28,7 @@ from twinning.text import join_names
 from .models import (
     LIVE_STATUSES,
     ContactPerson,
+    DayOverride,
     Goal,
     LeadingGroupMember,
     NeedsAssessment,
@@ -787,3 +788,30 @@ def term_dates_set(
         defaults={"start": start, "end": end},
     )  # fmt: skip
     return dates
+
+
+# --- working-day exceptions ------------------------------------------------------------
+
+
+@transaction.atomic
+def day_override_set(
+    *, actor: User, region: Region, date, is_working_day: bool, note: str
+) -> DayOverride:
+    """Record that ``region``'s schools work on ``date`` or not (its bureau staff); it
+    holds for every region below it that has no entry of its own."""
+    access.require(access.can_manage_region(resolve_scope(actor), region))
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Say what the day is, e.g. 2027年春节.")})
+    day, _created = DayOverride.objects.update_or_create(
+        region=region, date=date,
+        defaults={"is_working_day": is_working_day, "note": note.strip()},
+    )  # fmt: skip
+    calendar.day_overrides_changed()
+    return day
+
+
+@transaction.atomic
+def day_override_remove(*, actor: User, day: DayOverride) -> None:
+    access.require(access.can_manage_region(resolve_scope(actor), day.region))
+    day.delete()
+    calendar.day_overrides_changed()

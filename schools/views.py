@@ -15,15 +15,15 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from twinning import access
 from twinning.downloads import csv_response
 from twinning.forms import add_service_errors
 
 from . import selectors, services
-from .forms import ProgrammeFilter, ProgrammeForm, SchoolFilter, SchoolForm
-from .models import PairingStatus
+from .forms import DayOverrideForm, ProgrammeFilter, ProgrammeForm, SchoolFilter, SchoolForm
+from .models import PairingStatus, Region
 
 PAGE_SIZE = 25
 
@@ -259,3 +259,59 @@ def programme_edit(request, pk: int):
             messages.success(request, _("The programme was saved."))
             return redirect("schools:programme_detail", pk=programme.pk)
     return render(request, "schools/programme_form.html", {"form": form, "programme": programme})
+
+
+# --- the calendar's exceptions ---------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def day_overrides(request):
+    """The working-day exceptions that hold for the user's regions; bureau staff add them
+    for their region or one below it."""
+    scope = request.scope
+    can_add = scope.is_admin or bool(scope.bureau_region_ids)
+    if request.method == "POST":
+        access.require(can_add, _("Only bureau staff record working-day exceptions."))
+    managed = Region.objects.all() if scope.is_admin else Region.objects.filter(
+        id__any_of=scope.bureau_region_ids
+    )  # fmt: skip
+    form = DayOverrideForm(_post_data(request), regions=managed)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.day_override_set(
+                actor=request.user, region=data["region_code"], date=data["date"],
+                is_working_day=data["is_working_day"], note=data["note"],
+            )  # fmt: skip
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The exception is saved; it counts from now on."))
+            return redirect("schools:day_overrides")
+    days = selectors.day_override_list_visible_to(request.user).order_by("-date", "region__path")
+    year = request.GET.get("year", "")
+    if year.isdigit() and len(year) == 4:
+        days = days.filter(date__year=int(year))
+    page = Paginator(days, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "schools/day_overrides.html",
+        {
+            "form": form if can_add else None,
+            "page_obj": page,
+            "year": year,
+            "managed": scope.bureau_region_ids,
+            "is_admin": scope.is_admin,
+        },  # fmt: skip
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def day_override_remove(request, pk: int):
+    day = selectors.day_override_get_for_user(request.user, pk, write=True)
+    services.day_override_remove(actor=request.user, day=day)
+    messages.success(request, _("The exception is removed."))
+    return redirect("schools:day_overrides")

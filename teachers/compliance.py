@@ -93,17 +93,22 @@ def _clip(start, end, lo, hi):
 
 
 @lru_cache(maxsize=8192)
-def _thresholds(minimum: int, period: tuple, covered: tuple | None, today: dt.date) -> tuple:
+def _thresholds(
+    minimum: int, period: tuple, covered: tuple | None, today: dt.date, region_path: str,
+    calendar_token: str,
+) -> tuple:  # fmt: skip
     """(required, expected, over) for an obligation of ``minimum`` over ``period`` (within
-    the term), of which the mentorship covers ``covered``, as it stands ``today``."""
+    the term), of which the mentorship covers ``covered``, as it stands ``today``, by the
+    working days of the mentee's region (``calendar_token`` keeps the cache in step with
+    the region's working-day exceptions)."""
     if covered is None:
         return 0, 0, False
-    period_days = calendar.working_days(*period)
-    covered_days = calendar.working_days(*covered)
+    period_days = calendar.working_days(*period, region_path)
+    covered_days = calendar.working_days(*covered, region_path)
     if not period_days or not covered_days:
         return 0, 0, False
     required = math.ceil(minimum * covered_days / period_days)
-    gone = calendar.working_days(covered[0], min(covered[1], today))
+    gone = calendar.working_days(covered[0], min(covered[1], today), region_path)
     expected = math.floor(required * gone / covered_days)
     return required, expected, covered[1] < today
 
@@ -208,19 +213,20 @@ def _fill(result, group, term, rule_map, on, today) -> None:
     # What each rule asks depends only on the programme and the mentorship's span: most
     # mentorships share both, so it is worked out once for all of them.
     plans: dict[tuple, list[tuple]] = {}
+    token = calendar.overrides_token()
     for row in group:
-        mentorship_id, start, end, programme_id = row[0], row[1], row[2], row[4]
-        plan = plans.get((programme_id, start, end))
+        mentorship_id, start, end, region_path, programme_id = row[:5]
+        plan = plans.get((programme_id, start, end, region_path))
         if plan is None:
-            plan = plans[programme_id, start, end] = []
+            plan = plans[programme_id, start, end, region_path] = []
             for rule in rule_map[programme_id]:
                 window = windows[rule.period]
                 if window is None:
                     continue
                 covered = _clip(*window, start, end)
                 name = columns[(rule.kind, rule.filer, rule.partner_lessons_only, rule.period)]
-                plan.append((rule, name, *_thresholds(rule.minimum, window, covered, today),
-                             covered or window))  # fmt: skip
+                thresholds = _thresholds(rule.minimum, window, covered, today, region_path, token)
+                plan.append((rule, name, *thresholds, covered or window))
         done_by_column = counts.get(mentorship_id, {})
         lines = result[mentorship_id].lines
         for rule, name, required, expected, over, bounds in plan:

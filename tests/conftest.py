@@ -8,13 +8,16 @@ A programme of the city pairs 实验小学 (helping, 东城县) with 山村小�
 and inspector of the other city.
 """
 
+import datetime as dt
 from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
 
+from activities.kinds import install_default_kinds
 from schools import services
 from schools.models import Region
+from twinning import calendar
 from twinning.models import Role
 
 from .factories import ProgrammeFactory, RegionFactory, SchoolFactory, UserFactory, assign
@@ -25,6 +28,13 @@ def _clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _calendar_reads_every_change(settings):
+    # Each test starts from an empty cache, so the working-day exceptions' token is new
+    # and they are read again; checked on every lookup, not every few seconds.
+    settings.CALENDAR_REFRESH_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)
@@ -74,6 +84,12 @@ def world(db, _fast_passwords):
     assign(outsider, Role.COORDINATOR, school=far_school)
     assign(outsider, Role.INSPECTOR, region=far_city)
 
+    # The working-day exceptions are read once per process and token (twinning/calendar.py):
+    # read here, so that a test's query counts do not depend on whether it is the first.
+    calendar.working_days(dt.date(2026, 1, 1), dt.date(2026, 1, 1))
+    # The kinds of activity come from a data migration, which a browser test's flush of
+    # the database removes for the tests after it.
+    install_default_kinds()
     return SimpleNamespace(
         city=city, east=east, west=west, far_city=far_city, far_county=far_county,
         helping=helping, assisted=assisted, spare=spare, far_school=far_school,

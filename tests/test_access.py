@@ -26,10 +26,18 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from activities import services as activity_services
-from activities.models import Activity, ActivityKind, Evidence, Participation, Reschedule
+from activities.models import (
+    Activity,
+    ActivityKind,
+    Evidence,
+    Participation,
+    Reschedule,
+    Secondment,
+)
 from schools import services
 from schools.models import (
     ContactPerson,
+    DayOverride,
     Goal,
     LeadingGroupMember,
     NeedsAssessment,
@@ -181,6 +189,22 @@ def postpone_api_payload(s):
     return {"starts_at": "2026-12-08T09:00:00+08:00", "ends_at": "2026-12-08T12:00:00+08:00"}
 
 
+def secondment_payload(s):
+    return {
+        "kind": "teaching_placement", "teacher": s.teacher.pk, "host_school": s.assisted.pk,
+        "start": "2027-03-01", "end": "2027-03-31", "duties": "支教数学",
+    }  # fmt: skip
+
+
+def secondment_api_payload(s):
+    return {**secondment_payload(s), "pairing": s.pairing.pk}
+
+
+def day_override_payload(s):
+    return {"region_code": s.west.code, "date": "2027-02-09", "is_working_day": "0",
+            "note": "西山县春节"}  # fmt: skip
+
+
 def person(s):
     return {"school": s.assisted.pk, "name": "周主任", "position": "member", "phone": "13800000000"}
 
@@ -208,6 +232,11 @@ ROUTES: dict[str, Route] = {
             FORM,
             post(school_payload),
         ),
+    ),
+    "schools:day_overrides": Route(writes=(post(day_override_payload),)),
+    # A teacher of 东城县 reads only the exceptions that hold for them: not 西山县's.
+    "schools:day_override_remove": Route(
+        kwargs=pk("day_override"), read=False, writes=(post(),), read_only=("inspector",)
     ),
     "schools:programme_list": Route(),
     "schools:programme_create": Route(
@@ -334,6 +363,19 @@ ROUTES: dict[str, Route] = {
     "activities:evidence_thumbnail": Route(kwargs=pk("evidence")),
     "activities:evidence_remove": Route(kwargs=pk("evidence"), read=False, writes=(post(),)),
     "activities:pairing_exchanges": Route(kwargs=pk("pairing")),
+    "activities:secondment_list": Route(),
+    "activities:secondment_export_csv": Route(),
+    "activities:secondment_export_xlsx": Route(),
+    "activities:secondment_create": Route(
+        kwargs=pk("pairing"), read=False, writes=(FORM, post(secondment_payload))
+    ),
+    "activities:secondment_detail": Route(kwargs=pk("secondment")),
+    "activities:secondment_edit": Route(
+        kwargs=pk("secondment"), read=False, writes=(FORM, post(secondment_payload))
+    ),
+    "activities:secondment_cancel": Route(
+        kwargs=pk("secondment"), read=False, writes=(post(lambda s: {"reason": "生病"}),)
+    ),
     # API
     "api:region-list": Route(api=True),
     "api:region-detail": Route(kwargs=pk("east"), api=True),
@@ -422,6 +464,13 @@ ROUTES: dict[str, Route] = {
     ),
     "api:activity-evidence": Route(kwargs=pk("activity"), api=True, read=False, writes=(post(),)),
     "api:activity-kind-list": Route(api=True),
+    "api:secondment-list": Route(api=True, writes=(post(secondment_api_payload),)),
+    "api:secondment-detail": Route(
+        kwargs=pk("secondment"), api=True, writes=(patch(lambda s: {"duties": "改"}),)
+    ),
+    "api:secondment-cancel": Route(
+        kwargs=pk("secondment"), api=True, read=False, writes=(post(lambda s: {"reason": "病"}),)
+    ),
     "api:evidence-detail": Route(
         kwargs=pk("evidence"), api=True, writes=(("delete", lambda s: {}),)
     ),
@@ -522,6 +571,15 @@ def scene(world, active):
         files=[SimpleUploadedFile("互访.jpg", image.getvalue()),
                SimpleUploadedFile("签到表.pdf", b"%PDF-1.4 sheet")],
     )  # fmt: skip
+    s.day_override = services.day_override_set(
+        actor=s.bureau, region=s.west, date=dt.date(2027, 2, 8), is_working_day=False,
+        note="西山县春节放假",
+    )  # fmt: skip
+    s.secondment = activity_services.secondment_record(
+        actor=s.coord_helping, pairing=active, kind="secondment", teacher=s.teacher,
+        host_school=s.assisted, start=dt.date(2026, 9, 1), end=dt.date(2026, 12, 31),
+        duties="挂职副校长，陈红梅分管教学",
+    )  # fmt: skip
     return s
 
 
@@ -530,7 +588,7 @@ def snapshot():
     models = (Region, School, Programme, Pairing, PairingTransition, NeedsAssessment, Goal,
               ProgressUpdate, LeadingGroupMember, ContactPerson, Teacher, Honour, Mentorship,
               MentorshipRecord, RecordComment, RecordAttachment, Activity, Participation,
-              Evidence, Reschedule)  # fmt: skip
+              Evidence, Reschedule, Secondment, DayOverride)  # fmt: skip
     return (
         [m.objects.count() for m in models],
         list(
@@ -547,6 +605,8 @@ def snapshot():
             "content", "signed_off_at")),
         list(Activity.objects.order_by("pk").values_list(
             "status", "title", "starts_at", "summary")),
+        list(Secondment.objects.order_by("pk").values_list(
+            "start", "end", "duties", "cancelled_at")),
     )  # fmt: skip
 
 

@@ -6,6 +6,8 @@ Every page these tests open is checked with axe-core against WCAG 2.1 AA
 (:func:`assert_accessible`); a violation fails the test with axe's report.
 """
 
+import datetime as dt
+import io
 import os
 import re
 from pathlib import Path
@@ -18,8 +20,13 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from PIL import Image  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from activities import services as activity_services  # noqa: E402
+from activities.models import ActivityKind, ActivityStatus  # noqa: E402
 from schools import services  # noqa: E402
 from schools.models import Pairing, PairingStatus  # noqa: E402
 from teachers import services as teacher_services  # noqa: E402
@@ -50,6 +57,12 @@ def assert_accessible(page) -> None:
     """No WCAG 2.1 A or AA violation that axe-core can find on the page as it is now."""
     results = AXE.run(page, options=WCAG_21_AA)
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
+def jpeg(name: str) -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (40, 120, 90)).save(out, "JPEG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
 
 
 def visit(page, url: str) -> None:
@@ -228,8 +241,42 @@ def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
         actor=world.mentee, mentorship=mentorship, kind="reflection",
         date=active.agreement_signed_on, content="反思", checklist={"best": "导入"},
     )  # fmt: skip
+    kinds = {k.code: k for k in ActivityKind.objects.all()}
+    start = timezone.now() - dt.timedelta(days=2)
+    held, _ = activity_services.activity_schedule(
+        actor=world.coord_helping, pairing=active, kind=kinds["visit"], title="互访",
+        host_school=world.assisted, place="会议室", starts_at=start,
+        ends_at=start + dt.timedelta(hours=2), participants=[teacher, mentee],
+    )  # fmt: skip
+    activity_services.activity_complete(
+        actor=world.coord_helping, activity=held, summary="顺利", files=[jpeg("现场.jpg")]
+    )
+    planned, _ = activity_services.activity_schedule(
+        actor=world.coord_helping, pairing=active, kind=kinds["lecture"], title="讲座",
+        host_school=world.helping, place="报告厅", starts_at=start + dt.timedelta(days=9),
+        ends_at=start + dt.timedelta(days=9, hours=2),
+    )  # fmt: skip
+    secondment = activity_services.secondment_record(
+        actor=world.coord_helping, pairing=active, kind="teaching_placement", teacher=teacher,
+        host_school=world.assisted, start=dt.date(2026, 9, 1), end=dt.date(2026, 12, 31),
+        duties="支教",
+    )  # fmt: skip
+    exchanges = [
+        "/activities/",
+        "/activities/?status=nonsense",
+        f"/activities/{held.pk}/",
+        f"/activities/{planned.pk}/",
+        f"/activities/{planned.pk}/edit/",
+        f"/pairings/{active.pk}/exchanges/",
+        f"/pairings/{active.pk}/activities/new/",
+        "/secondments/",
+        f"/secondments/{secondment.pk}/",
+        f"/secondments/{secondment.pk}/edit/",
+        f"/pairings/{active.pk}/secondments/new/",
+        "/calendar/days/",
+    ]
     pages = {
-        "bureau": [
+        "bureau": [*exchanges,
             "/dashboard/", "/pairings/", "/pairings/?status=nonsense", f"/pairings/{active.pk}/",
             f"/pairings/{active.pk}/plan/", f"/pairings/{active.pk}/history/",
             f"/pairings/{active.pk}/edit/", "/pairings/new/", "/schools/",
@@ -247,7 +294,8 @@ def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
             "/my-school/", "/pairings/", f"/pairings/{active.pk}/", f"/pairings/{active.pk}/plan/",
         ],
         "mentor": ["/", f"/pairings/{active.pk}/", "/mentorships/review/",
-                   f"/mentorships/{mentorship.pk}/"],
+                   f"/mentorships/{mentorship.pk}/", f"/pairings/{active.pk}/exchanges/",
+                   f"/activities/{held.pk}/", "/calendar/days/"],
         "mentee": ["/", f"/mentorships/{mentorship.pk}/records/new/",
                    f"/mentorships/{mentorship.pk}/"],
         "inspector": ["/dashboard/", f"/pairings/{active.pk}/", "/schools/"],
@@ -372,3 +420,43 @@ def test_on_a_phone_the_mentee_files_the_mentor_comments_and_signs_off_complianc
     expect(page.locator(f"#record-{record.pk}")).to_contain_text("已签字确认")
     assert fits_the_screen(page)
     page.context.close()
+
+
+def test_a_coordinator_schedules_an_activity_then_logs_it_with_a_photo(
+    browser, live_server, world, active, tmp_path
+):
+    teacher_services.teacher_create(actor=None, school=world.helping, name="陈红梅")
+    teacher_services.teacher_create(actor=None, school=world.assisted, name="赵小燕")
+    page = sign_in(browser, live_server, "coord_assisted", **PHONE)
+    visit(page, f"{live_server.url}/pairings/{active.pk}/exchanges/")
+    page.get_by_role("link", name="安排活动").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.select_option("#id_kind", label="送教/示范课")
+    page.fill("#id_title", "送教下乡：三年级语文")
+    page.select_option("#id_host_school", str(world.assisted.pk))
+    # Held this morning, so that it can be logged now.
+    start = timezone.localtime() - dt.timedelta(hours=3)
+    page.fill("#id_starts_at", start.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_ends_at", (start + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_place", "多媒体教室")
+    page.get_by_label("陈红梅 · 江城实验小学").check()
+    page.get_by_role("button", name="安排", exact=True).click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("送教下乡：三年级语文")
+    assert fits_the_screen(page)
+    assert_accessible(page)
+
+    photo = tmp_path / "现场.jpg"
+    photo.write_bytes(jpeg("现场.jpg").read())
+    page.fill("#id_summary", "两节示范课，二十位老师听课评课。")
+    page.set_input_files("#id_evidence", str(photo))
+    page.get_by_role("button", name="登记为已举行").click()
+    page.wait_for_load_state()
+    expect(page.locator(".badge-completed")).to_be_visible()
+    expect(page.locator(".attachments img")).to_have_count(1)
+    assert_accessible(page)
+    visit(page, f"{live_server.url}/pairings/{active.pk}/exchanges/")
+    expect(page.locator("#past").locator("..")).to_contain_text("送教下乡：三年级语文")
+    page.context.close()
+    assert active.activities.get().status == ActivityStatus.COMPLETED

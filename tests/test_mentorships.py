@@ -329,6 +329,19 @@ def test_a_week_of_public_holidays_owes_nothing(world, people, monkeypatch):
     assert (design.required, design.status) == (0, "not_due")
 
 
+def test_a_week_the_mentees_region_closed_owes_nothing_there(world, mentorship):
+    from schools import services as school_services
+
+    # TODAY is Wednesday 18 November 2026; 西山县 (the mentee's) closes its schools all week.
+    for n in range(5):
+        school_services.day_override_set(
+            actor=world.bureau, region=world.west, date=dt.date(2026, 11, 16 + n),
+            is_working_day=False, note="暴雪停课",
+        )  # fmt: skip
+    design = line(compliance.mentorship_standing(mentorship), "lesson_design", "week")
+    assert (design.required, design.status) == (0, "not_due")
+
+
 def test_the_standing_of_many_mentorships_takes_a_constant_number_of_queries(
     world, people, django_assert_num_queries
 ):

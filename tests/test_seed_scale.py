@@ -116,7 +116,7 @@ def test_every_school_gets_its_teachers_with_region_and_unique_staff_numbers(see
 
 
 def test_a_province_seeded_before_an_app_had_a_generator_gets_its_share(seeded):
-    from activities.models import Activity
+    from activities.models import Activity, Secondment
     from teachers.models import Honour, Mentorship, MentorshipRecord, Teacher
 
     mentorships = Mentorship.objects.count()
@@ -131,6 +131,7 @@ def test_a_province_seeded_before_an_app_had_a_generator_gets_its_share(seeded):
     Mentorship.objects.all().delete()
     Honour.objects.all().delete()
     Activity.objects.all().delete()  # the exchanges book teachers
+    Secondment.objects.all().delete()
     Teacher.objects.all().delete()  # as if seeded before the teachers app existed
     before = Pairing.objects.count()
     out = seed(*TINY)
@@ -165,3 +166,17 @@ def test_the_exchanges_of_the_paired_pairings_in_every_status(seeded):
     assert not Participation.objects.exclude(school=F("teacher__school")).exists()
     completed = Activity.objects.filter(status=ActivityStatus.COMPLETED)
     assert Evidence.objects.count() == completed.count()
+
+
+def test_secondments_never_overlap_for_one_person(seeded):
+    from activities.models import Secondment
+
+    assert Secondment.objects.count() > 0
+    by_person: dict[int, list] = {}
+    for teacher_id, start, end in Secondment.objects.values_list("teacher_id", "start", "end"):
+        by_person.setdefault(teacher_id, []).append((start, end))
+    for spans in by_person.values():
+        spans.sort()
+        assert all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert not Secondment.objects.exclude(host_region=F("host_school__region")).exists()
+    assert not Secondment.objects.exclude(home_school=F("teacher__school")).exists()

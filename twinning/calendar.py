@@ -11,16 +11,24 @@ Reporting quarters (the quarterly summary) are calendar quarters:
 
 Working days follow the State Council's schedule as the maintained
 ``chinese_calendar`` library records it (public holidays off, the make-up working
-days 调休 on); for a year it does not cover yet, Monday to Friday.
+days 调休 on); for a year it does not cover yet, Monday to Friday. Bureau staff record
+exceptions for their region (``schools.DayOverride``: the years the library does not
+cover yet, local holidays, days schools closed), which hold for it and every region
+below it; the nearest region's entry wins.
 """
 
 import calendar as _calendar
 import datetime as dt
+import time
+import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 
 import chinese_calendar
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,18 +83,84 @@ def calendar_quarter(day: dt.date) -> tuple[int, int]:
 # --- working days ----------------------------------------------------------------------
 
 
-def is_working_day(day: dt.date) -> bool:
+# Exceptions to the national schedule (``schools.DayOverride``): a small table, kept in
+# each process and reloaded when its token in the shared cache changes (a change sets a
+# new token: at once in this process, for the others when it commits). The token is
+# checked at most every ``CALENDAR_REFRESH_SECONDS``, so that the thousands of lookups
+# of a compliance roll-up cost no round trip each.
+OVERRIDES_TOKEN_KEY = "calendar:day-overrides"
+_snapshot: dict = {"token": None, "checked": 0.0, "days": {}}
+
+
+def _overrides() -> tuple[str, dict[tuple[int, dt.date], bool]]:
+    now = time.monotonic()
+    fresh = now - _snapshot["checked"] < settings.CALENDAR_REFRESH_SECONDS
+    if _snapshot["token"] is not None and fresh:
+        return _snapshot["token"], _snapshot["days"]
+    token = cache.get(OVERRIDES_TOKEN_KEY)
+    if token is None:
+        cache.add(OVERRIDES_TOKEN_KEY, uuid.uuid4().hex, timeout=None)
+        token = cache.get(OVERRIDES_TOKEN_KEY)
+    if token != _snapshot["token"]:
+        rows = apps.get_model("schools", "DayOverride").objects.values_list(
+            "region_id", "date", "is_working_day"
+        )
+        _snapshot["days"] = {(region_id, day): working for region_id, day, working in rows}
+        _snapshot["token"] = token
+    _snapshot["checked"] = now
+    return token, _snapshot["days"]
+
+
+def overrides_token() -> str:
+    """Changes whenever the working-day exceptions do: for caches of results that
+    depend on working days."""
+    return _overrides()[0]
+
+
+def day_overrides_changed() -> None:
+    """Called when an exception is saved or removed: every process reloads them."""
+    cache.set(OVERRIDES_TOKEN_KEY, uuid.uuid4().hex, timeout=None)
+    transaction.on_commit(lambda: cache.set(OVERRIDES_TOKEN_KEY, uuid.uuid4().hex, timeout=None))
+    _snapshot["token"] = None
+
+
+def _ancestor_ids(region_path: str | None) -> list[int]:
+    return [int(p) for p in (region_path or "").strip("/").split("/") if p]
+
+
+@lru_cache(maxsize=16384)
+def _is_working_day(day: dt.date, region_path: str | None, token: str) -> bool:
+    days = _snapshot["days"]
+    for region_id in reversed(_ancestor_ids(region_path)):  # the nearest region wins
+        found = days.get((region_id, day))
+        if found is not None:
+            return found
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:  # a year the library does not cover yet
         return day.weekday() < 5
 
 
+def is_working_day(day: dt.date, region_path: str | None = None) -> bool:
+    """Whether schools of the region at ``region_path`` (a ``Region.path``; None: the
+    national schedule) work on ``day``."""
+    token, _days = _overrides()
+    return _is_working_day(day, region_path, token)
+
+
 @lru_cache(maxsize=4096)
-def working_days(start: dt.date, end: dt.date) -> int:
-    """Working days from ``start`` to ``end``, both included (0 when end < start)."""
+def _working_days(start: dt.date, end: dt.date, region_path: str | None, token: str) -> int:
     days = (end - start).days + 1
-    return sum(is_working_day(start + dt.timedelta(n)) for n in range(max(days, 0)))
+    return sum(
+        _is_working_day(start + dt.timedelta(n), region_path, token) for n in range(max(days, 0))
+    )
+
+
+def working_days(start: dt.date, end: dt.date, region_path: str | None = None) -> int:
+    """Working days from ``start`` to ``end``, both included (0 when end < start), for
+    the region at ``region_path`` (None: the national schedule)."""
+    token, _days = _overrides()
+    return _working_days(start, end, region_path, token)
 
 
 # --- weeks, months and terms ----------------------------------------------------------

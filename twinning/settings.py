@@ -148,6 +148,9 @@ SESSION_ENGINE = (
 # between requests; changes invalidate it at once (twinning/access.py). Only with a
 # cache that every process shares: a per-process cache could not be invalidated.
 SCOPE_CACHE_SECONDS = int(os.environ.get("SCOPE_CACHE_SECONDS", "300" if REDIS_URL else "0"))
+# How often each process asks the shared cache whether the working-day exceptions
+# changed (twinning/calendar.py); a change shows everywhere within this many seconds.
+CALENDAR_REFRESH_SECONDS = float(os.environ.get("CALENDAR_REFRESH_SECONDS", "5"))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -293,6 +296,7 @@ SPECTACULAR_SETTINGS = {
         "FilerEnum": "teachers.models.Filer",
         "ComplianceStatusEnum": "teachers.compliance.STATUS_CHOICES",
         "ActivityStatusEnum": "activities.models.ActivityStatus",
+        "SecondmentKindEnum": "activities.models.SecondmentKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -1,31 +1,12 @@
-"""The kinds of exchange of DESIGN.md §3, as the list starts out; bureau staff edit it in
-the admin. Secondments (挂职, 跟岗, 支教) are kept as secondments, not activities."""
+"""The default kinds of exchange (activities/kinds.py)."""
 
 from django.db import migrations
 
-KINDS = [
-    ("visit", "互访", "Visit"),
-    ("lesson_delivery", "送教/示范课", "Lesson delivery"),
-    ("joint_lesson_study", "同课异构", "Joint lesson study"),
-    ("joint_preparation", "集体备课", "Joint lesson preparation"),
-    ("lecture", "专题讲座", "Lecture"),
-    ("joint_research_day", "联合教研", "Joint research day"),
-    ("research_project", "课题研究", "Research project"),
-    ("joint_exam", "教学质量联测", "Joint exam"),
-    ("experience_exchange", "经验交流会", "Experience-exchange meeting"),
-    ("management_report", "校长汇报", "Principal's report"),
-    ("student_exchange", "手拉手", "Student exchange"),
-    ("culture_sports", "文体活动", "Culture or sports event"),
-    ("synchronous_class", "同步课堂", "Online synchronous class"),
-]
-
 
 def add_kinds(apps, schema_editor):
-    ActivityKind = apps.get_model("activities", "ActivityKind")
-    for order, (code, zh, en) in enumerate(KINDS, start=1):
-        ActivityKind.objects.get_or_create(
-            code=code, defaults={"name_zh": zh, "name_en": en, "order": order * 10}
-        )
+    from activities.kinds import install_default_kinds
+
+    install_default_kinds(apps.get_model("activities", "ActivityKind"))
 
 
 class Migration(migrations.Migration):
