@@ -9,4 +9,7 @@ class ActivitiesConfig(AppConfig):
     def ready(self):
         from schools import hub
 
+        from . import home
+
+        home.register()
         hub.register(hub.Tab("exchanges", _("Exchanges"), "activities:pairing_exchanges", 40))

@@ -3,13 +3,17 @@
 An activity is visible to whoever may read its pairing (schools.selectors): the
 bureau and inspectors of the programme's region and of the member schools' regions,
 the coordinators of the member schools, and their teachers once the schools are
-paired. The visible pairings are resolved first, as ids, so that a list of
-activities is one indexed filter on the activities table.
+paired. Rows carry the region of their school(s), so a bureau's list is one indexed
+filter on the table itself; the pairings that reach beyond the user's regions, and
+those of a coordinator's or teacher's schools, are resolved first, as ids
+(:func:`_scope_condition`).
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+import dataclasses
+
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from schools.models import Pairing, PairingMember
 from schools.selectors import _pairing_scope_condition, member_ids
@@ -21,24 +25,49 @@ from twinning.db import get_or_404
 from .models import Activity, ActivityKind, Evidence, Participation, Reschedule, Secondment
 
 
-def visible_pairing_ids(user) -> list[int] | None:
-    """Ids of the pairings ``user`` may read (one query); None for an administrator
-    (every pairing)."""
-    scope = resolve_scope(user)
-    if scope.is_admin:
-        return None
-    if scope.is_empty:
-        return []
-    return list(
-        Pairing.objects.filter(_pairing_scope_condition(scope)).values_list("id", flat=True)
+def _scope_condition(scope, region_fields: tuple[str, ...], pairing_field: str) -> Q:
+    """Rows of the pairings ``scope`` may read, as one indexed condition on the rows' own
+    columns (DESIGN.md §5), built with one query.
+
+    Region roles read a row whose region (one of ``region_fields``: a school of the
+    pairing's) is theirs; the few pairings that also reach outside their regions (a
+    member school or the programme elsewhere) are added by id. School roles read the
+    rows of their schools' pairings, by id."""
+    regions = scope.read_region_ids
+    school_roles = dataclasses.replace(
+        scope, bureau_region_ids=frozenset(), inspector_region_ids=frozenset()
     )
+    pairings = Pairing.objects.none()
+    if regions:
+        by_region = Pairing.objects.filter(
+            Q(region_id__any_of=regions)
+            | Q(id__in=PairingMember.objects.filter(region_id__any_of=regions).values("pairing_id"))
+        )
+        edge = PairingMember.objects.filter(pairing_id__in=by_region.values("id")).exclude(
+            region_id__any_of=regions
+        )
+        pairings = Pairing.objects.filter(id__in=edge.values("pairing_id"))
+    if school_roles.read_school_ids:
+        pairings = pairings | Pairing.objects.filter(_pairing_scope_condition(school_roles))
+    ids = list(pairings.order_by().values_list("id", flat=True).distinct())
+    condition = Q(**{f"{pairing_field}__any_of": ids})
+    for field in region_fields if regions else ():
+        condition |= Q(**{f"{field}__any_of": regions})
+    return condition
 
 
-def _in_scope(qs: QuerySet, user, field: str = "pairing_id") -> QuerySet:
+def _in_scope(
+    qs: QuerySet, user, *, region_fields: tuple[str, ...] = ("region_id",),
+    pairing_field: str = "pairing_id",
+) -> QuerySet:  # fmt: skip
     if user is None or not user.is_authenticated:
         return qs.none()
-    ids = visible_pairing_ids(user)
-    return qs if ids is None else qs.filter(**{f"{field}__any_of": ids})
+    scope = resolve_scope(user)
+    if scope.is_admin:
+        return qs
+    if scope.is_empty:
+        return qs.none()
+    return qs.filter(_scope_condition(scope, region_fields, pairing_field))
 
 
 def activity_list_visible_to(user) -> QuerySet[Activity]:
@@ -85,7 +114,9 @@ def activity_detail(activity: Activity) -> dict:
 
 def evidence_get_for_user(user, pk) -> Evidence:
     """A file of a visible activity, else 404."""
-    return get_or_404(_in_scope(Evidence.objects.all(), user, "activity__pairing_id"), pk)
+    return get_or_404(
+        _in_scope(Evidence.objects.all(), user, pairing_field="activity__pairing_id"), pk
+    )
 
 
 def kinds_in_use() -> QuerySet[ActivityKind]:
@@ -122,7 +153,7 @@ def secondment_list_visible_to(user) -> QuerySet[Secondment]:
     qs = Secondment.objects.select_related(
         "teacher", "home_school", "host_school", "host_region", "pairing"
     )
-    return _in_scope(qs, user)
+    return _in_scope(qs, user, region_fields=("home_region_id", "host_region_id"))
 
 
 def secondment_get_for_user(user, pk, *, write: bool = False) -> Secondment:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from django.db.models import Q
 
 from . import compliance, selectors
-from .models import Filer, MentorshipStatus, RecordComment, Teacher
+from .models import Filer, MentorshipStatus, RecordComment
 
 
 def my_mentorships(request) -> dict | None:
-    teacher = Teacher.objects.filter(user_id=request.user.pk).first()
+    teacher = selectors.teacher_of_request(request)
     if teacher is None:
         return None
     mentorships = list(

@@ -72,6 +72,16 @@ def schools_whose_teachers_are_kept_by(user) -> QuerySet[School]:
 # --- mentorships and records ----------------------------------------------------------
 
 
+def teacher_of_request(request) -> Teacher | None:
+    """The signed-in user's own teacher record (read once per request: every section of
+    a teacher's home asks)."""
+    if not hasattr(request, "_own_teacher"):
+        request._own_teacher = (
+            Teacher.objects.filter(user_id=request.user.pk).select_related("school").first()
+        )
+    return request._own_teacher
+
+
 def _own_teacher_ids(user) -> list[int]:
     """The user's own teacher record (a teacher who signs in), as ids: looked up first, so
     that scoped conditions filter the mentorship's own columns, never join teachers."""

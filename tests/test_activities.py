@@ -286,3 +286,112 @@ def test_a_coordinator_of_another_pairing_sees_none_of_it(world, activity):
         assisted_schools=[world.spare],
     )  # fmt: skip
     assert not selectors.activity_list_visible_to(coordinator).exists()
+
+
+# --- reminders and the teacher's home -----------------------------------------------------
+
+
+def test_the_day_before_the_organiser_and_participants_are_reminded_once(
+    world, active, kind, teachers
+):
+    from activities import reminders
+    from twinning.models import Notification
+
+    chen, zhao = teachers
+    chen.user = world.mentor
+    chen.save()
+    tomorrow = timezone.localtime().date() + dt.timedelta(days=1)
+    start = timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(14)))
+    activity, _ = services.activity_schedule(
+        actor=world.coord_assisted, pairing=active, participants=[chen, zhao],
+        **plan(world, kind, starts_at=start, ends_at=start + dt.timedelta(hours=2)),
+    )  # fmt: skip
+    reminders.send()
+    reminders.send()  # a second beat sends nothing more
+    notes = Notification.objects.filter(key__startswith=f"activity:{activity.pk}:tomorrow")
+    # The organiser and the one participant with an account (赵小燕 has none).
+    assert sorted(n.recipient.username for n in notes) == ["coord_assisted", "mentor"]
+    assert all("14:00" in n.title for n in notes)
+    # Postponed to another day, it is announced again for that day.
+    services.activity_postpone(
+        actor=world.coord_assisted, activity=activity, starts_at=start + dt.timedelta(days=7),
+        ends_at=start + dt.timedelta(days=7, hours=2),
+    )  # fmt: skip
+    later = timezone.now() + dt.timedelta(days=7)
+    reminders.send(now=later)
+    assert (
+        Notification.objects.filter(key__startswith=f"activity:{activity.pk}:tomorrow").count() == 4
+    )
+
+
+def test_an_unlogged_activity_reminds_the_coordinators_three_days_after_its_end(world, activity):
+    from activities import reminders
+    from twinning.models import Notification
+
+    end = activity.ends_at
+    reminders.send(now=end + dt.timedelta(days=2))
+    assert not Notification.objects.filter(key=f"activity:{activity.pk}:log-it").exists()
+    reminders.send(now=end + dt.timedelta(days=3, hours=1))
+    reminders.send(now=end + dt.timedelta(days=4))
+    notes = Notification.objects.filter(key=f"activity:{activity.pk}:log-it")
+    assert sorted(n.recipient.username for n in notes) == ["coord_assisted", "coord_helping"]
+    # Once logged, nobody is reminded of it again.
+    services.activity_cancel(actor=world.coord_helping, activity=activity, reason="未举行")
+    Notification.objects.all().delete()
+    reminders.send(now=end + dt.timedelta(days=5))
+    assert not Notification.objects.exists()
+
+
+def test_the_reminder_task_runs_the_same(world, activity):
+    from activities.tasks import remind_activities
+
+    assert remind_activities.delay().get() == 2  # both coordinators, long after its end
+
+
+def test_a_teachers_home_shows_their_coming_activities_and_secondment(
+    client, world, active, kind, teachers
+):
+    chen, _zhao = teachers
+    chen.user = world.mentor
+    chen.save()
+    soon = timezone.now() + dt.timedelta(days=3)
+    services.activity_schedule(
+        actor=world.coord_helping, pairing=active, participants=[chen],
+        **plan(world, kind, title="同课异构：秋天的雨", starts_at=soon,
+               ends_at=soon + dt.timedelta(hours=2)),
+    )  # fmt: skip
+    today = timezone.localdate()
+    services.secondment_record(
+        actor=world.coord_helping, pairing=active, kind="teaching_placement", teacher=chen,
+        host_school=world.assisted, start=today - dt.timedelta(days=10),
+        end=today + dt.timedelta(days=30), duties="支教",
+    )  # fmt: skip
+    client.force_login(world.mentor)
+    page = client.get("/").content.decode()
+    assert "同课异构：秋天的雨" in page and "西山山村小学" in page
+
+
+def test_a_county_bureau_sees_the_activities_its_school_hosts_and_the_partner_hosts(
+    world, activity
+):
+    from twinning.models import Role
+
+    from .factories import UserFactory, assign
+
+    # The activity is hosted by 西山县's school; 东城县's bureau reads it through the
+    # pairing's helping school, 西山县's through the host, a far county's not at all.
+    east = assign(UserFactory(username="east_bureau"), Role.BUREAU, region=world.east)
+    west = assign(UserFactory(username="west_bureau"), Role.BUREAU, region=world.west)
+    far = assign(UserFactory(username="far_bureau"), Role.BUREAU, region=world.far_county)
+    assert list(selectors.activity_list_visible_to(east)) == [activity]
+    assert list(selectors.activity_list_visible_to(west)) == [activity]
+    assert not selectors.activity_list_visible_to(far).exists()
+    secondment = services.secondment_record(
+        actor=world.coord_helping, pairing=activity.pairing, kind="secondment",
+        teacher=activity.participants.get(school=world.assisted), host_school=world.helping,
+        start=dt.date(2026, 9, 1), end=dt.date(2026, 9, 30), duties="挂职",
+    )  # fmt: skip
+    # A secondment from 西山县 to 东城县: each county's bureau reads it.
+    assert list(selectors.secondment_list_visible_to(east)) == [secondment]
+    assert list(selectors.secondment_list_visible_to(west)) == [secondment]
+    assert not selectors.secondment_list_visible_to(far).exists()

@@ -243,6 +243,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         # Monday 08:00 in Asia/Shanghai (CELERY_TIMEZONE): the start of the school week.
         "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
     },
+    "activities": {
+        "task": "activities.tasks.remind_activities",
+        # 16:00, the afternoon before: time to prepare, still within the school day.
+        "schedule": crontab(minute=0, hour=16),
+    },
 }
 
 REST_FRAMEWORK = {

@@ -1,0 +1,55 @@
+"""A teacher's home: the activities they take part in over the next two weeks, and the
+secondment they are on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from teachers import selectors as teacher_selectors
+from twinning import calendar
+
+from .models import OPEN_STATUSES, Activity, Secondment
+
+AHEAD = dt.timedelta(days=14)
+
+
+def my_exchanges(request) -> dict | None:
+    teacher = teacher_selectors.teacher_of_request(request)
+    if teacher is None:
+        return None
+    now = timezone.now()
+    upcoming = list(
+        Activity.objects.filter(
+            participations__teacher=teacher,
+            status__in=OPEN_STATUSES,
+            ends_at__gte=now,
+            starts_at__lt=now + AHEAD,
+        )  # fmt: skip
+        .select_related("kind", "host_school")
+        .order_by("starts_at")[:10]
+    )
+    today = calendar.today()
+    secondment = (
+        Secondment.objects.filter(
+            teacher=teacher, cancelled_at__isnull=True, start__lte=today + AHEAD, end__gte=today
+        )
+        .select_related("host_school", "host_region")
+        .order_by("start")
+        .first()
+    )
+    if secondment is not None:
+        secondment.served = secondment.days_served()
+        secondment.planned = secondment.days_planned()
+    return {
+        "template": "activities/home_section.html",
+        "upcoming": upcoming,
+        "secondment": secondment,
+    }
+
+
+def register() -> None:
+    from schools.home_views import register_home_section
+
+    register_home_section(my_exchanges)
