@@ -295,3 +295,23 @@ class Secondment(ChoiceLabels, models.Model):
 
     def days_planned(self) -> int:
         return calendar.working_days(self.start, self.end, self.host_region.path)
+
+
+class CalendarFeed(models.Model):
+    """A user's private calendar feed (iCalendar), reached by a secret URL that phone
+    calendars subscribe to. Only a hash of the secret is kept: the URL is shown once,
+    when it is made; a new one replaces it and removing it revokes it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("made at"), auto_now_add=True)
+    last_read_at = models.DateTimeField(_("last read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import calendar_views, views
 
 app_name = "activities"
 urlpatterns: list = [
@@ -25,6 +25,16 @@ urlpatterns: list = [
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path("evidence/<int:pk>/thumbnail/", views.evidence_thumbnail, name="evidence_thumbnail"),
     path("evidence/<int:pk>/remove/", views.evidence_remove, name="evidence_remove"),
+    path("calendar/", calendar_views.calendar_month, name="calendar_month"),
+    path("calendar/week/", calendar_views.calendar_week, name="calendar_week"),
+    path("calendar/feed/", calendar_views.calendar_feed, name="calendar_feed"),
+    path("calendar/feed/make/", calendar_views.calendar_feed_make, name="calendar_feed_make"),
+    path("calendar/feed/revoke/", calendar_views.calendar_feed_revoke, name="calendar_feed_revoke"),
+    path(
+        "calendar/feed/<str:token>.ics",
+        calendar_views.calendar_feed_ics,
+        name="calendar_feed_ics",
+    ),  # fmt: skip
     path("secondments/", views.secondment_list, name="secondment_list"),
     path(
         "secondments/export.csv",

@@ -97,6 +97,8 @@ PAGES = [
     ("activity detail", "/activities/{activity}/"),
     ("pairing exchanges tab", "/pairings/{pairing}/exchanges/"),
     ("secondment list", "/secondments/"),
+    ("calendar month", "/calendar/"),
+    ("calendar week", "/calendar/week/"),
     ("notifications", "/notifications/"),
     ("api pairings", "/api/pairings/"),
     ("api pairings ×200", "/api/pairings/?page_size=200"),

@@ -363,6 +363,8 @@ ROUTES: dict[str, Route] = {
     "activities:evidence_thumbnail": Route(kwargs=pk("evidence")),
     "activities:evidence_remove": Route(kwargs=pk("evidence"), read=False, writes=(post(),)),
     "activities:pairing_exchanges": Route(kwargs=pk("pairing")),
+    "activities:calendar_month": Route(),
+    "activities:calendar_week": Route(),
     "activities:secondment_list": Route(),
     "activities:secondment_export_csv": Route(),
     "activities:secondment_export_xlsx": Route(),
@@ -487,8 +489,12 @@ PUBLIC = {
 }  # fmt: skip
 
 # Routes that only ever touch the requesting user's own records: notifications (tested
-# below) and the files they uploaded for import (tests/test_teacher_pages.py).
-PERSONAL = {"notification_read", "notifications_read_all", "teachers:teacher_import_batch"}
+# below), the files they uploaded for import (tests/test_teacher_pages.py) and their
+# calendar feed.
+PERSONAL = {"notification_read", "notifications_read_all", "teachers:teacher_import_batch",
+            # The user's own calendar address: tests/test_calendar_pages.py.
+            "activities:calendar_feed", "activities:calendar_feed_make",
+            "activities:calendar_feed_revoke", "activities:calendar_feed_ics"}  # fmt: skip
 
 
 def route_names(resolver=None, namespace=""):

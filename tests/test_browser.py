@@ -295,7 +295,7 @@ def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
         ],
         "mentor": ["/", f"/pairings/{active.pk}/", "/mentorships/review/",
                    f"/mentorships/{mentorship.pk}/", f"/pairings/{active.pk}/exchanges/",
-                   f"/activities/{held.pk}/", "/calendar/days/"],
+                   f"/activities/{held.pk}/", "/calendar/days/", "/calendar/week/?mine=1"],
         "mentee": ["/", f"/mentorships/{mentorship.pk}/records/new/",
                    f"/mentorships/{mentorship.pk}/"],
         "inspector": ["/dashboard/", f"/pairings/{active.pk}/", "/schools/"],

@@ -1,0 +1,168 @@
+"""The calendar of exchanges: a month and a week of the activities in a user's scope, and
+their private iCalendar feed.
+
+A province's month holds thousands of activities, so a day shows its first few and how
+many more there are (two aggregate queries for the whole month, whatever its size);
+the list page, filtered to that day, has the rest.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.functions import RowNumber, TruncDate
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+from twinning.services import in_language_of
+
+from . import selectors
+from .models import Activity, ActivityStatus, CalendarFeed
+
+PER_DAY = 3  # in the month; the week shows more
+PER_DAY_IN_WEEK = 20
+FEED_PAST = dt.timedelta(days=60)
+FEED_AHEAD = dt.timedelta(days=240)
+FEED_LIMIT = 1000
+
+
+@dataclass
+class Day:
+    date: dt.date
+    in_period: bool = True
+    items: list = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+    @property
+    def is_today(self) -> bool:
+        return self.date == timezone.localdate()
+
+
+def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
+    return start, end
+
+
+def _fill(days: dict[dt.date, Day], activities: QuerySet[Activity], per_day: int) -> None:
+    """Each day's count and its first ``per_day`` activities, by start (two queries)."""
+    first, last = min(days), max(days)
+    start, end = _bounds(first, last)
+    in_range = activities.filter(starts_at__gte=start, starts_at__lt=end).annotate(
+        day=TruncDate("starts_at")
+    )
+    for row in in_range.order_by().values("day").annotate(n=Count("id")):
+        days[row["day"]].total = row["n"]
+    ranked = in_range.annotate(
+        rank=Window(RowNumber(), partition_by=F("day"), order_by=[F("starts_at"), F("id")])
+    ).filter(rank__lte=per_day)
+    for activity in ranked.order_by("starts_at", "id"):
+        days[activity.day].items.append(activity)
+
+
+def month(year: int, number: int, activities: QuerySet[Activity]) -> list[list[Day]]:
+    """The weeks (Monday first) of a month, each day with its activities; days of the
+    weeks that belong to the months around it are marked ``in_period=False``."""
+    weeks = _calendar.Calendar(firstweekday=0).monthdatescalendar(year, number)
+    days = {d: Day(d, in_period=d.month == number) for week in weeks for d in week}
+    _fill(days, activities, PER_DAY)
+    return [[days[d] for d in week] for week in weeks]
+
+
+def week(monday: dt.date, activities: QuerySet[Activity]) -> list[Day]:
+    days = {monday + dt.timedelta(n): Day(monday + dt.timedelta(n)) for n in range(7)}
+    _fill(days, activities, PER_DAY_IN_WEEK)
+    return list(days.values())
+
+
+# --- the private feed ---------------------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def feed_make(*, actor) -> str:
+    """A new secret for ``actor``'s feed, replacing (so revoking) any earlier one; the
+    secret itself is returned once and only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    CalendarFeed.objects.update_or_create(
+        user=actor, defaults={"token_hash": _hash(token), "last_read_at": None}
+    )
+    return token
+
+
+def feed_revoke(*, actor) -> None:
+    CalendarFeed.objects.filter(user=actor).delete()
+
+
+def feed_user(token: str):
+    """The active user whose feed ``token`` opens, else 404 (a revoked or unknown one)."""
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(token_hash=_hash(token), user__is_active=True)
+        .first()
+    )
+    if feed is None:
+        raise Http404
+    CalendarFeed.objects.filter(pk=feed.pk).update(last_read_at=timezone.now())
+    return feed.user
+
+
+STATUS = {
+    ActivityStatus.PLANNED: "CONFIRMED",
+    ActivityStatus.COMPLETED: "CONFIRMED",
+    ActivityStatus.POSTPONED: "CONFIRMED",
+    ActivityStatus.CANCELLED: "CANCELLED",
+}
+
+
+def feed_ics(user, site_url: str | None = None) -> bytes:
+    """The user's activities from two months back to eight ahead (at most
+    :data:`FEED_LIMIT`, the nearest first), in their language, as an iCalendar file."""
+    site = (site_url or settings.SITE_URL).rstrip("/")
+    host = site.split("://", 1)[-1]
+    now = timezone.now()
+    activities = (
+        selectors.activity_list_visible_to(user)
+        .filter(starts_at__gte=now - FEED_PAST, starts_at__lt=now + FEED_AHEAD)
+        .order_by("starts_at", "id")[:FEED_LIMIT]
+    )
+    with in_language_of(user):
+        cal = Calendar()
+        cal.add("prodid", "-//twinning//activities//ZH")
+        cal.add("version", "2.0")
+        cal.add("x-wr-calname", _("Exchanges"))
+        cal.add("x-wr-timezone", settings.TIME_ZONE)
+        for activity in activities:
+            event = Event()
+            event.add("uid", f"activity-{activity.pk}@{host}")
+            event.add("dtstamp", now)
+            event.add("dtstart", activity.starts_at)
+            event.add("dtend", activity.ends_at)
+            event.add("last-modified", activity.updated_at)
+            event.add("summary", activity.title)
+            event.add("location", activity.place or activity.online_link or "")
+            event.add("status", STATUS[activity.status])
+            event.add(
+                "description",
+                f"{activity.kind.name} · {activity.host_school.name} · "
+                f"{activity.get_status_display()}",
+            )
+            event.add("url", f"{site}{activity.get_absolute_url()}")
+            cal.add_component(event)
+    return cal.to_ical()

@@ -1,0 +1,156 @@
+"""The calendar of exchanges: a month and a week of the activities in scope, and the
+private iCalendar feed a phone subscribes to (revocable)."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from activities import services
+from activities.models import ActivityKind, CalendarFeed
+from teachers import services as teacher_services
+
+
+def at(day: dt.date, hour: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+@pytest.fixture
+def november(world, active):
+    """Five activities on 10 November 2026, one on the 20th, one of another pairing."""
+    kind = ActivityKind.objects.get(code="visit")
+    day = dt.date(2026, 11, 10)
+    made = []
+    for n in range(5):
+        activity, _ = services.activity_schedule(
+            actor=world.coord_helping, pairing=active, kind=kind, title=f"十日活动{n}",
+            host_school=world.assisted, place="会议室", starts_at=at(day, 8 + n),
+            ends_at=at(day, 9 + n),
+        )  # fmt: skip
+        made.append(activity)
+    later, _ = services.activity_schedule(
+        actor=world.coord_helping, pairing=active, kind=kind, title="二十日讲座",
+        host_school=world.helping, place="报告厅", starts_at=at(dt.date(2026, 11, 20), 14),
+        ends_at=at(dt.date(2026, 11, 20), 16),
+    )  # fmt: skip
+    made.append(later)
+    return made
+
+
+def test_the_month_shows_each_days_first_activities_and_how_many_more(client, world, november):
+    client.force_login(world.bureau)
+    page = client.get(reverse("activities:calendar_month"), {"month": "2026-11"}).content.decode()
+    assert "十日活动0" in page and "十日活动2" in page and "十日活动3" not in page
+    assert "date_from=2026-11-10&amp;date_to=2026-11-10" in page  # the "2 more" link
+    assert "二十日讲座" in page
+    october = client.get(reverse("activities:calendar_month"), {"month": "2026-10"})
+    assert "十日活动" not in october.content.decode()
+
+
+def test_a_bad_month_shows_this_month(client, world, november):
+    client.force_login(world.bureau)
+    assert client.get(reverse("activities:calendar_month"), {"month": "2026-13"}).status_code == 200
+    assert client.get(reverse("activities:calendar_week"), {"week": "nonsense"}).status_code == 200
+
+
+def test_the_week_lists_every_activity_and_the_secondments(client, world, active, november):
+    teacher = teacher_services.teacher_create(
+        actor=world.coord_helping, school=world.helping, name="陈红梅"
+    )
+    services.secondment_record(
+        actor=world.coord_helping, pairing=active, kind="teaching_placement", teacher=teacher,
+        host_school=world.assisted, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30),
+        duties="支教",
+    )  # fmt: skip
+    client.force_login(world.coord_assisted)
+    page = client.get(reverse("activities:calendar_week"), {"week": "2026-11-11"}).content.decode()
+    assert all(f"十日活动{n}" in page for n in range(5))
+    assert "二十日讲座" not in page and "陈红梅" in page
+
+
+def test_only_mine_keeps_the_activities_i_organise_or_join(client, world, active, november):
+    client.force_login(world.coord_assisted)  # organised nothing, joined nothing
+    page = client.get(reverse("activities:calendar_month"), {"month": "2026-11", "mine": "1"})
+    assert "十日活动" not in page.content.decode()
+    client.force_login(world.coord_helping)
+    page = client.get(reverse("activities:calendar_month"), {"month": "2026-11", "mine": "1"})
+    assert "十日活动0" in page.content.decode()
+
+
+def test_the_month_runs_a_constant_number_of_queries(
+    client, world, active, november, django_assert_num_queries
+):
+    client.force_login(world.bureau)
+    url = reverse("activities:calendar_month") + "?month=2026-11"
+    # 3 region subtree, 4 pairings reaching outside the regions, 5 counts by day, 6 the
+    # first of each day, 7 unread count.
+    with django_assert_num_queries(7):
+        client.get(url)
+    kind = ActivityKind.objects.get(code="lecture")
+    for n in range(6):
+        day = dt.date(2026, 11, 2 + n)
+        services.activity_schedule(
+            actor=world.coord_helping, pairing=active, kind=kind, title=f"讲座{n}",
+            host_school=world.helping, place="报告厅", starts_at=at(day, 9), ends_at=at(day, 10),
+        )  # fmt: skip
+    with django_assert_num_queries(7):
+        page = client.get(url).content.decode()
+    assert page.count("讲座") >= 6
+
+
+# --- the feed -----------------------------------------------------------------------------
+
+
+def feed_url(client) -> str:
+    page = client.post(reverse("activities:calendar_feed_make")).content.decode()
+    return re.search(r'value="(http[^"]+\.ics)"', page).group(1)
+
+
+def test_the_feed_parses_and_holds_only_the_users_scope(client, world, active, november):
+    client.force_login(world.mentor)  # a teacher of the pair: reads its activities
+    url = feed_url(client)
+    client.logout()
+    response = client.get(url)  # no session: the address is the credential
+    assert response["Content-Type"].startswith("text/calendar")
+    cal = Calendar.from_ical(response.content)
+    events = cal.walk("VEVENT")
+    assert {str(e["summary"]) for e in events} >= {"十日活动0", "二十日讲座"}
+    first = next(e for e in events if str(e["summary"]) == "十日活动0")
+    assert first.decoded("dtstart") == at(dt.date(2026, 11, 10), 8)
+    assert str(first["location"]) == "会议室"
+
+    client.force_login(world.outsider)
+    outsider = Calendar.from_ical(client.get(feed_url(client)).content)
+    assert outsider.walk("VEVENT") == []
+
+
+def test_a_cancelled_activity_is_marked_cancelled_in_the_feed(client, world, november):
+    services.activity_cancel(actor=world.coord_helping, activity=november[0], reason="下雪")
+    client.force_login(world.coord_helping)
+    cal = Calendar.from_ical(client.get(feed_url(client)).content)
+    statuses = {str(e["summary"]): str(e["status"]) for e in cal.walk("VEVENT")}
+    assert statuses["十日活动0"] == "CANCELLED" and statuses["十日活动1"] == "CONFIRMED"
+
+
+def test_a_revoked_or_replaced_address_answers_404(client, world, november):
+    client.force_login(world.coord_helping)
+    first = feed_url(client)
+    second = feed_url(client)  # a new address replaces the old one
+    assert client.get(first).status_code == 404
+    assert client.get(second).status_code == 200
+    client.post(reverse("activities:calendar_feed_revoke"))
+    assert client.get(second).status_code == 404
+    assert not CalendarFeed.objects.exists()
+    assert client.get("/calendar/feed/guessed-token.ics").status_code == 404
+
+
+def test_only_a_hash_of_the_address_is_kept(client, world):
+    client.force_login(world.coord_helping)
+    url = feed_url(client)
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    assert token not in CalendarFeed.objects.get().token_hash
+    page = client.get(reverse("activities:calendar_feed")).content.decode()
+    assert token not in page  # shown once, when made
