@@ -14,9 +14,11 @@ from rest_framework.response import Response
 
 from schools import selectors as school_selectors
 from schools.api import ScopedPrimaryKeyRelatedField
+from schools.filters import PairingFilter
 from schools.models import Pairing, School
 from teachers import selectors as teacher_selectors
 from teachers.models import Teacher
+from twinning import progress
 from twinning.api import (
     ERROR_RESPONSES,
     CharField,
@@ -30,7 +32,7 @@ from twinning.api import (
 from twinning.attachments import file_response
 from twinning.text import labels
 
-from . import selectors, services
+from . import selectors, services, targets
 from .filters import ActivityFilter, SecondmentFilter
 from .models import (
     Activity,
@@ -40,6 +42,9 @@ from .models import (
     Participation,
     Secondment,
     SecondmentKind,
+    TargetPeriod,
+    TargetSide,
+    TargetSubject,
 )
 
 
@@ -481,3 +486,75 @@ def _days(secondments) -> list:
         s.served = s.days_served()
         s.planned = 0 if s.is_cancelled else s.days_planned()
     return rows
+
+
+# --- exchange targets -----------------------------------------------------------------------
+
+
+class TargetSerializer(serializers.Serializer):
+    subject = serializers.ChoiceField(choices=TargetSubject.choices, read_only=True)
+    kind = CharField(read_only=True, allow_null=True, help_text=_("The kind's code, or null."))
+    minimum = IntegerField(read_only=True)
+    period = serializers.ChoiceField(choices=TargetPeriod.choices, read_only=True)
+    side = serializers.ChoiceField(choices=TargetSide.choices, read_only=True)
+
+
+class TargetLineSerializer(serializers.Serializer):
+    target = TargetSerializer(read_only=True)
+    label = CharField(read_only=True)
+    start = serializers.DateField(read_only=True)
+    end = serializers.DateField(read_only=True)
+    done = IntegerField(read_only=True)
+    required = IntegerField(read_only=True)
+    expected = IntegerField(read_only=True, help_text=_("What should be done by today."))
+    status = serializers.ChoiceField(choices=progress.STATUS_CHOICES, read_only=True)
+    status_label = CharField(read_only=True)
+
+
+class TargetStandingSerializer(serializers.Serializer):
+    pairing = IntegerField(source="pairing_id", read_only=True)
+    status = serializers.ChoiceField(choices=progress.STATUS_CHOICES, read_only=True)
+    status_label = CharField(read_only=True)
+    lines = TargetLineSerializer(many=True, read_only=True)
+
+
+class TargetRollupSerializer(serializers.Serializer):
+    id = IntegerField(read_only=True, allow_null=True, help_text=_("The county's id."))
+    name = CharField(read_only=True)
+    met = IntegerField(read_only=True)
+    on_track = IntegerField(read_only=True)
+    behind = IntegerField(read_only=True)
+    missed = IntegerField(read_only=True)
+    total = IntegerField(read_only=True)
+
+
+class ExchangeTargetViewSet(viewsets.GenericViewSet):
+    """Where approved and active pairings stand against their exchange targets this term
+    and school year: by county (the list; the pairing list's filters apply), or one
+    pairing's lines (by the pairing's id)."""
+
+    queryset = Pairing.objects.none()
+    serializer_class = TargetStandingSerializer
+    filterset_class = PairingFilter
+    pagination_class = None
+
+    def get_queryset(self):
+        return school_selectors.pairing_list_visible_to(self.request.user)
+
+    @extend_schema(
+        responses={200: TargetRollupSerializer(many=True), **ERROR_RESPONSES},
+        description=_("Pairings by standing, per county (the assisted school's), worst "
+                      "first; at most a minute old."),
+    )  # fmt: skip
+    def list(self, request):
+        pairings = self.filter_queryset(self.get_queryset())
+        params = [(k, v) for k, v in request.query_params.items()]
+        rows, _as_of = progress.kept(
+            "exchange-targets-api", request.user, params, lambda: targets.rollup(pairings)
+        )
+        return Response(TargetRollupSerializer(rows, many=True).data)
+
+    @extend_schema(responses={200: TargetStandingSerializer, **ERROR_RESPONSES})
+    def retrieve(self, request, pk):
+        pairing = school_selectors.pairing_get_for_user(request.user, pk)
+        return Response(TargetStandingSerializer(targets.pairing_standing(pairing)).data)

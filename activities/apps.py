@@ -12,4 +12,5 @@ class ActivitiesConfig(AppConfig):
         from . import home
 
         home.register()
+        home.register_dashboard()
         hub.register(hub.Tab("exchanges", _("Exchanges"), "activities:pairing_exchanges", 40))

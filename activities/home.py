@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from teachers import selectors as teacher_selectors
 from twinning import calendar
@@ -53,3 +54,28 @@ def register() -> None:
     from schools.home_views import register_home_section
 
     register_home_section(my_exchanges)
+
+
+def exchange_targets(request) -> dict | None:
+    """The bureau dashboard: approved and active pairings by standing against their
+    exchange targets, per county, as a chart (kept a minute, twinning.progress)."""
+    from schools.selectors import pairing_list_visible_to
+    from twinning import progress
+
+    from . import targets
+
+    def draw() -> dict:
+        rows = targets.rollup(pairing_list_visible_to(request.user))
+        title = _("Pairings by standing against their exchange targets, by county")
+        return {"rows": rows, "chart": progress.standing_chart(rows[:20], title)}
+
+    found, as_of = progress.kept("dashboard-exchange-targets", request.user, [], draw)
+    if not found["rows"]:
+        return None
+    return {"template": "activities/dashboard_section.html", **found, "as_of": as_of}
+
+
+def register_dashboard() -> None:
+    from schools.home_views import register_dashboard_section
+
+    register_dashboard_section(exchange_targets)

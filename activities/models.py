@@ -315,3 +315,61 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class TargetSubject(models.TextChoices):
+    ACTIVITY = "activity", _("Activities of a kind")
+    SECONDMENT_DAYS = "secondment_days", _("Secondment working days")
+
+
+class TargetPeriod(models.TextChoices):
+    TERM = "term", _("a term")
+    YEAR = "year", _("a school year")
+
+
+class TargetSide(models.TextChoices):
+    """Which school a target counts: activities by their host, secondments by the school
+    that sends the person."""
+
+    EITHER = "either", _("either school")
+    HELPING = "helping", _("the helping school")
+    ASSISTED = "assisted", _("the assisted school")
+
+
+class PairingTarget(models.Model):
+    """A programme's own exchange target; a programme with any replaces the defaults of
+    DESIGN.md (activities/targets.py) with its own set."""
+
+    programme = models.ForeignKey(
+        "schools.Programme", on_delete=models.CASCADE, related_name="exchange_targets",
+        verbose_name=_("programme"),
+    )  # fmt: skip
+    subject = models.CharField(_("what is counted"), max_length=20, choices=TargetSubject.choices)
+    kind = models.ForeignKey(
+        ActivityKind, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("kind of activity"),
+    )  # fmt: skip
+    minimum = models.PositiveSmallIntegerField(_("at least"))
+    period = models.CharField(_("per"), max_length=10, choices=TargetPeriod.choices)
+    side = models.CharField(
+        _("counted at"), max_length=10, choices=TargetSide.choices, default=TargetSide.EITHER
+    )
+
+    class Meta:
+        verbose_name = _("exchange target")
+        verbose_name_plural = _("exchange targets")
+        ordering = ["programme_id", "subject", "kind_id", "period"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(subject="activity", kind__isnull=False)
+                | Q(subject="secondment_days", kind__isnull=True),
+                name="target_kind_for_activities_only",
+                violation_error_message=_(
+                    "Name the kind for a target of activities, and none for secondment days."
+                ),
+            ),
+            models.CheckConstraint(condition=Q(minimum__gte=1), name="target_minimum_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}: {self.subject} ≥ {self.minimum} / {self.period}"

@@ -29,6 +29,7 @@ from .models import (
     ActivityKind,
     ActivityStatus,
     Evidence,
+    PairingTarget,
     Participation,
     Reschedule,
     Secondment,
@@ -410,3 +411,22 @@ def secondment_cancel(*, actor: User, secondment: Secondment, reason: str) -> Se
     secondment.cancelled_reason, secondment.cancelled_at = reason.strip(), timezone.now()
     secondment.save()
     return secondment
+
+
+# --- a programme's own exchange targets ----------------------------------------------------
+
+
+@transaction.atomic
+def target_save(*, actor: User, target: PairingTarget) -> PairingTarget:
+    """Add or change one of a programme's own exchange targets (its bureau). Once a
+    programme has any, they replace the defaults for all its pairings."""
+    access.require(access.can_manage_programme(resolve_scope(actor), target.programme))
+    target.full_clean()
+    target.save()
+    return target
+
+
+@transaction.atomic
+def target_delete(*, actor: User, target: PairingTarget) -> None:
+    access.require(access.can_manage_programme(resolve_scope(actor), target.programme))
+    target.delete()

@@ -25,6 +25,7 @@ urlpatterns: list = [
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path("evidence/<int:pk>/thumbnail/", views.evidence_thumbnail, name="evidence_thumbnail"),
     path("evidence/<int:pk>/remove/", views.evidence_remove, name="evidence_remove"),
+    path("activities/targets/", views.targets_overview, name="targets"),
     path("calendar/", calendar_views.calendar_month, name="calendar_month"),
     path("calendar/week/", calendar_views.calendar_week, name="calendar_week"),
     path("calendar/feed/", calendar_views.calendar_feed, name="calendar_feed"),

@@ -20,13 +20,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from schools import hub
 from schools import selectors as school_selectors
 from schools.models import School
+from schools.pairing_forms import PairingFilter
+from schools.selectors import pairing_row
 from schools.views import PAGE_SIZE, _filtered, _is_filtered, _post_data
-from twinning import access, calendar
+from twinning import access, calendar, progress
 from twinning.attachments import file_response, thumbnail_response
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors
 
-from . import selectors, services
+from . import selectors, services, targets
 from .forms import (
     ActivityFilter,
     ActivityForm,
@@ -329,7 +331,7 @@ def pairing_exchanges(request, pk: int):
         .order_by("-start", "-id")[:SECTION_ROWS]
     )
     context = hub.context(
-        request, pairing, "exchanges",
+        request, pairing, "exchanges", standing=targets.pairing_standing(pairing),
         upcoming=_rows(upcoming[:SECTION_ROWS]), to_log=_rows(to_log[:SECTION_ROWS]),
         page_obj=page, past=_rows(page.object_list), section_rows=SECTION_ROWS,
         secondments=secondments,
@@ -488,3 +490,73 @@ def secondment_cancel(request, pk: int):
             messages.success(request, _("The secondment is cancelled."))
             return redirect(secondment)
     return _secondment_page(request, secondment, cancel_form=form)
+
+
+# --- targets --------------------------------------------------------------------------------
+
+
+def _target_rows(request, pairings, group: str) -> tuple[list[dict], object]:
+    """The roll-up by county, or one row a pairing, kept a minute (twinning.progress)."""
+    params = [(k, v) for k, v in request.GET.items() if k not in ("format", "page")]
+
+    def count() -> list[dict]:
+        if group == "county":
+            return targets.rollup(pairings)
+        found = targets.standings(pairings)
+        rows = [
+            pairing_row(p) | {"standing": found[p.pk]} for p in pairings.filter(pk__in=list(found))
+        ]
+        rows.sort(key=lambda r: (-progress.SEVERITY[r["standing"].status], r["title"]))
+        return rows
+
+    return progress.kept("exchange-targets", request.user, [*params, ("group", group)], count)
+
+
+@login_required
+@require_safe
+def targets_overview(request):
+    """Where the approved and active pairings in scope stand against their exchange
+    targets: by county with a chart, or pairing by pairing; Excel and CSV too."""
+    filterset, pairings = _filtered(
+        PairingFilter, request, school_selectors.pairing_list_visible_to(request.user)
+    )
+    group = "pairing" if request.GET.get("group") == "pairing" else "county"
+    rows, as_of = _target_rows(request, pairings, group)
+    statuses = [(s, progress.STATUS_LABELS[s]) for s in progress.ROLLUP_STATUSES]
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        if group == "county":
+            header = [_("County"), *[str(label) for _s, label in statuses], _("Total")]
+            data = ([r["name"], *[r[s] for s, _l in statuses], r["total"]] for r in rows)
+        else:
+            header = [_("Pairing"), _("Standing"), _("Target"), _("Done"), _("Required"),
+                      _("Line standing")]  # fmt: skip
+            data = (
+                [r["title"], r["standing"].status_label, line.label, line.done, line.required,
+                 line.status_label]
+                for r in rows for line in r["standing"].lines
+            )  # fmt: skip
+        return table_response("exchange-targets", header, data, fmt)
+    chart = None
+    if group == "county":
+        title = _("Pairings by standing against their targets")
+        chart, _when = progress.kept(
+            "exchange-targets-chart", request.user,
+            [*request.GET.items(), ("at", as_of.isoformat())],
+            lambda: progress.standing_chart(rows[:20], title),
+        )  # fmt: skip
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "activities/targets.html",
+        {
+            "filter": filterset,
+            "is_filtered": _is_filtered(filterset),
+            "group": group,
+            "rows": page.object_list,
+            "page_obj": page,
+            "chart": chart,
+            "as_of": as_of,
+            "statuses": statuses,
+        },
+    )

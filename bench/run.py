@@ -97,6 +97,7 @@ PAGES = [
     ("activity detail", "/activities/{activity}/"),
     ("pairing exchanges tab", "/pairings/{pairing}/exchanges/"),
     ("secondment list", "/secondments/"),
+    ("exchange targets by county", "/activities/targets/"),
     ("calendar month", "/calendar/"),
     ("calendar week", "/calendar/week/"),
     ("notifications", "/notifications/"),
@@ -118,6 +119,7 @@ PAGES = [
     ("api activities", "/api/activities/"),
     ("api activities of a pairing", "/api/activities/?pairing={pairing}"),
     ("api secondments", "/api/secondments/"),
+    ("api exchange targets", "/api/exchange-targets/"),
 ]
 FLOOR = {"html": "/bench/floor/", "json": "/bench/floor.json"}
 

@@ -33,6 +33,16 @@ def home_sections(request) -> list[dict]:
     return [found for found in (section(request) for section in HOME_SECTIONS) if found]
 
 
+# Sections higher apps add to the bureau dashboard (activities: exchange targets by
+# county), on the same terms as HOME_SECTIONS.
+DASHBOARD_SECTIONS: list = []
+
+
+def register_dashboard_section(section) -> None:
+    if section not in DASHBOARD_SECTIONS:
+        DASHBOARD_SECTIONS.append(section)
+
+
 # The dashboard lists this many proposals; the rest are one click away on the pairing list.
 APPROVAL_QUEUE_LIMIT = 50
 
@@ -102,6 +112,7 @@ def dashboard(request):
             "queue": queue,
             "queue_more": queue_more,
             "warn_days": settings.APPROVAL_WAITING_WARN_DAYS,
+            "sections": [found for found in (s(request) for s in DASHBOARD_SECTIONS) if found],
         },
     )
 

@@ -25,32 +25,32 @@ queried per mentorship.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from django.db.models import Count, Q, QuerySet
-from django.utils.translation import gettext_lazy as _
 
 from twinning import calendar
+from twinning.progress import (  # the shared vocabulary, re-exported
+    BEHIND,
+    MET,
+    MISSED,
+    NOT_DUE,
+    ON_TRACK,
+    ROLLUP_STATUSES,
+    SEVERITY,
+    STATUS_CHOICES,
+    STATUS_LABELS,
+    thresholds,
+)
+from twinning.progress import status_of as _status
 
 from . import rules as rule_sets
 from .models import Mentorship, MentorshipRecord, MentorshipStatus, Period
 from .rules import Rule
 
-MET, ON_TRACK, BEHIND, MISSED, NOT_DUE = "met", "on_track", "behind", "missed", "not_due"
-STATUS_LABELS = {
-    MET: _("Met"),
-    ON_TRACK: _("On track"),
-    BEHIND: _("Behind"),
-    MISSED: _("Missed"),
-    NOT_DUE: _("Not due"),
-}
-STATUS_CHOICES = list(STATUS_LABELS.items())
-# Worse first: a mentorship stands at its worst line.
-SEVERITY = {MISSED: 4, BEHIND: 3, ON_TRACK: 2, MET: 1, NOT_DUE: 0}
-ROLLUP_STATUSES = (MET, ON_TRACK, BEHIND, MISSED)
+__all__ = ["BEHIND", "MET", "MISSED", "NOT_DUE", "ON_TRACK", "ROLLUP_STATUSES", "SEVERITY",
+           "STATUS_CHOICES", "STATUS_LABELS"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -90,37 +90,6 @@ class Standing:
 def _clip(start, end, lo, hi):
     start, end = max(start, lo), min(end, hi)
     return (start, end) if start <= end else None
-
-
-@lru_cache(maxsize=8192)
-def _thresholds(
-    minimum: int, period: tuple, covered: tuple | None, today: dt.date, region_path: str,
-    calendar_token: str,
-) -> tuple:  # fmt: skip
-    """(required, expected, over) for an obligation of ``minimum`` over ``period`` (within
-    the term), of which the mentorship covers ``covered``, as it stands ``today``, by the
-    working days of the mentee's region (``calendar_token`` keeps the cache in step with
-    the region's working-day exceptions)."""
-    if covered is None:
-        return 0, 0, False
-    period_days = calendar.working_days(*period, region_path)
-    covered_days = calendar.working_days(*covered, region_path)
-    if not period_days or not covered_days:
-        return 0, 0, False
-    required = math.ceil(minimum * covered_days / period_days)
-    gone = calendar.working_days(covered[0], min(covered[1], today), region_path)
-    expected = math.floor(required * gone / covered_days)
-    return required, expected, covered[1] < today
-
-
-def _status(done: int, required: int, expected: int, over: bool) -> str:
-    if not required:
-        return NOT_DUE
-    if done >= required:
-        return MET
-    if over:
-        return MISSED
-    return ON_TRACK if done >= expected else BEHIND
 
 
 def _record_filter(rule: Rule, window: tuple) -> Q:
@@ -213,7 +182,6 @@ def _fill(result, group, term, rule_map, on, today) -> None:
     # What each rule asks depends only on the programme and the mentorship's span: most
     # mentorships share both, so it is worked out once for all of them.
     plans: dict[tuple, list[tuple]] = {}
-    token = calendar.overrides_token()
     for row in group:
         mentorship_id, start, end, region_path, programme_id = row[:5]
         plan = plans.get((programme_id, start, end, region_path))
@@ -225,8 +193,8 @@ def _fill(result, group, term, rule_map, on, today) -> None:
                     continue
                 covered = _clip(*window, start, end)
                 name = columns[(rule.kind, rule.filer, rule.partner_lessons_only, rule.period)]
-                thresholds = _thresholds(rule.minimum, window, covered, today, region_path, token)
-                plan.append((rule, name, *thresholds, covered or window))
+                counts_as = thresholds(rule.minimum, window, covered, today, region_path)
+                plan.append((rule, name, *counts_as, covered or window))
         done_by_column = counts.get(mentorship_id, {})
         lines = result[mentorship_id].lines
         for rule, name, required, expected, over, bounds in plan:

@@ -8,12 +8,8 @@ write a read-only user may not make), writes through :mod:`teachers.services`, w
 
 from __future__ import annotations
 
-import hashlib
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -21,14 +17,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from schools import hub
 from schools import selectors as school_selectors
 from schools.views import PAGE_SIZE, _filtered, _is_filtered, _post_data
-from twinning import access
+from twinning import access, progress
 from twinning.attachments import file_response, thumbnail_response
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors
@@ -398,17 +393,10 @@ def compliance_overview(request):
     params = [(k, v) for k, v in request.GET.items() if k not in ("format", "page")]
     rows, as_of = selectors.compliance_rows(request.user, params, mentorships, group)
     # The chart of the same counts, drawn once per language while they are kept.
-    chart_key = (
-        "compliance-chart:"
-        + hashlib.sha256(
-            repr((request.user.pk, sorted(params), as_of.isoformat(), get_language())).encode()
-        ).hexdigest()
-    )
-    seconds = settings.COMPLIANCE_CACHE_SECONDS
-    if seconds:
-        chart = cache.get_or_set(chart_key, lambda: charts.compliance_chart(rows[:20]), seconds)
-    else:
-        chart = charts.compliance_chart(rows[:20])
+    chart, _as_of = progress.kept(
+        "compliance-chart", request.user, [*params, ("at", as_of.isoformat())],
+        lambda: charts.compliance_chart(rows[:20]),
+    )  # fmt: skip
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     if request.GET.get("format") in ("csv", "xlsx"):
         header = [{"school": _("School"), "county": _("County"), "pairing": _("Pairing")}[group],

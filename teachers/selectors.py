@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schools.models import Pairing, PairingMember, Region, School
 from schools.selectors import partner_school_ids
-from twinning import access, calendar
+from twinning import access, progress
 from twinning.access import resolve_scope
 from twinning.db import get_or_404
 
@@ -242,30 +237,20 @@ def compliance_rows(user, params, mentorships, group: str) -> tuple[list[dict], 
     and when they were counted.
 
     Counting a province's mentorships reads a term of their records (a million rows at
-    province scale, about a second), so the rows are kept for
-    ``COMPLIANCE_CACHE_SECONDS`` (a minute) per user, query and day: a roll-up is at
-    most that old, while a mentorship's own standing and a teacher's home are exact.
+    province scale, about a second), so the rows are kept a minute per user and query
+    (twinning.progress.kept): a roll-up is at most that old, while a mentorship's own
+    standing and a teacher's home are exact.
     """
-    key = (
-        "compliance:"
-        + hashlib.sha256(
-            repr((user.pk, sorted(params), calendar.today().isoformat(), group)).encode()
-        ).hexdigest()
-    )
-    seconds = settings.COMPLIANCE_CACHE_SECONDS
-    cached = cache.get(key) if seconds else None
-    if cached is not None:
-        return cached
-    totals = compliance.rollup(mentorships, GROUPS[group])
-    # Within one school a mentorship needs no pairing: those are counted under "—".
-    names = _group_names(group, totals)
-    rows = sorted(
-        ({"id": group_id, "name": names.get(group_id, "—"), **{s: c.get(s, 0) for s in
-          compliance.ROLLUP_STATUSES}, "total": sum(c.values())}
-         for group_id, c in totals.items()),
-        key=lambda row: (-(row["behind"] + row["missed"]), row["name"]),
-    )  # fmt: skip
-    found = (rows, timezone.now())
-    if seconds:
-        cache.set(key, found, seconds)
-    return found
+
+    def count() -> list[dict]:
+        totals = compliance.rollup(mentorships, GROUPS[group])
+        # Within one school a mentorship needs no pairing: those are counted under "—".
+        names = _group_names(group, totals)
+        return sorted(
+            ({"id": group_id, "name": names.get(group_id, "—"), **{s: c.get(s, 0) for s in
+              compliance.ROLLUP_STATUSES}, "total": sum(c.values())}
+             for group_id, c in totals.items()),
+            key=lambda row: (-(row["behind"] + row["missed"]), row["name"]),
+        )  # fmt: skip
+
+    return progress.kept("compliance", user, [*params, ("group", group)], count)

@@ -363,6 +363,7 @@ ROUTES: dict[str, Route] = {
     "activities:evidence_thumbnail": Route(kwargs=pk("evidence")),
     "activities:evidence_remove": Route(kwargs=pk("evidence"), read=False, writes=(post(),)),
     "activities:pairing_exchanges": Route(kwargs=pk("pairing")),
+    "activities:targets": Route(),
     "activities:calendar_month": Route(),
     "activities:calendar_week": Route(),
     "activities:secondment_list": Route(),
@@ -473,6 +474,8 @@ ROUTES: dict[str, Route] = {
     "api:secondment-cancel": Route(
         kwargs=pk("secondment"), api=True, read=False, writes=(post(lambda s: {"reason": "病"}),)
     ),
+    "api:exchange-target-list": Route(api=True),
+    "api:exchange-target-detail": Route(kwargs=pk("pairing"), api=True),
     "api:evidence-detail": Route(
         kwargs=pk("evidence"), api=True, writes=(("delete", lambda s: {}),)
     ),

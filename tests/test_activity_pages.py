@@ -183,10 +183,12 @@ def fill(world, pairing, teachers, tag: str) -> None:
         # 3 the coordinator's pairings, 4 kinds, 5 count, 6 page, 7 evidence counts,
         # 8 unread count.
         ("coord_helping", lambda w: reverse("activities:activity_list"), 8),
-        # 3 region subtree, 4 the pairing, 5 its members, 6 the held ones' count, then
-        # rows and evidence counts of each section (to log, coming up, held): 7–12,
-        # 13 this year's secondments, 14 their days, 15 unread count.
-        ("bureau", lambda w: reverse("activities:pairing_exchanges", args=[w.pairing.pk]), 15),
+        # 3 region subtree, 4 the pairing, 5 its members, 6 the held ones' count; its
+        # targets: 7 the pairing's row, 8 its programme's own targets, 9 kinds, 10 term
+        # dates, 11 secondments, 12 activity counts; then rows and evidence counts of
+        # each section (to log, coming up, held): 13–18, 19 this year's secondments,
+        # 20 their days, 21 unread count.
+        ("bureau", lambda w: reverse("activities:pairing_exchanges", args=[w.pairing.pk]), 21),
         # 3 region subtree, 4 visible pairings, 5 the activities (kind, school joined).
         ("bureau", lambda w: reverse("activities:activity_export_csv"), 5),
         # API: 3 region subtree, 4 visible pairings, 5 count, 6 page, 7 participants,

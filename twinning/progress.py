@@ -1,0 +1,129 @@
+"""Progress against a minimum over a period: one arithmetic and one vocabulary for every
+app that counts what was done against what a rule asks (mentorship obligations in
+teachers/, pairing targets in activities/), and the chart that compares standings.
+
+- ``required``: the minimum, scaled by the share of the period's working days covered
+  and rounded up;
+- ``expected``: what should be done by today, the required count scaled by the
+  working days gone, rounded down.
+
+A line is *met* once done reaches required; otherwise *missed* when its period is over,
+*on track* while done keeps up with expected, *behind* when it does not; *not due*
+when nothing is required. A whole stands at its worst line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from functools import lru_cache
+
+from django.utils.translation import gettext_lazy as _
+
+from . import calendar
+
+MET, ON_TRACK, BEHIND, MISSED, NOT_DUE = "met", "on_track", "behind", "missed", "not_due"
+STATUS_LABELS = {
+    MET: _("Met"),
+    ON_TRACK: _("On track"),
+    BEHIND: _("Behind"),
+    MISSED: _("Missed"),
+    NOT_DUE: _("Not due"),
+}
+STATUS_CHOICES = list(STATUS_LABELS.items())
+# Worse first: a whole stands at its worst line.
+SEVERITY = {MISSED: 4, BEHIND: 3, ON_TRACK: 2, MET: 1, NOT_DUE: 0}
+ROLLUP_STATUSES = (MET, ON_TRACK, BEHIND, MISSED)
+# One colour per standing, the same on every chart.
+COLOURS = {MET: "#1e7a46", ON_TRACK: "#1d5fa8", BEHIND: "#a15c07", MISSED: "#b42318"}
+
+
+def worst(statuses) -> str:
+    return max(statuses, key=SEVERITY.get, default=NOT_DUE)
+
+
+@lru_cache(maxsize=8192)
+def _thresholds(
+    minimum: int, period: tuple, covered: tuple | None, today: dt.date, region_path: str | None,
+    calendar_token: str,
+) -> tuple:  # fmt: skip
+    if covered is None:
+        return 0, 0, False
+    period_days = calendar.working_days(*period, region_path)
+    covered_days = calendar.working_days(*covered, region_path)
+    if not period_days or not covered_days:
+        return 0, 0, False
+    required = math.ceil(minimum * covered_days / period_days)
+    gone = calendar.working_days(covered[0], min(covered[1], today), region_path)
+    expected = math.floor(required * gone / covered_days)
+    return required, expected, covered[1] < today
+
+
+def thresholds(
+    minimum: int, period: tuple, covered: tuple | None, today: dt.date,
+    region_path: str | None = None,
+) -> tuple[int, int, bool]:  # fmt: skip
+    """(required, expected, over) for a rule of ``minimum`` over ``period``, of which
+    ``covered`` (None: nothing) is owed, as it stands ``today``, by the working days of
+    the region at ``region_path``. Cached, in step with the region's exceptions."""
+    return _thresholds(minimum, period, covered, today, region_path, calendar.overrides_token())
+
+
+def status_of(done: int, required: int, expected: int, over: bool) -> str:
+    if not required:
+        return NOT_DUE
+    if done >= required:
+        return MET
+    if over:
+        return MISSED
+    return ON_TRACK if done >= expected else BEHIND
+
+
+def standing_chart(rows: list[dict], title: str) -> str:
+    """How many stand met, on track, behind or missed, one stacked bar a row (a school,
+    a county …; each row has ``name`` and a count per status), as an SVG string drawn
+    on the server (pygal): the same in a page and in a PDF, with no script."""
+    import pygal
+    from django.utils.safestring import mark_safe
+    from pygal.style import Style
+
+    if not rows:
+        return ""
+    style = Style(
+        background="transparent", plot_background="transparent",
+        colors=tuple(COLOURS[s] for s in ROLLUP_STATUSES),
+        font_family="-apple-system, 'PingFang SC', 'Noto Sans CJK SC', sans-serif",
+        label_font_size=13, major_label_font_size=13, legend_font_size=13,
+    )  # fmt: skip
+    chart = pygal.HorizontalStackedBar(
+        style=style, js=[], disable_xml_declaration=True, legend_at_bottom=True,
+        legend_at_bottom_columns=4, width=800, height=120 + 32 * len(rows),
+        show_y_guides=False, print_values=False, truncate_label=-1, title=title,
+    )  # fmt: skip
+    chart.x_labels = [row["name"] for row in reversed(rows)]
+    for status in ROLLUP_STATUSES:
+        chart.add(str(STATUS_LABELS[status]), [row[status] for row in reversed(rows)])
+    return mark_safe(chart.render(is_unicode=True))
+
+
+def kept(name: str, user, params, compute):
+    """``(compute(), when it was computed)``, kept ``COMPLIANCE_CACHE_SECONDS`` per
+    user, query parameters, day and language: a roll-up of a province is at most that
+    old, while each object's own standing is always exact. ``params`` are the request's
+    (key, value) pairs that shape the result."""
+    import hashlib
+
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.utils import timezone
+    from django.utils.translation import get_language
+
+    seconds = settings.COMPLIANCE_CACHE_SECONDS
+    identity = (user.pk, sorted(params), calendar.today().isoformat(), get_language())
+    key = f"{name}:" + hashlib.sha256(repr(identity).encode()).hexdigest()
+    found = cache.get(key) if seconds else None
+    if found is None:
+        found = (compute(), timezone.now())
+        if seconds:
+            cache.set(key, found, seconds)
+    return found
