@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.http import Http404
@@ -61,16 +61,46 @@ def _fill(days: dict[dt.date, Day], activities: QuerySet[Activity], per_day: int
     """Each day's count and its first ``per_day`` activities, by start (two queries)."""
     first, last = min(days), max(days)
     start, end = _bounds(first, last)
-    in_range = activities.filter(starts_at__gte=start, starts_at__lt=end).annotate(
-        day=TruncDate("starts_at")
-    )
-    for row in in_range.order_by().values("day").annotate(n=Count("id")):
+    in_range = activities.filter(starts_at__gte=start, starts_at__lt=end)
+    counts = in_range.annotate(day=TruncDate("starts_at")).order_by().values("day")
+    for row in counts.annotate(n=Count("id")):
         days[row["day"]].total = row["n"]
-    ranked = in_range.annotate(
-        rank=Window(RowNumber(), partition_by=F("day"), order_by=[F("starts_at"), F("id")])
-    ).filter(rank__lte=per_day)
-    for activity in ranked.order_by("starts_at", "id"):
-        days[activity.day].items.append(activity)
+    busy = [day for day, entry in sorted(days.items()) if entry.total]
+    for activity in _first_of_each_day(activities, busy, per_day):
+        days[timezone.localdate(activity.starts_at)].items.append(activity)
+
+
+def _first_of_each_day(activities: QuerySet[Activity], busy: list[dt.date], per_day: int):
+    """The first ``per_day`` activities of each of the ``busy`` days, in one query.
+
+    On PostgreSQL, a union of one small ordered query a day, each read from the
+    start-time index; a window function over the whole range would sort a province's
+    month of activities first. Elsewhere (SQLite, which cannot order the parts of a
+    union) the window function."""
+    if not busy:
+        return []
+    if connection.features.supports_slicing_ordering_in_compound:
+        parts = []
+        for day in busy:
+            start, end = _bounds(day, day)
+            parts.append(
+                activities.filter(starts_at__gte=start, starts_at__lt=end).order_by(
+                    "starts_at", "id"
+                )[:per_day]
+            )
+        found = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        return sorted(found, key=lambda a: (a.starts_at, a.pk))
+    start, end = _bounds(busy[0], busy[-1])
+    ranked = (
+        activities.filter(starts_at__gte=start, starts_at__lt=end)
+        .annotate(
+            day=TruncDate("starts_at"),
+            rank=Window(RowNumber(), partition_by=F("day"), order_by=[F("starts_at"), F("id")]),
+        )
+        .filter(rank__lte=per_day)
+        .order_by("starts_at", "id")
+    )
+    return list(ranked)
 
 
 def month(year: int, number: int, activities: QuerySet[Activity]) -> list[list[Day]]:

@@ -33,13 +33,16 @@ from twinning.attachments import file_response
 from twinning.text import labels
 
 from . import selectors, services, targets
-from .filters import ActivityFilter, SecondmentFilter
+from .filters import ActivityFilter, ResourceFilter, SecondmentFilter
 from .models import (
     Activity,
     ActivityKind,
     ActivityStatus,
     Evidence,
+    Grade,
     Participation,
+    Resource,
+    ResourceCategory,
     Secondment,
     SecondmentKind,
     TargetPeriod,
@@ -558,3 +561,122 @@ class ExchangeTargetViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk):
         pairing = school_selectors.pairing_get_for_user(request.user, pk)
         return Response(TargetStandingSerializer(targets.pairing_standing(pairing)).data)
+
+
+# --- the shared resource library -------------------------------------------------------------
+
+
+class ResourceSerializer(LeanRepresentation, ModelSerializer):
+    category_display = CharField(source="get_category_display", read_only=True)
+    school_name = CharField(source="school.name", read_only=True)
+    url = CharField(read_only=True, help_text=_("Download it here (signed in)."))
+
+    class Meta:
+        model = Resource
+        fields = [
+            "id", "pairing", "title", "description", "category", "category_display",
+            "subject", "grade", "activity", "school", "school_name", "name", "content_type",
+            "size", "uploaded_by", "uploaded_at", "url",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def represent(self, r: Resource) -> dict:
+        return {
+            "id": r.pk, "pairing": r.pairing_id, "title": r.title,
+            "description": r.description, "category": r.category,
+            "category_display": labels(ResourceCategory)[r.category], "subject": r.subject,
+            "grade": r.grade, "activity": r.activity_id, "school": r.school_id,
+            "school_name": r.school.name, "name": r.name, "content_type": r.content_type,
+            "size": r.size, "uploaded_by": r.uploaded_by_id,
+            "uploaded_at": iso_datetime(r.uploaded_at),
+            "url": reverse("api:resource-file", args=[r.pk]),
+        }  # fmt: skip
+
+
+class FormIdField(ScopedPrimaryKeyRelatedField):
+    """A scoped id sent in a multipart form, where every value is text: digits only."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.isdigit() and len(data) < 19:
+            data = int(data)
+        return super().to_internal_value(data)
+
+
+class ResourceUploadSerializer(serializers.Serializer):
+    pairing = FormIdField(Pairing, school_selectors.pairing_list_visible_to, label=_("pairing"))
+    file = serializers.FileField(label=_("file"))
+    title = CharField(max_length=200, label=_("title"))
+    category = serializers.ChoiceField(choices=ResourceCategory.choices, label=_("category"))
+    subject = CharField(max_length=30, required=False, allow_blank=True, label=_("subject"))
+    grade = serializers.ChoiceField(
+        choices=Grade.choices, required=False, allow_blank=True, label=_("grade")
+    )
+    description = CharField(required=False, allow_blank=True, label=_("description"))
+    activity = FormIdField(
+        Activity, selectors.activity_list_visible_to, required=False, allow_null=True,
+        label=_("produced by the activity"),
+    )  # fmt: skip
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request={"multipart/form-data": ResourceUploadSerializer},
+        responses={201: ResourceSerializer, **ERROR_RESPONSES},
+        description=_("Share a file with the pairing (its schools' teachers and coordinators)."),
+    ),
+    destroy=extend_schema(
+        responses={204: None, **ERROR_RESPONSES},
+        description=_("Remove it: whoever shared it, their school's coordinators, the bureau."),
+    ),
+)
+class ResourceViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):  # fmt: skip
+    """The shared libraries (资源共享) of the pairings whose schools the user belongs to or
+    whose bureau they are; inspectors and everyone else see none."""
+
+    queryset = Resource.objects.none()
+    serializer_class = ResourceSerializer
+    filterset_class = ResourceFilter
+    search_fields = ["title", "description"]
+    ordering_fields = ["uploaded_at", "title"]
+
+    def get_queryset(self):
+        return selectors.resource_list_visible_to(self.request.user)
+
+    def get_object(self):
+        return selectors.resource_get_for_user(self.request.user, self.kwargs["pk"])
+
+    # A file comes as multipart; the rest of the API speaks JSON.
+    parser_classes = [MultiPartParser, JSONParser]
+
+    def create(self, request):
+        serializer = ResourceUploadSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        resource = services.resource_share(
+            actor=request.user, pairing=data.pop("pairing"), upload=data.pop("file"), **data
+        )
+        return Response(
+            ResourceSerializer(resource, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def destroy(self, request, pk):
+        services.resource_remove(actor=request.user, resource=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            404: ERROR_RESPONSES[404],
+        },  # fmt: skip
+    )
+    @action(detail=True, methods=["get"])
+    def file(self, request, pk):
+        resource = self.get_object()
+        return file_response(
+            resource.file, filename=resource.name, content_type=resource.content_type
+        )

@@ -10,6 +10,7 @@ router.register("activities", api.ActivityViewSet, basename="activity")
 router.register("activity-kinds", api.ActivityKindViewSet, basename="activity-kind")
 router.register("evidence", api.EvidenceViewSet, basename="evidence")
 router.register("secondments", api.SecondmentViewSet, basename="secondment")
+router.register("resources", api.ResourceViewSet, basename="resource")
 router.register("exchange-targets", api.ExchangeTargetViewSet, basename="exchange-target")
 
 urlpatterns = router.urls

@@ -80,6 +80,7 @@ def load(*, users: dict, schools: dict, count: Callable[[str, int], None]) -> No
         count("activities", made)
         if diligent:
             count("secondments", _secondments(pairing, organiser, term.start))
+            count("shared resources", _resources(pairing, users))
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
@@ -162,3 +163,26 @@ def _secondments(pairing, organiser, start: dt.date) -> int:
         )  # fmt: skip
         made += 1
     return made
+
+
+def _resources(pairing, users) -> int:
+    """A few files of the diligent pair's library, shared by its two coordinators; the
+    lesson plan comes out of its first lesson delivery."""
+    delivery = (
+        Activity.objects.filter(pairing=pairing, kind__code="lesson_delivery")
+        .order_by("starts_at")
+        .first()
+    )
+    shared = [
+        (users["coordinator"], _sign_in_sheet(), "《秋天的雨》教学设计", "lesson_plan", "语文", "3",
+         delivery),
+        (users["coordinator"], _photo(7), "示范课板书", "courseware", "语文", "3", delivery),
+        (users["coordinator2"], _sign_in_sheet(), "乡村小学阅读课题开题报告", "research_outcome",
+         "语文", "", None),
+    ]  # fmt: skip
+    for actor, upload, title, category, subject, grade, activity in shared:
+        services.resource_share(
+            actor=actor, pairing=pairing, upload=upload, title=title, category=category,
+            subject=subject, grade=grade, activity=activity,
+        )  # fmt: skip
+    return len(shared)

@@ -9,9 +9,18 @@ from django_filters import rest_framework as filters
 
 from schools.filters import InRegionFilterSet, region_code_filter, visible_regions
 from schools.models import PairingMember
-from twinning.filters import IdFilter
+from twinning.filters import FilterSet, IdFilter
 
-from .models import Activity, ActivityKind, ActivityStatus, Secondment, SecondmentKind
+from .models import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    Grade,
+    Resource,
+    ResourceCategory,
+    Secondment,
+    SecondmentKind,
+)
 
 
 class ActivityFilter(InRegionFilterSet):
@@ -98,3 +107,15 @@ class SecondmentFilter(InRegionFilterSet):
         if value is None:
             return queryset
         return queryset.filter(Q(home_school_id=value) | Q(host_school_id=value))
+
+
+class ResourceFilter(FilterSet):
+    pairing = IdFilter(field_name="pairing", label=_("pairing"))
+    category = filters.ChoiceFilter(choices=ResourceCategory.choices, label=_("category"))
+    grade = filters.ChoiceFilter(choices=Grade.choices, label=_("grade"))
+    subject = filters.CharFilter(field_name="subject", label=_("subject"))
+    activity = IdFilter(field_name="activity", label=_("activity"))
+
+    class Meta:
+        model = Resource
+        fields = ["pairing", "category", "grade", "subject", "activity"]

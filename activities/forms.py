@@ -11,12 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from schools.forms import PageFilterMixin
 from schools.models import school_code_validator
 from schools.pairing_forms import DATE_INPUT
+from twinning.attachments import RESOURCE_TYPES
 from twinning.forms import FilterForm, MultipleFileField, PlainWidgets
 
 from . import filters
-from .models import Activity, ActivityKind, Secondment
+from .models import Activity, ActivityKind, Grade, ResourceCategory, Secondment
 from .services import MAX_EVIDENCE
 
+RESOURCE_ACCEPT = ",".join(f".{ext}" for ext in sorted(RESOURCE_TYPES)) + ",image/*,video/*"
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -223,3 +225,50 @@ class SecondmentForm(PlainWidgets, forms.ModelForm):
     def _get_validation_exclusions(self):
         # The service checks the dates and names the field (see ActivityForm).
         return super()._get_validation_exclusions() | {"end"}
+
+
+class ResourceFilter(filters.ResourceFilter):
+    q = django_filters.CharFilter(label=_("Title or description"), method="filter_q")
+
+    class Meta(filters.ResourceFilter.Meta):
+        fields = ["q", "category", "subject", "grade", "pairing", "activity"]
+        form = FilterForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("pairing", "activity"):
+            self.filters[name].extra["widget"] = forms.HiddenInput
+        self.filters["category"].label = _("Category")
+        self.filters["grade"].label = _("Grade")
+        self.filters["subject"].label = _("Subject")
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
+
+
+class ResourceForm(PlainWidgets, forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        widget=forms.ClearableFileInput(attrs={"accept": RESOURCE_ACCEPT}),
+        help_text=_("A document, a photo, a video (MP4, MOV) or a sound file."),
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), choices=ResourceCategory.choices)
+    subject = forms.CharField(label=_("Subject"), max_length=30, required=False)
+    grade = forms.ChoiceField(label=_("Grade"), choices=[("", "—"), *Grade.choices],
+                              required=False)  # fmt: skip
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    activity = forms.ModelChoiceField(
+        label=_("Produced by the activity"), queryset=None, required=False,
+        help_text=_("The exchange this came out of, if any."),
+    )  # fmt: skip
+
+    def __init__(self, *args, activities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["activity"].queryset = activities
+        self.fields["activity"].label_from_instance = lambda a: f"{a.starts_at:%Y-%m-%d} {a.title}"

@@ -373,3 +373,63 @@ class PairingTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme_id}: {self.subject} ≥ {self.minimum} / {self.period}"
+
+
+class ResourceCategory(models.TextChoices):
+    LESSON_PLAN = "lesson_plan", _("Lesson plan (教案)")
+    COURSEWARE = "courseware", _("Courseware (课件)")
+    RECORDED_LESSON = "recorded_lesson", _("Recorded lesson (课堂实录)")
+    RESEARCH_OUTCOME = "research_outcome", _("Research outcome (研究成果)")
+    OTHER = "other", _("Other")
+
+
+class Grade(models.TextChoices):
+    KINDERGARTEN = "k", _("Kindergarten")
+    G1 = "1", _("Grade 1")
+    G2 = "2", _("Grade 2")
+    G3 = "3", _("Grade 3")
+    G4 = "4", _("Grade 4")
+    G5 = "5", _("Grade 5")
+    G6 = "6", _("Grade 6")
+    G7 = "7", _("Grade 7")
+    G8 = "8", _("Grade 8")
+    G9 = "9", _("Grade 9")
+    G10 = "10", _("Grade 10")
+    G11 = "11", _("Grade 11")
+    G12 = "12", _("Grade 12")
+
+
+class Resource(ChoiceLabels, StoredFile):
+    """A file of a pairing's shared library (资源共享): lesson plans, courseware, recorded
+    lessons, research outcomes. Read by the pairing's schools and the bureau above it,
+    nobody else; it carries the school that shared it and that school's region."""
+
+    pairing = models.ForeignKey(
+        "schools.Pairing", on_delete=models.CASCADE, related_name="resources",
+        verbose_name=_("pairing"),
+    )  # fmt: skip
+    school = models.ForeignKey(
+        "schools.School", on_delete=models.PROTECT, related_name="+", verbose_name=_("shared by")
+    )
+    region = models.ForeignKey("schools.Region", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=ResourceCategory.choices)
+    subject = models.CharField(_("subject"), max_length=30, blank=True, help_text=_("e.g. 语文"))
+    grade = models.CharField(_("grade"), max_length=2, choices=Grade.choices, blank=True)
+    activity = models.ForeignKey(
+        Activity, on_delete=models.SET_NULL, null=True, blank=True, related_name="resources",
+        verbose_name=_("produced by the activity"),
+    )  # fmt: skip
+
+    class Meta(StoredFile.Meta):
+        verbose_name = _("shared resource")
+        verbose_name_plural = _("shared resources")
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [
+            models.Index(fields=["pairing", "uploaded_at"], name="resource_pairing_idx"),
+            models.Index(fields=["region", "uploaded_at"], name="resource_region_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -26,6 +26,7 @@ from .models import (
     ActivityStatus,
     Evidence,
     Participation,
+    Resource,
     Secondment,
     SecondmentKind,
 )
@@ -53,8 +54,8 @@ EVIDENCE_COLUMNS = [
 
 
 def existing_rows() -> int:
-    # Secondments are written last: a province without them gets this app's share.
-    return Secondment.objects.count()
+    # Shared resources are written last: a province without them gets this app's share.
+    return Resource.objects.count()
 
 
 def generate(ctx: ScaleContext) -> None:
@@ -79,8 +80,10 @@ def generate(ctx: ScaleContext) -> None:
     now = timezone.now()
     if not Activity.objects.exists():
         _activity_rows(ctx, timer, members, staff, kinds, per_pairing, creator, now)
-    secondments = bulk(Secondment, list(_secondments(ctx, members, staff, creator)))
-    timer.step("secondments", len(secondments))
+    if not Secondment.objects.exists():
+        secondments = bulk(Secondment, list(_secondments(ctx, members, staff, creator)))
+        timer.step("secondments", len(secondments))
+    timer.step("shared resources", len(bulk(Resource, list(_resources(ctx, members, creator)))))
 
 
 def _activity_rows(ctx, timer, members, staff, kinds, per_pairing, creator, now) -> None:
@@ -184,3 +187,32 @@ def _secondments(ctx, members, staff, creator):
                 host_region_id=host[1], start=start, end=start + dt.timedelta(days=60),
                 duties="支教任课，参与教研组活动。", created_by=creator,
             )  # fmt: skip
+
+
+RESOURCES_PER_PAIRING = 10
+CATEGORIES = ["lesson_plan", "lesson_plan", "courseware", "courseware", "recorded_lesson",
+              "research_outcome"]  # fmt: skip
+
+
+def _resources(ctx, members, creator):
+    """Ten files a pairing's library, shared by either school (rows only)."""
+    rng = ctx.rng
+    now = timezone.now()
+    for pairing_id, schools in sorted(members.items()):
+        sides = schools["helping"] + schools["assisted"]
+        for n in range(RESOURCES_PER_PAIRING):
+            school_id, region_id = sides[n % len(sides)]
+            category = rng.choice(CATEGORIES)
+            subject = rng.choice(("语文", "数学", "英语", "科学"))
+            yield Resource(
+                pairing_id=pairing_id, school_id=school_id, region_id=region_id,
+                title=f"{subject}{CATEGORY_TITLES[category]}{n + 1}", category=category,
+                subject=subject,
+                grade=str(rng.randint(1, 9)), file="files/scale/resource.pdf",
+                name="resource.pdf", content_type="application/pdf", size=480_000,
+                uploaded_by=creator, uploaded_at=now - dt.timedelta(days=rng.randint(0, 300)),
+            )  # fmt: skip
+
+
+CATEGORY_TITLES = {"lesson_plan": "教案", "courseware": "课件", "recorded_lesson": "课堂实录",
+                   "research_outcome": "研究成果"}  # fmt: skip

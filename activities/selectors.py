@@ -22,17 +22,38 @@ from twinning import access, calendar
 from twinning.access import resolve_scope
 from twinning.db import get_or_404
 
-from .models import Activity, ActivityKind, Evidence, Participation, Reschedule, Secondment
+from .models import (
+    Activity,
+    ActivityKind,
+    Evidence,
+    Participation,
+    Reschedule,
+    Resource,
+    Secondment,
+)
 
 
-def _scope_condition(scope, region_fields: tuple[str, ...], pairing_field: str) -> Q:
+def _scope_condition(user, scope, region_fields: tuple[str, ...], pairing_field: str) -> Q:
     """Rows of the pairings ``scope`` may read, as one indexed condition on the rows' own
-    columns (DESIGN.md §5), built with one query.
+    columns (DESIGN.md §5), built with one query (once per request: kept on ``user``).
 
     Region roles read a row whose region (one of ``region_fields``: a school of the
     pairing's) is theirs; the few pairings that also reach outside their regions (a
     member school or the programme elsewhere) are added by id. School roles read the
     rows of their schools' pairings, by id."""
+    regions = scope.read_region_ids
+    memo = user.__dict__.setdefault("_exchange_pairing_ids", {})
+    if scope not in memo:
+        memo[scope] = _pairing_ids(scope)
+    condition = Q(**{f"{pairing_field}__any_of": memo[scope]})
+    for field in region_fields if regions else ():
+        condition |= Q(**{f"{field}__any_of": regions})
+    return condition
+
+
+def _pairing_ids(scope) -> list[int]:
+    """The pairings ``scope`` reads that its regions alone do not cover: those reaching
+    outside its regions, and those of its schools."""
     regions = scope.read_region_ids
     school_roles = dataclasses.replace(
         scope, bureau_region_ids=frozenset(), inspector_region_ids=frozenset()
@@ -49,11 +70,7 @@ def _scope_condition(scope, region_fields: tuple[str, ...], pairing_field: str) 
         pairings = Pairing.objects.filter(id__in=edge.values("pairing_id"))
     if school_roles.read_school_ids:
         pairings = pairings | Pairing.objects.filter(_pairing_scope_condition(school_roles))
-    ids = list(pairings.order_by().values_list("id", flat=True).distinct())
-    condition = Q(**{f"{pairing_field}__any_of": ids})
-    for field in region_fields if regions else ():
-        condition |= Q(**{f"{field}__any_of": regions})
-    return condition
+    return list(pairings.order_by().values_list("id", flat=True).distinct())
 
 
 def _in_scope(
@@ -67,7 +84,7 @@ def _in_scope(
         return qs
     if scope.is_empty:
         return qs.none()
-    return qs.filter(_scope_condition(scope, region_fields, pairing_field))
+    return qs.filter(_scope_condition(user, scope, region_fields, pairing_field))
 
 
 def activity_list_visible_to(user) -> QuerySet[Activity]:
@@ -187,3 +204,37 @@ def secondment_days(secondments: QuerySet[Secondment], first, last) -> dict[int,
         served = secondment.days_served_between(first, min(last, calendar.today()))
         days[secondment.pairing_id] = days.get(secondment.pairing_id, 0) + served
     return days
+
+
+# --- the shared resource library -------------------------------------------------------------
+
+
+def resource_list_visible_to(user) -> QuerySet[Resource]:
+    """Resources of the pairings whose schools the user belongs to (coordinators,
+    teachers) or whose bureau they are: not the inspectors, not anyone else."""
+    if user is None or not user.is_authenticated:
+        return Resource.objects.none()
+    scope = resolve_scope(user)
+    qs = Resource.objects.select_related("school", "uploaded_by")
+    if scope.is_admin:
+        return qs
+    library = dataclasses.replace(scope, inspector_region_ids=frozenset())
+    if library.is_empty:
+        return qs.none()
+    return qs.filter(_scope_condition(user, library, ("region_id",), "pairing_id"))
+
+
+def resource_get_for_user(user, pk) -> Resource:
+    return get_or_404(resource_list_visible_to(user).select_related("pairing"), pk)
+
+
+def can_read_resources(user, pairing: Pairing) -> bool:
+    """Whether ``user`` reads ``pairing``'s library (members prefetched)."""
+    scope = resolve_scope(user)
+    school_ids, region_ids = member_ids(pairing)
+    return (
+        scope.is_admin
+        or access.is_pairing_bureau(scope, pairing)
+        or bool(scope.bureau_region_ids & region_ids)
+        or bool(scope.read_school_ids & school_ids)
+    )

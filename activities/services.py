@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
@@ -21,7 +22,13 @@ from schools.models import Pairing, PairingMember, School
 from teachers.models import Teacher
 from twinning import access
 from twinning.access import resolve_scope
-from twinning.attachments import check_uploads, store_uploads
+from twinning.attachments import (
+    RESOURCE_TYPES,
+    RESOURCES,
+    check_uploads,
+    store_uploads,
+    validate_upload,
+)
 from twinning.models import User
 
 from .models import (
@@ -32,6 +39,7 @@ from .models import (
     PairingTarget,
     Participation,
     Reschedule,
+    Resource,
     Secondment,
 )
 
@@ -430,3 +438,57 @@ def target_save(*, actor: User, target: PairingTarget) -> PairingTarget:
 def target_delete(*, actor: User, target: PairingTarget) -> None:
     access.require(access.can_manage_programme(resolve_scope(actor), target.programme))
     target.delete()
+
+
+# --- the shared resource library -------------------------------------------------------------
+
+RESOURCE_FIELDS = ("title", "description", "category", "subject", "grade", "activity")
+
+
+@transaction.atomic
+def resource_share(*, actor: User, pairing: Pairing, upload, **fields) -> Resource:
+    """Add a file to the pairing's library, as the actor's school of the pairing."""
+    members = _members(pairing)
+    scope = resolve_scope(actor)
+    if not access.can_share_resources(scope, pairing, set(members)):
+        raise PermissionDenied(_("The teachers and coordinators of the pairing's schools share "
+                                 "resources."))  # fmt: skip
+    if pairing.status not in LIVE_PAIRING_STATUSES:
+        raise ValidationError(_("Resources are shared in approved or active pairings only."))
+    unknown = set(fields) - set(RESOURCE_FIELDS)
+    if unknown:
+        raise TypeError(f"not resource fields: {sorted(unknown)}")
+    activity = fields.get("activity")
+    if activity is not None and activity.pairing_id != pairing.pk:
+        raise ValidationError({"activity": _("The activity must be one of this pairing's.")})
+    own = sorted(scope.read_school_ids & set(members))
+    school = members[own[0]].school if own else pairing.helping_school
+    if upload is None:
+        raise ValidationError({"file": _("Choose a file.")})
+    try:
+        kind = validate_upload(
+            upload, allowed=RESOURCE_TYPES, expected=RESOURCES,
+            max_bytes=settings.MAX_RESOURCE_BYTES,
+        )  # fmt: skip
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
+    fields = {k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items()}
+    checked = Resource(pairing=pairing, school=school, region_id=school.region_id, **fields)
+    checked.full_clean(exclude=["pairing", "school", "region", "uploaded_by", "activity", "file",
+                                "thumbnail", "name", "content_type", "size"])  # fmt: skip
+    (resource,) = store_uploads(
+        Resource, [(upload, kind)], actor=actor, pairing=pairing, school=school,
+        region_id=school.region_id, **fields,
+    )  # fmt: skip
+    return resource
+
+
+@transaction.atomic
+def resource_remove(*, actor: User, resource: Resource) -> None:
+    if not access.can_remove_resource(resolve_scope(actor), resource, actor.pk):
+        raise PermissionDenied(_("Whoever shared it, their school's coordinators and the "
+                                 "pairing's bureau remove a resource."))  # fmt: skip
+    for field in (resource.file, resource.thumbnail):
+        if field:
+            transaction.on_commit(lambda f=field: f.storage.delete(f.name))
+    resource.delete()

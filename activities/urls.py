@@ -53,6 +53,11 @@ urlpatterns: list = [
     path("secondments/<int:pk>/edit/", views.secondment_edit, name="secondment_edit"),
     path("secondments/<int:pk>/cancel/", views.secondment_cancel, name="secondment_cancel"),
     path("pairings/<int:pk>/secondments/new/", views.secondment_create, name="secondment_create"),
+    path("resources/", views.resource_list, name="resource_list"),
+    path("resources/<int:pk>/", views.resource_download, name="resource_download"),
+    path("resources/<int:pk>/thumbnail/", views.resource_thumbnail, name="resource_thumbnail"),
+    path("resources/<int:pk>/remove/", views.resource_remove, name="resource_remove"),
+    path("pairings/<int:pk>/resources/", views.pairing_resources, name="pairing_resources"),
     path("pairings/<int:pk>/exchanges/", views.pairing_exchanges, name="pairing_exchanges"),
     path("pairings/<int:pk>/activities/new/", views.activity_create, name="activity_create"),
 ]

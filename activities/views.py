@@ -36,6 +36,8 @@ from .forms import (
     CompleteForm,
     EvidenceForm,
     PostponeForm,
+    ResourceFilter,
+    ResourceForm,
     SecondmentFilter,
     SecondmentForm,
 )
@@ -177,7 +179,11 @@ def activity_edit(request, pk: int):
 
 def _detail(request, activity, **forms):
     can_write = selectors.can_schedule(request.user, activity.pairing)
+    school_ids, _regions = school_selectors.member_ids(activity.pairing)
+    library = selectors.can_read_resources(request.user, activity.pairing)
     context = {
+        "resources": list(activity.resources.select_related("school")) if library else [],
+        "can_share": access.can_share_resources(request.scope, activity.pairing, school_ids),
         "activity": activity,
         "pairing": activity.pairing,
         "can_write": can_write,
@@ -560,3 +566,98 @@ def targets_overview(request):
             "statuses": statuses,
         },
     )
+
+
+# --- the shared resource library -----------------------------------------------------------
+
+
+def _resource_page(request, pairing=None, form=None, status=200):
+    resources = selectors.resource_list_visible_to(request.user)
+    if pairing is not None:
+        resources = resources.filter(pairing=pairing)
+    filterset, resources = _filtered(ResourceFilter, request, resources)
+    page = Paginator(resources, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "is_filtered": _is_filtered(filterset),
+        "page_obj": page,
+        "resources": page.object_list,
+        "form": form,
+    }
+    if pairing is None:
+        return render(request, "activities/resource_list.html", context, status=status)
+    context = hub.context(request, pairing, "resources", **context)
+    return render(request, "activities/pairing_resources.html", context, status=status)
+
+
+def _resource_form(request, pairing) -> ResourceForm | None:
+    school_ids, _regions = school_selectors.member_ids(pairing)
+    if pairing.status not in services.LIVE_PAIRING_STATUSES or not access.can_share_resources(
+        request.scope, pairing, school_ids
+    ):
+        return None
+    activities = Activity.objects.filter(pairing=pairing).order_by("-starts_at")[:200]
+    initial = {"activity": request.GET.get("activity")} if request.GET.get("activity") else {}
+    return ResourceForm(
+        _post_data(request), request.FILES or None, activities=activities, initial=initial
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def pairing_resources(request, pk: int):
+    """The pairing's shared library: search it, download, and (its schools) add to it."""
+    pairing = school_selectors.pairing_get_for_user(request.user, pk)
+    access.require(
+        selectors.can_read_resources(request.user, pairing),
+        _("The library is for the pairing's schools and its bureau."),
+    )
+    form = _resource_form(request, pairing)
+    if request.method == "POST":
+        access.require(form is not None, _("The pairing's schools add to its library."))
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                services.resource_share(
+                    actor=request.user, pairing=pairing, upload=data.pop("file"), **data
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("The resource is shared with the pairing."))
+                return redirect("activities:pairing_resources", pairing.pk)
+        return _resource_page(request, pairing, form, status=400)
+    return _resource_page(request, pairing, form)
+
+
+@login_required
+@require_safe
+def resource_list(request):
+    return _resource_page(request)
+
+
+@login_required
+@require_safe
+def resource_download(request, pk: int):
+    resource = selectors.resource_get_for_user(request.user, pk)
+    return file_response(resource.file, filename=resource.name, content_type=resource.content_type)
+
+
+@login_required
+@require_safe
+def resource_thumbnail(request, pk: int):
+    return thumbnail_response(selectors.resource_get_for_user(request.user, pk))
+
+
+@login_required
+@require_POST
+def resource_remove(request, pk: int):
+    resource = selectors.resource_get_for_user(request.user, pk)
+    access.require(
+        access.can_remove_resource(request.scope, resource, request.user.pk),
+        _("Whoever shared it, their school's coordinators and the pairing's bureau remove a "
+          "resource."),
+    )  # fmt: skip
+    services.resource_remove(actor=request.user, resource=resource)
+    messages.success(request, _("The resource is removed."))
+    return redirect("activities:pairing_resources", resource.pairing_id)

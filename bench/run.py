@@ -98,6 +98,8 @@ PAGES = [
     ("pairing exchanges tab", "/pairings/{pairing}/exchanges/"),
     ("secondment list", "/secondments/"),
     ("exchange targets by county", "/activities/targets/"),
+    ("resource list", "/resources/"),
+    ("pairing resources tab", "/pairings/{pairing}/resources/"),
     ("calendar month", "/calendar/"),
     ("calendar week", "/calendar/week/"),
     ("notifications", "/notifications/"),
@@ -120,6 +122,7 @@ PAGES = [
     ("api activities of a pairing", "/api/activities/?pairing={pairing}"),
     ("api secondments", "/api/secondments/"),
     ("api exchange targets", "/api/exchange-targets/"),
+    ("api resources", "/api/resources/"),
 ]
 FLOOR = {"html": "/bench/floor/", "json": "/bench/floor.json"}
 

@@ -32,6 +32,7 @@ from activities.models import (
     Evidence,
     Participation,
     Reschedule,
+    Resource,
     Secondment,
 )
 from schools import services
@@ -84,6 +85,9 @@ class Route:
     # Who may read but must get 403 on every write. A mentorship's records are written
     # by its mentor and mentee, so there a coordinator takes the mentor's place.
     read_only: tuple = ("inspector", "mentor")
+    # Whether the region's inspector reads it: not a pairing's shared library, which is
+    # its schools' and its bureau's only (tests/test_resources.py).
+    inspector_reads: bool = True
 
 
 def pk(attr):
@@ -364,6 +368,15 @@ ROUTES: dict[str, Route] = {
     "activities:evidence_remove": Route(kwargs=pk("evidence"), read=False, writes=(post(),)),
     "activities:pairing_exchanges": Route(kwargs=pk("pairing")),
     "activities:targets": Route(),
+    "activities:resource_list": Route(),
+    "activities:pairing_resources": Route(
+        kwargs=pk("pairing"), writes=(post(),), read_only=("inspector",), inspector_reads=False
+    ),
+    "activities:resource_download": Route(kwargs=pk("resource"), inspector_reads=False),
+    "activities:resource_thumbnail": Route(kwargs=pk("resource"), inspector_reads=False),
+    "activities:resource_remove": Route(
+        kwargs=pk("resource"), read=False, writes=(post(),), read_only=("mentor",)
+    ),
     "activities:calendar_month": Route(),
     "activities:calendar_week": Route(),
     "activities:secondment_list": Route(),
@@ -475,6 +488,16 @@ ROUTES: dict[str, Route] = {
         kwargs=pk("secondment"), api=True, read=False, writes=(post(lambda s: {"reason": "病"}),)
     ),
     "api:exchange-target-list": Route(api=True),
+    # Sharing a file (multipart) is tested in tests/test_resources.py.
+    "api:resource-list": Route(api=True),
+    "api:resource-detail": Route(
+        kwargs=pk("resource"),
+        api=True,
+        writes=(("delete", lambda s: {}),),
+        read_only=("mentor",),
+        inspector_reads=False,
+    ),  # fmt: skip
+    "api:resource-file": Route(kwargs=pk("resource"), api=True, inspector_reads=False),
     "api:exchange-target-detail": Route(kwargs=pk("pairing"), api=True),
     "api:evidence-detail": Route(
         kwargs=pk("evidence"), api=True, writes=(("delete", lambda s: {}),)
@@ -580,6 +603,10 @@ def scene(world, active):
         files=[SimpleUploadedFile("互访.jpg", image.getvalue()),
                SimpleUploadedFile("签到表.pdf", b"%PDF-1.4 sheet")],
     )  # fmt: skip
+    s.resource = activity_services.resource_share(
+        actor=s.coord_helping, pairing=active, upload=SimpleUploadedFile("板书.jpg", image_bytes()),
+        title="西山山村小学语文教案", category="lesson_plan", subject="语文", grade="3",
+    )  # fmt: skip
     s.day_override = services.day_override_set(
         actor=s.bureau, region=s.west, date=dt.date(2027, 2, 8), is_working_day=False,
         note="西山县春节放假",
@@ -592,12 +619,18 @@ def scene(world, active):
     return s
 
 
+def image_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30)).save(out, "JPEG")
+    return out.getvalue()
+
+
 def snapshot():
     """Everything a forbidden request might change."""
     models = (Region, School, Programme, Pairing, PairingTransition, NeedsAssessment, Goal,
               ProgressUpdate, LeadingGroupMember, ContactPerson, Teacher, Honour, Mentorship,
               MentorshipRecord, RecordComment, RecordAttachment, Activity, Participation,
-              Evidence, Reschedule, Secondment, DayOverride)  # fmt: skip
+              Evidence, Reschedule, Secondment, DayOverride, Resource)  # fmt: skip
     return (
         [m.objects.count() for m in models],
         list(
@@ -632,7 +665,9 @@ def request(user, name, route, scene, method="get", payload=None, query=""):
 OBJECT_ROUTES = sorted(n for n, r in ROUTES.items() if r.kwargs)
 LIST_ROUTES = sorted(n for n, r in ROUTES.items() if not r.kwargs and r.read)
 WRITES = sorted((n, i) for n, r in ROUTES.items() for i in range(len(r.writes)))
-READ_OBJECT_ROUTES = sorted(n for n, r in ROUTES.items() if r.kwargs and r.read)
+READ_OBJECT_ROUTES = sorted(
+    n for n, r in ROUTES.items() if r.kwargs and r.read and r.inspector_reads
+)
 
 
 @pytest.mark.parametrize("name", OBJECT_ROUTES)

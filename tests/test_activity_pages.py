@@ -228,14 +228,15 @@ def test_the_detail_page_runs_a_constant_number_of_queries(
     client.force_login(world.coord_helping)
     url = reverse("activities:activity_detail", args=[activity.pk])
     # 3 the coordinator's pairings, 4 the activity, 5 its pairing, 6 members with
-    # schools, 7 participants, 8 evidence, 9 postponements, 10 unread count.
-    with django_assert_num_queries(10):
+    # schools, 7 the resources it produced, 8 participants, 9 evidence, 10 postponements,
+    # 11 unread count.
+    with django_assert_num_queries(11):
         client.get(url)
     services.evidence_add(
         actor=world.coord_helping, activity=activity,
         files=[SimpleUploadedFile(f"{n}.pdf", b"%PDF-1.4 a") for n in range(3)],
     )  # fmt: skip
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(url)
 
 

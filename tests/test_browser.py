@@ -256,6 +256,10 @@ def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
         host_school=world.helping, place="报告厅", starts_at=start + dt.timedelta(days=9),
         ends_at=start + dt.timedelta(days=9, hours=2),
     )  # fmt: skip
+    activity_services.resource_share(
+        actor=world.coord_helping, pairing=active, upload=jpeg("板书.jpg"), title="板书",
+        category="courseware", activity=held,
+    )  # fmt: skip
     secondment = activity_services.secondment_record(
         actor=world.coord_helping, pairing=active, kind="teaching_placement", teacher=teacher,
         host_school=world.assisted, start=dt.date(2026, 9, 1), end=dt.date(2026, 12, 31),
@@ -295,7 +299,8 @@ def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
         ],
         "mentor": ["/", f"/pairings/{active.pk}/", "/mentorships/review/",
                    f"/mentorships/{mentorship.pk}/", f"/pairings/{active.pk}/exchanges/",
-                   f"/activities/{held.pk}/", "/calendar/days/", "/calendar/week/?mine=1"],
+                   f"/activities/{held.pk}/", "/calendar/days/", "/calendar/week/?mine=1",
+                   f"/pairings/{active.pk}/resources/"],
         "mentee": ["/", f"/mentorships/{mentorship.pk}/records/new/",
                    f"/mentorships/{mentorship.pk}/"],
         "inspector": ["/dashboard/", f"/pairings/{active.pk}/", "/schools/"],

@@ -154,3 +154,24 @@ def test_only_a_hash_of_the_address_is_kept(client, world):
     assert token not in CalendarFeed.objects.get().token_hash
     page = client.get(reverse("activities:calendar_feed")).content.decode()
     assert token not in page  # shown once, when made
+
+
+def test_the_week_runs_a_constant_number_of_queries(
+    client, world, active, november, django_assert_num_queries
+):
+    client.force_login(world.bureau)
+    url = reverse("activities:calendar_week") + "?week=2026-11-09"
+    # 3 region subtree, 4 pairings reaching outside the regions, 5 counts by day, 6 the
+    # first of each day (kind and host school joined), 7 the week's secondments, 8 unread.
+    with django_assert_num_queries(8):
+        client.get(url)
+    kind = ActivityKind.objects.get(code="lecture")
+    for n in range(5):
+        day = dt.date(2026, 11, 9 + n)
+        services.activity_schedule(
+            actor=world.coord_helping, pairing=active, kind=kind, title=f"讲座{n}",
+            host_school=world.helping, place="报告厅", starts_at=at(day, 15), ends_at=at(day, 16),
+        )  # fmt: skip
+    with django_assert_num_queries(8):
+        page = client.get(url).content.decode()
+    assert page.count("讲座") >= 5 and "江城实验小学" in page

@@ -116,7 +116,7 @@ def test_every_school_gets_its_teachers_with_region_and_unique_staff_numbers(see
 
 
 def test_a_province_seeded_before_an_app_had_a_generator_gets_its_share(seeded):
-    from activities.models import Activity, Secondment
+    from activities.models import Activity, Resource, Secondment
     from teachers.models import Honour, Mentorship, MentorshipRecord, Teacher
 
     mentorships = Mentorship.objects.count()
@@ -132,6 +132,7 @@ def test_a_province_seeded_before_an_app_had_a_generator_gets_its_share(seeded):
     Honour.objects.all().delete()
     Activity.objects.all().delete()  # the exchanges book teachers
     Secondment.objects.all().delete()
+    Resource.objects.all().delete()
     Teacher.objects.all().delete()  # as if seeded before the teachers app existed
     before = Pairing.objects.count()
     out = seed(*TINY)
@@ -180,3 +181,12 @@ def test_secondments_never_overlap_for_one_person(seeded):
         assert all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False))
     assert not Secondment.objects.exclude(host_region=F("host_school__region")).exists()
     assert not Secondment.objects.exclude(home_school=F("teacher__school")).exists()
+
+
+def test_each_pairing_library_holds_files_of_its_own_schools(seeded):
+    from activities.models import Resource
+
+    assert Resource.objects.count() > 0
+    members = set(PairingMember.objects.values_list("pairing_id", "school_id"))
+    assert set(Resource.objects.values_list("pairing_id", "school_id")) <= members
+    assert not Resource.objects.exclude(region=F("school__region")).exists()

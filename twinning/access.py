@@ -322,6 +322,26 @@ def can_schedule_activities(scope: Scope, pairing, school_ids) -> bool:
     return can_edit_pairing(scope, pairing, school_ids)
 
 
+# --- a pairing's shared resource library ----------------------------------------------------
+# Its schools and the bureau above it read it; nobody else (not the inspectors).
+
+
+def can_share_resources(scope: Scope, pairing, school_ids) -> bool:
+    """Add to the library: the coordinators and teachers of the pairing's schools."""
+    return scope.is_admin or bool(scope.read_school_ids & set(school_ids))
+
+
+def can_remove_resource(scope: Scope, resource, actor_id) -> bool:
+    """Whoever shared it, the coordinators of the school that shared it, the pairing's
+    bureau."""
+    return (
+        scope.is_admin
+        or resource.uploaded_by_id == actor_id
+        or resource.school_id in scope.coordinator_school_ids
+        or is_pairing_bureau(scope, resource.pairing)
+    )
+
+
 def require(allowed: bool, message: str | None = None) -> None:
     """Raise 403 unless ``allowed``; the caller has already proved the object is visible."""
     if not allowed:

@@ -30,6 +30,9 @@ DOCUMENT_TYPES = IMAGE_TYPES | OFFICE_TYPES | {"pdf"}
 AGREEMENT_TYPES = {"pdf", "doc", "docx", "jpg", "png"}
 DOCUMENTS = gettext_lazy("a photo, a PDF or an Office file (Word, Excel, PowerPoint)")
 AGREEMENTS = gettext_lazy("a PDF, Word (doc, docx), JPG or PNG file")
+# A pairing's shared library also holds recorded lessons (video) and their sound.
+RESOURCE_TYPES = DOCUMENT_TYPES | {"mp4", "mov", "mp3", "m4a"}
+RESOURCES = gettext_lazy("a document, a photo, a video (MP4, MOV) or a sound file (MP3, M4A)")
 # Shown in the browser; everything else downloads.
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"}
 
@@ -42,17 +45,18 @@ def detect(upload) -> filetype.Type | None:
     return filetype.guess(head) if head else None
 
 
-def validate_upload(upload, *, allowed=DOCUMENT_TYPES, expected=DOCUMENTS) -> filetype.Type:
+def validate_upload(
+    upload, *, allowed=DOCUMENT_TYPES, expected=DOCUMENTS, max_bytes: int | None = None
+) -> filetype.Type:
     """The detected type of ``upload``; ``ValidationError`` for a file that is empty, too
-    large (settings.MAX_ATTACHMENT_BYTES) or, by its content, none of ``allowed``."""
+    large (``max_bytes``, by default settings.MAX_ATTACHMENT_BYTES) or, by its content,
+    none of ``allowed``."""
     name = os.path.basename(upload.name or "")
-    if upload.size > settings.MAX_ATTACHMENT_BYTES:
+    limit = max_bytes or settings.MAX_ATTACHMENT_BYTES
+    if upload.size > limit:
         raise ValidationError(
             _("The file is %(size)s; the largest allowed is %(limit)s.")
-            % {
-                "size": filesizeformat(upload.size),
-                "limit": filesizeformat(settings.MAX_ATTACHMENT_BYTES),
-            }
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
         )
     kind = detect(upload)
     if kind is None or kind.extension not in allowed:

@@ -200,6 +200,8 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024)))
+# A pairing's shared library holds recorded lessons too: a larger limit for it.
+MAX_RESOURCE_BYTES = int(os.environ.get("MAX_RESOURCE_BYTES", str(150 * 1024 * 1024)))
 
 # Email: console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

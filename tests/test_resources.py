@@ -1,0 +1,161 @@
+"""A pairing's shared resource library (资源共享): its schools share, its schools and its
+bureau read, nobody else; files checked by content; search, filters, the activity that
+produced a resource."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from activities import selectors, services
+from activities.models import ActivityKind, Resource
+
+# The first bytes of an MP4 file (ftyp box): a recorded lesson, by its content.
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+
+
+def share(world, pairing, who="coord_helping", **extra):
+    fields = {"title": "《秋天的雨》教学设计", "category": "lesson_plan", "subject": "语文",
+              "grade": "3", **extra}  # fmt: skip
+    upload = fields.pop("upload", None) or SimpleUploadedFile("教案.pdf", b"%PDF-1.4 plan")
+    return services.resource_share(
+        actor=getattr(world, who), pairing=pairing, upload=upload, **fields
+    )
+
+
+@pytest.mark.parametrize("who", ["coord_helping", "coord_assisted", "mentor", "mentee"])
+def test_the_schools_teachers_and_coordinators_share(world, active, who):
+    resource = share(world, active, who)
+    own = world.helping if who in ("coord_helping", "mentor") else world.assisted
+    assert resource.school == own and resource.region == own.region
+
+
+@pytest.mark.parametrize("who", ["bureau", "inspector", "outsider"])
+def test_nobody_else_shares(world, active, who):
+    with pytest.raises(PermissionDenied):
+        share(world, active, who)
+    assert not Resource.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "who, sees",
+    [("bureau", True), ("coord_helping", True), ("coord_assisted", True), ("mentor", True),
+     ("mentee", True), ("inspector", False), ("outsider", False)],
+)  # fmt: skip
+def test_the_library_is_read_by_the_schools_and_the_bureau_only(world, active, who, sees):
+    share(world, active)
+    assert selectors.resource_list_visible_to(getattr(world, who)).exists() is sees
+
+
+def test_a_recorded_lesson_is_taken_by_its_content_and_an_executable_is_not(
+    world, active, settings
+):
+    video = share(world, active, category="recorded_lesson",
+                  upload=SimpleUploadedFile("课堂实录.mp4", MP4))  # fmt: skip
+    assert video.content_type == "video/mp4"
+    with pytest.raises(ValidationError) as raised:
+        share(world, active, upload=SimpleUploadedFile("课件.pptx", b"MZ\x90\x00" + b"\0" * 99))
+    assert "file" in raised.value.message_dict
+    settings.MAX_RESOURCE_BYTES = 50
+    with pytest.raises(ValidationError):
+        share(world, active, upload=SimpleUploadedFile("big.mp4", MP4))
+    assert Resource.objects.count() == 1
+
+
+def test_bad_fields_name_themselves_and_store_nothing(world, active):
+    with pytest.raises(ValidationError) as raised:
+        share(world, active, title="", category="lesson_plan")
+    assert "title" in raised.value.message_dict
+    assert not Resource.objects.exists()
+
+
+def test_removing_is_for_the_sharer_their_coordinators_and_the_bureau(world, active):
+    by_mentor = share(world, active, "mentor")
+    with pytest.raises(PermissionDenied):
+        services.resource_remove(actor=world.mentee, resource=by_mentor)
+    with pytest.raises(PermissionDenied):
+        services.resource_remove(actor=world.coord_assisted, resource=by_mentor)
+    services.resource_remove(actor=world.coord_helping, resource=by_mentor)
+    services.resource_remove(actor=world.bureau, resource=share(world, active, "mentee"))
+    assert not Resource.objects.exists()
+
+
+def test_the_tab_shares_searches_and_filters(client, world, active):
+    client.force_login(world.mentee)
+    url = reverse("activities:pairing_resources", args=[active.pk])
+    response = client.post(url, {
+        "file": SimpleUploadedFile("习题.pdf", b"%PDF-1.4 x"), "title": "三年级数学习题",
+        "category": "courseware", "subject": "数学", "grade": "3",
+    })  # fmt: skip
+    assert response.status_code == 302
+    share(world, active, title="英语绘本课件", category="courseware", subject="英语", grade="5")
+    page = client.get(url, {"q": "习题"}).content.decode()
+    assert "三年级数学习题" in page and "英语绘本课件" not in page
+    page = client.get(url, {"grade": "5"}).content.decode()
+    assert "英语绘本课件" in page and "三年级数学习题" not in page
+    bad = client.post(url, {"title": "x", "category": "courseware"})
+    assert bad.status_code == 400 and "file" in bad.context["form"].errors
+    download = client.get(
+        reverse("activities:resource_download", args=[Resource.objects.first().pk])
+    )
+    assert download.status_code == 200
+
+
+def test_the_inspector_neither_sees_the_tab_nor_reads_the_library(client, world, active):
+    resource = share(world, active)
+    client.force_login(world.inspector)
+    page = client.get(reverse("activities:pairing_exchanges", args=[active.pk])).content.decode()
+    assert "/resources/" not in page.split('<nav class="tabs"', 1)[1].split("</nav>", 1)[0]
+    assert client.get(reverse("activities:pairing_resources", args=[active.pk])).status_code == 403
+    url = reverse("activities:resource_download", args=[resource.pk])
+    assert client.get(url).status_code == 404
+
+
+def test_an_activity_lists_the_resources_it_produced(client, world, active):
+    start = timezone.now() - dt.timedelta(days=1)
+    activity, _ = services.activity_schedule(
+        actor=world.coord_helping, pairing=active, kind=ActivityKind.objects.get(code="visit"),
+        title="同课异构", host_school=world.assisted, place="p", starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+    )  # fmt: skip
+    share(world, active, title="同课异构课例", activity=activity)
+    client.force_login(world.coord_assisted)
+    page = client.get(reverse("activities:activity_detail", args=[activity.pk])).content.decode()
+    assert "同课异构课例" in page
+
+
+def test_the_api_shares_by_multipart_and_serves_the_file(world, active):
+    api = APIClient()
+    api.force_authenticate(world.coord_assisted)
+    created = api.post(reverse("api:resource-list"), {
+        "pairing": active.pk, "file": SimpleUploadedFile("实录.mp4", MP4),
+        "title": "课堂实录", "category": "recorded_lesson",
+    }, format="multipart")  # fmt: skip
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["school"] == world.assisted.pk and body["content_type"] == "video/mp4"
+    assert b"".join(api.get(body["url"]).streaming_content) == MP4
+    api.force_authenticate(world.inspector)
+    assert api.get(reverse("api:resource-list")).json()["count"] == 0
+    assert api.get(body["url"]).status_code == 404
+
+
+def test_the_tab_runs_a_constant_number_of_queries(
+    client, world, active, django_assert_num_queries
+):
+    share(world, active)
+    client.force_login(world.coord_helping)
+    url = reverse("activities:pairing_resources", args=[active.pk])
+    # 3 the pairing, 4 its members, 5 the library's pairings, 6 count, 7 unread count,
+    # 8 the pairing's activities (the form's choice), 9 the page.
+    with django_assert_num_queries(9):
+        client.get(url)
+    for n in range(4):
+        share(world, active, title=f"资源{n}")
+    with django_assert_num_queries(9):
+        page = client.get(url).content.decode()
+    assert page.count("资源") >= 4
