@@ -18,7 +18,7 @@ from schools.filters import PairingFilter
 from schools.models import Pairing, School
 from teachers import selectors as teacher_selectors
 from teachers.models import Teacher
-from twinning import progress
+from twinning import access, progress
 from twinning.api import (
     ERROR_RESPONSES,
     CharField,
@@ -32,7 +32,7 @@ from twinning.api import (
 from twinning.attachments import file_response
 from twinning.text import labels
 
-from . import selectors, services, targets
+from . import participation, selectors, services, targets
 from .filters import ActivityFilter, ResourceFilter, SecondmentFilter
 from .models import (
     Activity,
@@ -680,3 +680,67 @@ class ResourceViewSet(
         return file_response(
             resource.file, filename=resource.name, content_type=resource.content_type
         )
+
+
+# --- a teacher's participation record --------------------------------------------------------
+
+
+class CountSerializer(serializers.Serializer):
+    label = CharField(read_only=True)
+    count = IntegerField(read_only=True)
+
+
+class ParticipationSerializer(serializers.Serializer):
+    teacher = IntegerField(read_only=True)
+    teacher_name = CharField(read_only=True)
+    school_name = CharField(read_only=True)
+    school_year = IntegerField(read_only=True, help_text=_("2026 for 2026–2027."))
+    mentorships = IntegerField(read_only=True)
+    records = IntegerField(read_only=True, help_text=_("Mentorship records the teacher filed."))
+    records_by_kind = CountSerializer(many=True, read_only=True)
+    open_lessons = IntegerField(read_only=True)
+    activities = IntegerField(read_only=True, help_text=_("Completed exchanges taken part in."))
+    activities_by_kind = CountSerializer(many=True, read_only=True)
+    secondment_days = IntegerField(read_only=True)
+    resources_shared = IntegerField(read_only=True)
+
+
+class ParticipationQuerySerializer(serializers.Serializer):
+    year = IntegerField(
+        required=False, min_value=2000, max_value=2100,
+        help_text=_("The school year (its first calendar year); this one by default."),
+    )  # fmt: skip
+
+
+class ParticipationViewSet(viewsets.GenericViewSet):
+    """A teacher's participation record for a school year (for title review): to the
+    teacher, their school's coordinators and their region's bureau. The PDF is at
+    /teachers/{id}/participation.pdf."""
+
+    queryset = Teacher.objects.none()
+    serializer_class = ParticipationSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    @extend_schema(
+        parameters=[ParticipationQuerySerializer],
+        responses={200: ParticipationSerializer, **ERROR_RESPONSES},
+    )
+    def retrieve(self, request, pk):
+        teacher = teacher_selectors.teacher_get_for_user(request.user, pk)
+        access.require(participation.can_read(request.user, teacher))
+        query = ParticipationQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year = query.validated_data.get("year") or participation.year_choices()[0]
+        record = participation.build(teacher, year)
+        return Response({
+            "teacher": teacher.pk, "teacher_name": teacher.name,
+            "school_name": teacher.school.name, "school_year": year,
+            "mentorships": len(record.mentorships), "records": record.records_total,
+            "records_by_kind": [{"label": label, "count": n}
+                                for label, n, _kind in record.record_counts],
+            "open_lessons": record.open_lessons, "activities": len(record.activities),
+            "activities_by_kind": [{"label": k, "count": n} for k, n in record.activity_counts],
+            "secondment_days": record.secondment_days,
+            "resources_shared": len(record.resources),
+        })  # fmt: skip

@@ -11,6 +11,7 @@ router.register("activity-kinds", api.ActivityKindViewSet, basename="activity-ki
 router.register("evidence", api.EvidenceViewSet, basename="evidence")
 router.register("secondments", api.SecondmentViewSet, basename="secondment")
 router.register("resources", api.ResourceViewSet, basename="resource")
+router.register("participation", api.ParticipationViewSet, basename="participation")
 router.register("exchange-targets", api.ExchangeTargetViewSet, basename="exchange-target")
 
 urlpatterns = router.urls

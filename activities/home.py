@@ -45,6 +45,7 @@ def my_exchanges(request) -> dict | None:
         secondment.planned = secondment.days_planned()
     return {
         "template": "activities/home_section.html",
+        "teacher": teacher,
         "upcoming": upcoming,
         "secondment": secondment,
     }

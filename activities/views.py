@@ -12,8 +12,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -23,12 +25,14 @@ from schools.models import School
 from schools.pairing_forms import PairingFilter
 from schools.selectors import pairing_row
 from schools.views import PAGE_SIZE, _filtered, _is_filtered, _post_data
+from teachers import selectors as teacher_selectors
 from twinning import access, calendar, progress
 from twinning.attachments import file_response, thumbnail_response
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors
+from twinning.pdf import render_pdf
 
-from . import selectors, services, targets
+from . import participation, selectors, services, targets
 from .forms import (
     ActivityFilter,
     ActivityForm,
@@ -661,3 +665,42 @@ def resource_remove(request, pk: int):
     services.resource_remove(actor=request.user, resource=resource)
     messages.success(request, _("The resource is removed."))
     return redirect("activities:pairing_resources", resource.pairing_id)
+
+
+# --- a teacher's participation record ---------------------------------------------------------
+
+
+def _participation(request, pk: int):
+    teacher = teacher_selectors.teacher_get_for_user(request.user, pk)
+    access.require(
+        participation.can_read(request.user, teacher),
+        _("A participation record is for the teacher, their school's coordinators and the "
+          "bureau."),
+    )  # fmt: skip
+    years = participation.year_choices()
+    year = request.GET.get("year", "")
+    school_year = int(year) if year.isdigit() and int(year) in years else years[0]
+    return participation.build(teacher, school_year), years
+
+
+@login_required
+@require_safe
+def participation_record(request, pk: int):
+    record, years = _participation(request, pk)
+    return render(request, "activities/participation.html", {"record": record, "years": years})
+
+
+@login_required
+@require_safe
+def participation_pdf(request, pk: int):
+    record, _years = _participation(request, pk)
+    body = render_pdf(
+        "activities/pdf/participation.html",
+        {"record": record, "printed_on": calendar.today(), "site": request.get_host()},
+    )
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True,
+        filename=f"{record.teacher.name}-{record.year_label}-participation.pdf",
+    )
+    return response

@@ -98,6 +98,7 @@ PAGES = [
     ("pairing exchanges tab", "/pairings/{pairing}/exchanges/"),
     ("secondment list", "/secondments/"),
     ("exchange targets by county", "/activities/targets/"),
+    ("participation record", "/teachers/{teacher}/participation/"),
     ("resource list", "/resources/"),
     ("pairing resources tab", "/pairings/{pairing}/resources/"),
     ("calendar month", "/calendar/"),

@@ -368,6 +368,10 @@ ROUTES: dict[str, Route] = {
     "activities:evidence_remove": Route(kwargs=pk("evidence"), read=False, writes=(post(),)),
     "activities:pairing_exchanges": Route(kwargs=pk("pairing")),
     "activities:targets": Route(),
+    # A participation record: the teacher, their coordinators, their bureau; not the
+    # inspector, not the partner school (tests/test_participation.py).
+    "activities:participation": Route(kwargs=pk("mentee_teacher"), inspector_reads=False),
+    "activities:participation_pdf": Route(kwargs=pk("mentee_teacher"), inspector_reads=False),
     "activities:resource_list": Route(),
     "activities:pairing_resources": Route(
         kwargs=pk("pairing"), writes=(post(),), read_only=("inspector",), inspector_reads=False
@@ -498,6 +502,7 @@ ROUTES: dict[str, Route] = {
         inspector_reads=False,
     ),  # fmt: skip
     "api:resource-file": Route(kwargs=pk("resource"), api=True, inspector_reads=False),
+    "api:participation-detail": Route(kwargs=pk("mentee_teacher"), api=True, inspector_reads=False),
     "api:exchange-target-detail": Route(kwargs=pk("pairing"), api=True),
     "api:evidence-detail": Route(
         kwargs=pk("evidence"), api=True, writes=(("delete", lambda s: {}),)

@@ -302,7 +302,7 @@ def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
                    f"/activities/{held.pk}/", "/calendar/days/", "/calendar/week/?mine=1",
                    f"/pairings/{active.pk}/resources/"],
         "mentee": ["/", f"/mentorships/{mentorship.pk}/records/new/",
-                   f"/mentorships/{mentorship.pk}/"],
+                   f"/mentorships/{mentorship.pk}/", f"/teachers/{mentee.pk}/participation/"],
         "inspector": ["/dashboard/", f"/pairings/{active.pk}/", "/schools/"],
     }  # fmt: skip
     for username, paths in pages.items():
@@ -434,6 +434,8 @@ def test_a_coordinator_schedules_an_activity_then_logs_it_with_a_photo(
     teacher_services.teacher_create(actor=None, school=world.assisted, name="赵小燕")
     page = sign_in(browser, live_server, "coord_assisted", **PHONE)
     visit(page, f"{live_server.url}/pairings/{active.pk}/exchanges/")
+    delivery = page.locator("#targets").locator("..").locator("tr", has_text="送教/示范课")
+    expect(delivery.locator("td.num").first).to_have_text("0")
     page.get_by_role("link", name="安排活动").click()
     page.wait_for_load_state()
     assert_accessible(page)
@@ -463,5 +465,8 @@ def test_a_coordinator_schedules_an_activity_then_logs_it_with_a_photo(
     assert_accessible(page)
     visit(page, f"{live_server.url}/pairings/{active.pk}/exchanges/")
     expect(page.locator("#past").locator("..")).to_contain_text("送教下乡：三年级语文")
+    # The pairing's target of lesson deliveries (two a term, at the assisted school) moved.
+    delivery = page.locator("#targets").locator("..").locator("tr", has_text="送教/示范课")
+    expect(delivery.locator("td.num").first).to_have_text("1")
     page.context.close()
     assert active.activities.get().status == ActivityStatus.COMPLETED
