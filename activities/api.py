@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -21,11 +22,13 @@ from teachers.models import Teacher
 from twinning import access, progress
 from twinning.api import (
     ERROR_RESPONSES,
+    FILE_RESPONSES,
     CharField,
     IntegerField,
     LeanRepresentation,
     ModelSerializer,
     UploadSerializer,
+    WebLinkField,
     iso_date,
     iso_datetime,
 )
@@ -139,9 +142,7 @@ class ActivityWriteSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField(label=_("starts"))
     ends_at = serializers.DateTimeField(label=_("ends"))
     place = CharField(max_length=200, required=False, allow_blank=True, label=_("place"))
-    online_link = serializers.URLField(
-        max_length=500, required=False, allow_blank=True, label=_("online link")
-    )
+    online_link = WebLinkField(label=_("online link"))
     participants = ScopedPrimaryKeyRelatedField(
         Teacher, teacher_selectors.teacher_list_visible_to, many=True, required=False,
         label=_("participating teachers"), help_text=_("Ids of teachers of the pairing's schools."),
@@ -325,12 +326,7 @@ class EvidenceViewSet(viewsets.GenericViewSet):
     queryset = Evidence.objects.none()
     serializer_class = EvidenceSerializer
 
-    @extend_schema(
-        responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            404: ERROR_RESPONSES[404],
-        },  # fmt: skip
-    )
+    @extend_schema(responses=FILE_RESPONSES)
     def retrieve(self, request, pk):
         evidence = selectors.evidence_get_for_user(request.user, pk)
         return file_response(
@@ -594,10 +590,18 @@ class ResourceSerializer(LeanRepresentation, ModelSerializer):
 
 
 class FormIdField(ScopedPrimaryKeyRelatedField):
-    """A scoped id sent in a multipart form, where every value is text: digits only."""
+    """A scoped id sent in a multipart form, where every value is text: digits, or
+    ``null`` (or nothing) for none."""
+
+    def run_validation(self, data=serializers.empty):
+        if self.allow_null and data in ("null", ""):
+            data = None
+        return super().run_validation(data)
 
     def to_internal_value(self, data):
-        if isinstance(data, str) and data.isdigit() and len(data) < 19:
+        if isinstance(data, str) and re.fullmatch(r"-?[0-9]{1,20}", data):
+            if abs(int(data)) >= 2**63:  # no id is that large
+                self.fail("does_not_exist", pk_value=data)
             data = int(data)
         return super().to_internal_value(data)
 
@@ -668,12 +672,7 @@ class ResourceViewSet(
         services.resource_remove(actor=request.user, resource=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            404: ERROR_RESPONSES[404],
-        },  # fmt: skip
-    )
+    @extend_schema(responses=FILE_RESPONSES)
     @action(detail=True, methods=["get"])
     def file(self, request, pk):
         resource = self.get_object()

@@ -215,7 +215,7 @@ def resource_list_visible_to(user) -> QuerySet[Resource]:
     if user is None or not user.is_authenticated:
         return Resource.objects.none()
     scope = resolve_scope(user)
-    qs = Resource.objects.select_related("school", "uploaded_by")
+    qs = Resource.objects.select_related("school", "uploaded_by", "pairing")
     if scope.is_admin:
         return qs
     library = dataclasses.replace(scope, inspector_region_ids=frozenset())
@@ -225,7 +225,7 @@ def resource_list_visible_to(user) -> QuerySet[Resource]:
 
 
 def resource_get_for_user(user, pk) -> Resource:
-    return get_or_404(resource_list_visible_to(user).select_related("pairing"), pk)
+    return get_or_404(resource_list_visible_to(user), pk)
 
 
 def can_read_resources(user, pairing: Pairing) -> bool:

@@ -88,7 +88,7 @@ def targets_for(programme_ids) -> dict[int, tuple[Target, ...]]:
 
 
 @dataclass(frozen=True)
-class Line:
+class Line(progress.LineMixin):
     target: Target
     label: str
     start: dt.date
@@ -98,28 +98,12 @@ class Line:
     expected: int
     status: str
 
-    @property
-    def status_label(self) -> str:
-        return str(progress.STATUS_LABELS[self.status])
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.required else min(100, round(100 * self.done / self.required))
-
 
 @dataclass
-class Standing:
+class Standing(progress.StandingMixin):
     pairing_id: int
     lines: list[Line] = field(default_factory=list)
     group: object = None
-
-    @property
-    def status(self) -> str:
-        return progress.worst(line.status for line in self.lines)
-
-    @property
-    def status_label(self) -> str:
-        return str(progress.STATUS_LABELS[self.status])
 
 
 def _windows(term: calendar.Term | None, on: dt.date) -> dict[str, tuple | None]:

@@ -581,11 +581,14 @@ def _resource_page(request, pairing=None, form=None, status=200):
         resources = resources.filter(pairing=pairing)
     filterset, resources = _filtered(ResourceFilter, request, resources)
     page = Paginator(resources, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    for resource in rows:
+        resource.can_remove = access.can_remove_resource(request.scope, resource, request.user.pk)
     context = {
         "filter": filterset,
         "is_filtered": _is_filtered(filterset),
         "page_obj": page,
-        "resources": page.object_list,
+        "resources": rows,
         "form": form,
     }
     if pairing is None:

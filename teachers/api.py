@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -17,6 +16,7 @@ from schools.models import Pairing, School
 from twinning import access
 from twinning.api import (
     ERROR_RESPONSES,
+    FILE_RESPONSES,
     CharField,
     IntegerField,
     LeanRepresentation,
@@ -602,12 +602,7 @@ class AttachmentViewSet(viewsets.GenericViewSet):
     queryset = RecordAttachment.objects.none()
     serializer_class = AttachmentSerializer
 
-    @extend_schema(
-        responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            404: ERROR_RESPONSES[404],
-        },  # fmt: skip
-    )
+    @extend_schema(responses=FILE_RESPONSES)
     def retrieve(self, request, pk):
         attachment = selectors.attachment_get_for_user(request.user, pk)
         return file_response(

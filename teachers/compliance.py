@@ -41,6 +41,8 @@ from twinning.progress import (  # the shared vocabulary, re-exported
     SEVERITY,
     STATUS_CHOICES,
     STATUS_LABELS,
+    LineMixin,
+    StandingMixin,
     thresholds,
 )
 from twinning.progress import status_of as _status
@@ -54,7 +56,7 @@ __all__ = ["BEHIND", "MET", "MISSED", "NOT_DUE", "ON_TRACK", "ROLLUP_STATUSES", 
 
 
 @dataclass(frozen=True)
-class Line:
+class Line(LineMixin):
     rule: Rule
     start: dt.date
     end: dt.date
@@ -63,28 +65,12 @@ class Line:
     expected: int
     status: str
 
-    @property
-    def status_label(self) -> str:
-        return str(STATUS_LABELS[self.status])
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.required else min(100, round(100 * self.done / self.required))
-
 
 @dataclass
-class Standing:
+class Standing(StandingMixin):
     mentorship_id: int
     lines: list[Line] = field(default_factory=list)
     group: object = None
-
-    @property
-    def status(self) -> str:
-        return max((line.status for line in self.lines), key=SEVERITY.get, default=NOT_DUE)
-
-    @property
-    def status_label(self) -> str:
-        return str(STATUS_LABELS[self.status])
 
 
 def _clip(start, end, lo, hi):

@@ -159,3 +159,32 @@ def test_the_tab_runs_a_constant_number_of_queries(
     with django_assert_num_queries(9):
         page = client.get(url).content.decode()
     assert page.count("资源") >= 4
+
+
+def test_the_tab_offers_remove_only_where_it_is_allowed(client, world, active):
+    resource = share(world, active, "mentor")
+    remove = reverse("activities:resource_remove", args=[resource.pk])
+    client.force_login(world.mentee)
+    assert (
+        remove
+        not in client.get(
+            reverse("activities:pairing_resources", args=[active.pk])
+        ).content.decode()
+    )
+    client.force_login(world.coord_helping)
+    assert (
+        remove
+        in client.get(reverse("activities:pairing_resources", args=[active.pk])).content.decode()
+    )
+    assert client.post(remove).status_code == 302
+    assert not Resource.objects.exists()
+
+
+def test_a_multipart_null_activity_is_none(world, active):
+    api = APIClient()
+    api.force_authenticate(world.coord_assisted)
+    created = api.post(reverse("api:resource-list"), {
+        "pairing": str(active.pk), "file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 a"),
+        "title": "教案", "category": "lesson_plan", "activity": "null",
+    }, format="multipart")  # fmt: skip
+    assert created.status_code == 201 and created.json()["activity"] is None

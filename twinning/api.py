@@ -10,6 +10,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.types import OpenApiTypes
 from rest_framework import exceptions, serializers, status
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.pagination import PageNumberPagination
@@ -45,6 +47,8 @@ class ErrorSerializer(serializers.Serializer):
 
 
 ERROR_RESPONSES = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+# A stored file's download (twinning.attachments.file_response): its bytes, or 404.
+FILE_RESPONSES = {(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ErrorSerializer}
 
 
 class DecimalField(serializers.DecimalField):
@@ -79,6 +83,30 @@ class CharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("not_a_string")
         return super().to_internal_value(data)
+
+
+# A web address the API takes: http(s), a host name with a top-level domain, an optional
+# port and path of printable ASCII (at most three labels before the top-level domain,
+# so the host stays within the 253 characters DNS allows). Narrower than Django's
+# URLValidator, which accepts everything it matches, so the schema's pattern is exactly
+# what is taken.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+WEB_LINK = (
+    rf"^$|^https?://{_LABEL}(?:\.{_LABEL}){{0,2}}\.[A-Za-z]{{2,24}}(?::[0-9]{{1,5}})?(?:/[!-~]*)?$"
+)
+
+
+class WebLinkField(CharField):
+    """An optional http(s) link (an online class, a meeting room)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 500)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)
+        self.validators.append(
+            RegexValidator(WEB_LINK, message=gettext_lazy("Enter a web address (http or https)."))
+        )
 
 
 class IntegerField(serializers.IntegerField):

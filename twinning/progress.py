@@ -42,6 +42,30 @@ def worst(statuses) -> str:
     return max(statuses, key=SEVERITY.get, default=NOT_DUE)
 
 
+class LineMixin:
+    """What a line (a rule in a period: ``done``, ``required``, ``status``) shows."""
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.required else min(100, round(100 * self.done / self.required))
+
+
+class StandingMixin:
+    """A whole (a mentorship, a pairing) stands at the worst of its ``lines``."""
+
+    @property
+    def status(self) -> str:
+        return worst(line.status for line in self.lines)
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+
 @lru_cache(maxsize=8192)
 def _thresholds(
     minimum: int, period: tuple, covered: tuple | None, today: dt.date, region_path: str | None,
