@@ -71,25 +71,40 @@ def _fill(days: dict[dt.date, Day], activities: QuerySet[Activity], per_day: int
 
 
 def _first_of_each_day(activities: QuerySet[Activity], busy: list[dt.date], per_day: int):
-    """The first ``per_day`` activities of each of the ``busy`` days, in one query.
-
-    On PostgreSQL, a union of one small ordered query a day, each read from the
-    start-time index; a window function over the whole range would sort a province's
-    month of activities first. Elsewhere (SQLite, which cannot order the parts of a
-    union) the window function."""
+    """The first ``per_day`` activities of each of the ``busy`` days: their ids in one
+    query, then the activities (with kind and host school) in another."""
     if not busy:
         return []
-    if connection.features.supports_slicing_ordering_in_compound:
-        parts = []
-        for day in busy:
-            start, end = _bounds(day, day)
-            parts.append(
-                activities.filter(starts_at__gte=start, starts_at__lt=end).order_by(
-                    "starts_at", "id"
-                )[:per_day]
-            )
-        found = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        return sorted(found, key=lambda a: (a.starts_at, a.pk))
+    ids = _first_ids(activities, busy, per_day)
+    return list(activities.filter(pk__in=ids).order_by("starts_at", "id"))
+
+
+def _first_ids(activities: QuerySet[Activity], busy: list[dt.date], per_day: int) -> list[int]:
+    """On PostgreSQL, a union of one small ordered query a day, each read from the
+    start-time index (a window function over the whole range would sort a province's
+    month of activities first). The day's query is compiled once by the ORM, with two
+    stand-in bounds, and repeated with each day's bounds: compiling forty-two querysets
+    cost more than running them. Elsewhere (SQLite) the window function."""
+    if connection.vendor == "postgresql":
+        low = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+        high = dt.datetime(1900, 1, 2, tzinfo=dt.UTC)
+        one_day = (
+            activities.filter(starts_at__gte=low, starts_at__lt=high)
+            .order_by("starts_at", "id")
+            .values("id")[:per_day]
+        )
+        sql, params = one_day.query.sql_with_params()
+        slots = {i: p for i, p in enumerate(params) if p in (low, high)}
+        if sorted(slots.values()) == [low, high]:
+            parts, all_params = [], []
+            for day in busy:
+                start, end = _bounds(day, day)
+                bounds = {low: start, high: end}
+                parts.append(f"({sql})")
+                all_params += [bounds[p] if i in slots else p for i, p in enumerate(params)]
+            with connection.cursor() as cursor:
+                cursor.execute(" UNION ALL ".join(parts), all_params)
+                return [row[0] for row in cursor.fetchall()]
     start, end = _bounds(busy[0], busy[-1])
     ranked = (
         activities.filter(starts_at__gte=start, starts_at__lt=end)
@@ -98,7 +113,7 @@ def _first_of_each_day(activities: QuerySet[Activity], busy: list[dt.date], per_
             rank=Window(RowNumber(), partition_by=F("day"), order_by=[F("starts_at"), F("id")]),
         )
         .filter(rank__lte=per_day)
-        .order_by("starts_at", "id")
+        .values_list("id", flat=True)
     )
     return list(ranked)
 

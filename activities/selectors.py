@@ -45,9 +45,15 @@ def _scope_condition(user, scope, region_fields: tuple[str, ...], pairing_field:
     memo = user.__dict__.setdefault("_exchange_pairing_ids", {})
     if scope not in memo:
         memo[scope] = _pairing_ids(scope)
-    condition = Q(**{f"{pairing_field}__any_of": memo[scope]})
-    for field in region_fields if regions else ():
-        condition |= Q(**{f"{field}__any_of": regions})
+    # No empty "pairing = ANY('{}')" beside the regions: it kept PostgreSQL from counting
+    # a province's rows from the region index alone.
+    conditions = [Q(**{f"{pairing_field}__any_of": memo[scope]})] if memo[scope] else []
+    conditions += [Q(**{f"{field}__any_of": regions}) for field in region_fields if regions]
+    if not conditions:
+        return Q(pk__in=[])
+    condition = conditions[0]
+    for other in conditions[1:]:
+        condition |= other
     return condition
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -34,6 +35,7 @@ from twinning.api import (
     iso_date,
     iso_datetime,
 )
+from twinning.filters import FilterSet, IdFilter
 from twinning.text import labels
 
 from . import selectors, services
@@ -47,6 +49,7 @@ from .filters import (
 )
 from .models import (
     ContactPerson,
+    DayOverride,
     Goal,
     LeadingGroupMember,
     NeedsAssessment,
@@ -880,3 +883,69 @@ class GoalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         services.goal_report_progress(actor=request.user, goal=goal, **serializer.validated_data)
         return Response(self.get_serializer(self.get_object()).data, status=status.HTTP_201_CREATED)
+
+
+# --- working-day exceptions ----------------------------------------------------------------
+
+
+class DayOverrideSerializer(ModelSerializer):
+    region = ScopedPrimaryKeyRelatedField(
+        Region, selectors.region_list_visible_to, label=_("region"),
+        help_text=_("Your region or one below it (bureau staff)."),
+    )  # fmt: skip
+    region_name = CharField(source="region.name", read_only=True)
+
+    class Meta:
+        model = DayOverride
+        fields = ["id", "region", "region_name", "date", "is_working_day", "note"]
+        read_only_fields = ["id"]
+        # The service checks the day once per region (an update of the same day).
+        validators = []
+
+
+class DayOverrideFilter(FilterSet):
+    year = filters.NumberFilter(
+        field_name="date", lookup_expr="year", label=_("year"), min_value=2000, max_value=2100
+    )
+    region = IdFilter(field_name="region", label=_("region"))
+
+    class Meta:
+        model = DayOverride
+        fields = ["year", "region"]
+
+
+@extend_schema_view(
+    create=extend_schema(
+        responses={201: DayOverrideSerializer, **ERROR_RESPONSES},
+        description=_("Record (or change) whether a region's schools work on a day."),
+    ),
+    destroy=extend_schema(responses={204: None, **ERROR_RESPONSES}),
+)
+class DayOverrideViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):  # fmt: skip
+    """Working-day exceptions (a year the holiday library does not cover yet, local
+    holidays, days schools closed) that hold for the user's regions; a region's bureau
+    records them for it and the regions below (twinning/calendar.py reads them)."""
+
+    queryset = DayOverride.objects.none()
+    serializer_class = DayOverrideSerializer
+    filterset_class = DayOverrideFilter
+    ordering_fields = ["date"]
+
+    def get_queryset(self):
+        return selectors.day_override_list_visible_to(self.request.user).order_by("date", "id")
+
+    def get_object(self):
+        return selectors.day_override_get_for_user(self.request.user, self.kwargs["pk"])
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        day = services.day_override_set(actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(day).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk):
+        day = selectors.day_override_get_for_user(request.user, pk, write=True)
+        services.day_override_remove(actor=request.user, day=day)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -13,5 +13,6 @@ router.register("programmes", api.ProgrammeViewSet, basename="programme")
 router.register("pairings", api.PairingViewSet, basename="pairing")
 router.register("needs", api.NeedsAssessmentViewSet, basename="needs")
 router.register("goals", api.GoalViewSet, basename="goal")
+router.register("day-overrides", api.DayOverrideViewSet, basename="day-override")
 
 urlpatterns = router.urls

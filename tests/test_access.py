@@ -209,6 +209,10 @@ def day_override_payload(s):
             "note": "西山县春节"}  # fmt: skip
 
 
+def day_override_api_payload(s):
+    return {"region": s.west.pk, "date": "2027-02-10", "is_working_day": False, "note": "春节"}
+
+
 def person(s):
     return {"school": s.assisted.pk, "name": "周主任", "position": "member", "phone": "13800000000"}
 
@@ -492,6 +496,15 @@ ROUTES: dict[str, Route] = {
         kwargs=pk("secondment"), api=True, read=False, writes=(post(lambda s: {"reason": "病"}),)
     ),
     "api:exchange-target-list": Route(api=True),
+    "api:day-override-list": Route(
+        api=True, writes=(post(day_override_api_payload),), read_only=("inspector",)
+    ),
+    "api:day-override-detail": Route(
+        kwargs=pk("day_override"),
+        api=True,
+        writes=(("delete", lambda s: {}),),
+        read_only=("inspector",),
+    ),  # fmt: skip
     # Sharing a file (multipart) is tested in tests/test_resources.py.
     "api:resource-list": Route(api=True),
     "api:resource-detail": Route(

@@ -82,3 +82,27 @@ def test_bureau_staff_record_an_exception_on_the_page(client, world):
     day = world.west.day_overrides.get()
     client.post(reverse("schools:day_override_remove", args=[day.pk]))
     assert calendar.working_days(D(2027, 2, 8), D(2027, 2, 12), world.west.path) == 5
+
+
+def test_the_api_records_lists_and_removes_exceptions(world):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(world.bureau)
+    created = api.post(reverse("api:day-override-list"), {
+        "region": world.west.pk, "date": "2027-02-09", "is_working_day": False, "note": "春节",
+    }, format="json")  # fmt: skip
+    assert created.status_code == 201, created.json()
+    assert calendar.working_days(D(2027, 2, 8), D(2027, 2, 12), world.west.path) == 4
+    assert api.get(reverse("api:day-override-list"), {"year": 2027}).json()["count"] == 1
+    api.force_authenticate(world.coord_assisted)  # reads what holds for their school
+    assert api.get(reverse("api:day-override-list")).json()["count"] == 1
+    assert api.post(reverse("api:day-override-list"), {
+        "region": world.west.pk, "date": "2027-02-10", "is_working_day": False, "note": "x",
+    }, format="json").status_code == 403  # fmt: skip
+    api.force_authenticate(world.bureau)
+    assert (
+        api.delete(reverse("api:day-override-detail", args=[created.json()["id"]])).status_code
+        == 204
+    )
+    assert calendar.working_days(D(2027, 2, 8), D(2027, 2, 12), world.west.path) == 5

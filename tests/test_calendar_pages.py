@@ -86,8 +86,8 @@ def test_the_month_runs_a_constant_number_of_queries(
     client.force_login(world.bureau)
     url = reverse("activities:calendar_month") + "?month=2026-11"
     # 3 region subtree, 4 pairings reaching outside the regions, 5 counts by day, 6 the
-    # first of each day, 7 unread count.
-    with django_assert_num_queries(7):
+    # ids of the first of each day, 7 those activities, 8 unread count.
+    with django_assert_num_queries(8):
         client.get(url)
     kind = ActivityKind.objects.get(code="lecture")
     for n in range(6):
@@ -96,7 +96,7 @@ def test_the_month_runs_a_constant_number_of_queries(
             actor=world.coord_helping, pairing=active, kind=kind, title=f"讲座{n}",
             host_school=world.helping, place="报告厅", starts_at=at(day, 9), ends_at=at(day, 10),
         )  # fmt: skip
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         page = client.get(url).content.decode()
     assert page.count("讲座") >= 6
 
@@ -162,8 +162,9 @@ def test_the_week_runs_a_constant_number_of_queries(
     client.force_login(world.bureau)
     url = reverse("activities:calendar_week") + "?week=2026-11-09"
     # 3 region subtree, 4 pairings reaching outside the regions, 5 counts by day, 6 the
-    # first of each day (kind and host school joined), 7 the week's secondments, 8 unread.
-    with django_assert_num_queries(8):
+    # ids of the first of each day, 7 those activities (kind and host school joined), 8
+    # the week's secondments, 9 unread count.
+    with django_assert_num_queries(9):
         client.get(url)
     kind = ActivityKind.objects.get(code="lecture")
     for n in range(5):
@@ -172,6 +173,25 @@ def test_the_week_runs_a_constant_number_of_queries(
             actor=world.coord_helping, pairing=active, kind=kind, title=f"讲座{n}",
             host_school=world.helping, place="报告厅", starts_at=at(day, 15), ends_at=at(day, 16),
         )  # fmt: skip
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         page = client.get(url).content.decode()
     assert page.count("讲座") >= 5 and "江城实验小学" in page
+
+
+def test_only_mine_lists_an_activity_once_however_many_take_part(client, world, active):
+    chen = teacher_services.teacher_create(
+        actor=world.coord_helping, school=world.helping, name="陈红梅", user=world.mentor
+    )
+    zhao = teacher_services.teacher_create(actor=world.bureau, school=world.assisted, name="赵")
+    day = dt.date(2026, 11, 25)
+    services.activity_schedule(
+        actor=world.coord_helping, pairing=active, kind=ActivityKind.objects.get(code="visit"),
+        title="两人同去", host_school=world.assisted, place="p", starts_at=at(day, 9),
+        ends_at=at(day, 11), participants=[chen, zhao],
+    )  # fmt: skip
+    client.force_login(world.coord_helping)  # the organiser
+    page = client.get(reverse("activities:calendar_week"), {"week": "2026-11-25", "mine": "1"})
+    assert page.content.decode().count("两人同去") == 1
+    client.force_login(world.mentor)  # a participant
+    page = client.get(reverse("activities:calendar_week"), {"week": "2026-11-25", "mine": "1"})
+    assert page.content.decode().count("两人同去") == 1
