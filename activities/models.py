@@ -126,6 +126,8 @@ class Activity(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["starts_at", "id"], name="activity_recent_idx"),
             # The list filtered by kind or by status, newest first.
             models.Index(fields=["kind", "starts_at"], name="activity_kind_idx"),
+            # "How many visits were held in my region": counted from the index alone.
+            models.Index(fields=["kind", "status", "region"], name="activity_kind_status_idx"),
             models.Index(fields=["status", "starts_at"], name="activity_status_idx"),
             models.Index(fields=["status", "ends_at"], name="activity_overdue_idx"),
         ]
