@@ -16,7 +16,6 @@ from collections.abc import Callable
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -35,7 +34,7 @@ from twinning.api import (
     iso_date,
     iso_datetime,
 )
-from twinning.filters import FilterSet, IdFilter
+from twinning.filters import FilterSet, IdFilter, IntegerFilter
 from twinning.text import labels
 
 from . import selectors, services
@@ -904,7 +903,7 @@ class DayOverrideSerializer(ModelSerializer):
 
 
 class DayOverrideFilter(FilterSet):
-    year = filters.NumberFilter(
+    year = IntegerFilter(
         field_name="date", lookup_expr="year", label=_("year"), min_value=2000, max_value=2100
     )
     region = IdFilter(field_name="region", label=_("region"))
