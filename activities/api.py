@@ -32,7 +32,7 @@ from twinning.api import (
     iso_date,
     iso_datetime,
 )
-from twinning.attachments import file_response
+from twinning.attachments import stored_file_response
 from twinning.text import labels
 
 from . import participation, selectors, services, targets
@@ -329,9 +329,7 @@ class EvidenceViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=FILE_RESPONSES)
     def retrieve(self, request, pk):
         evidence = selectors.evidence_get_for_user(request.user, pk)
-        return file_response(
-            evidence.file, filename=evidence.name, content_type=evidence.content_type
-        )
+        return stored_file_response(evidence)
 
     @extend_schema(
         request=None, responses={204: None, **ERROR_RESPONSES},
@@ -436,11 +434,15 @@ class SecondmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(_days(page), many=True).data)
+        return self.get_paginated_response(
+            self.get_serializer(selectors.with_days(page), many=True).data
+        )
 
     def _read(self, pk, status_code=status.HTTP_200_OK) -> Response:
         secondment = selectors.secondment_get_for_user(self.request.user, pk)
-        return Response(self.get_serializer(_days([secondment])[0]).data, status=status_code)
+        return Response(
+            self.get_serializer(selectors.with_days([secondment])[0]).data, status=status_code
+        )
 
     def retrieve(self, request, pk):
         return self._read(pk)
@@ -477,14 +479,6 @@ class SecondmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             actor=request.user, secondment=secondment, **serializer.validated_data
         )
         return self._read(pk)
-
-
-def _days(secondments) -> list:
-    rows = list(secondments)
-    for s in rows:
-        s.served = s.days_served()
-        s.planned = 0 if s.is_cancelled else s.days_planned()
-    return rows
 
 
 # --- exchange targets -----------------------------------------------------------------------
@@ -676,9 +670,7 @@ class ResourceViewSet(
     @action(detail=True, methods=["get"])
     def file(self, request, pk):
         resource = self.get_object()
-        return file_response(
-            resource.file, filename=resource.name, content_type=resource.content_type
-        )
+        return stored_file_response(resource)
 
 
 # --- a teacher's participation record --------------------------------------------------------

@@ -14,21 +14,16 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from teachers.models import Filer, Mentorship, MentorshipRecord, RecordKind, Teacher
-from twinning import calendar
+from twinning import access, calendar
 from twinning.access import resolve_scope
 
 from .models import Activity, ActivityStatus, Resource, Secondment
 
 
 def can_read(user, teacher: Teacher) -> bool:
-    """The teacher themselves, their school's coordinators, their region's bureau."""
-    scope = resolve_scope(user)
-    return (
-        scope.is_admin
-        or (teacher.user_id is not None and teacher.user_id == user.pk)
-        or teacher.school_id in scope.coordinator_school_ids
-        or teacher.region_id in scope.bureau_region_ids
-    )
+    """The teacher themselves, their school's coordinators, their region's bureau
+    (twinning.access)."""
+    return access.can_read_participation(resolve_scope(user), teacher, user.pk)
 
 
 def year_choices(today: dt.date | None = None) -> list[int]:

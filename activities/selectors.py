@@ -196,6 +196,16 @@ def secondment_get_for_user(user, pk, *, write: bool = False) -> Secondment:
     return secondment
 
 
+def with_days(secondments) -> list[Secondment]:
+    """Secondments with ``served`` (so far) and ``planned`` working days, from the
+    calendar's cache: no query (``host_region`` loaded)."""
+    rows = list(secondments)
+    for secondment in rows:
+        secondment.served = secondment.days_served()
+        secondment.planned = 0 if secondment.is_cancelled else secondment.days_planned()
+    return rows
+
+
 def secondment_days(secondments: QuerySet[Secondment], first, last) -> dict[int, int]:
     """Working days served from ``first`` to ``last`` by the (not cancelled) secondments
     given, per pairing: one query, then the calendar's arithmetic (working days depend
@@ -236,11 +246,5 @@ def resource_get_for_user(user, pk) -> Resource:
 
 def can_read_resources(user, pairing: Pairing) -> bool:
     """Whether ``user`` reads ``pairing``'s library (members prefetched)."""
-    scope = resolve_scope(user)
     school_ids, region_ids = member_ids(pairing)
-    return (
-        scope.is_admin
-        or access.is_pairing_bureau(scope, pairing)
-        or bool(scope.bureau_region_ids & region_ids)
-        or bool(scope.read_school_ids & school_ids)
-    )
+    return access.can_read_resources(resolve_scope(user), pairing, school_ids, region_ids)

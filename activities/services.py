@@ -26,6 +26,7 @@ from twinning.attachments import (
     RESOURCE_TYPES,
     RESOURCES,
     check_uploads,
+    delete_stored,
     store_uploads,
     validate_upload,
 )
@@ -307,10 +308,7 @@ def evidence_remove(*, actor: User, evidence: Evidence) -> None:
         raise ValidationError(
             {"evidence": _("A completed activity keeps at least one evidence file.")}
         )
-    for field in (evidence.file, evidence.thumbnail):
-        if field:
-            transaction.on_commit(lambda f=field: f.storage.delete(f.name))
-    evidence.delete()
+    delete_stored(evidence)
 
 
 # --- secondments (挂职, 支教, 跟岗) -----------------------------------------------------------
@@ -488,7 +486,4 @@ def resource_remove(*, actor: User, resource: Resource) -> None:
     if not access.can_remove_resource(resolve_scope(actor), resource, actor.pk):
         raise PermissionDenied(_("Whoever shared it, their school's coordinators and the "
                                  "pairing's bureau remove a resource."))  # fmt: skip
-    for field in (resource.file, resource.thumbnail):
-        if field:
-            transaction.on_commit(lambda f=field: f.storage.delete(f.name))
-    resource.delete()
+    delete_stored(resource)

@@ -27,7 +27,7 @@ from schools.selectors import pairing_row
 from schools.views import PAGE_SIZE, _filtered, _is_filtered, _post_data
 from teachers import selectors as teacher_selectors
 from twinning import access, calendar, progress
-from twinning.attachments import file_response, thumbnail_response
+from twinning.attachments import stored_file_response, thumbnail_response
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors
 from twinning.pdf import render_pdf
@@ -307,7 +307,7 @@ def evidence_remove(request, pk: int):
 @require_safe
 def evidence_download(request, pk: int):
     evidence = selectors.evidence_get_for_user(request.user, pk)
-    return file_response(evidence.file, filename=evidence.name, content_type=evidence.content_type)
+    return stored_file_response(evidence)
 
 
 @login_required
@@ -335,7 +335,7 @@ def pairing_exchanges(request, pk: int):
     page = Paginator(past, PAGE_SIZE).get_page(request.GET.get("page"))
     year = calendar.period_bounds("year", calendar.school_year_of(calendar.today()), None)
     of_pairing = Secondment.objects.filter(pairing=pairing)
-    secondments = _with_days(
+    secondments = selectors.with_days(
         of_pairing.filter(end__gte=year[0])
         .select_related("teacher", "home_school", "host_school", "host_region")
         .order_by("-start", "-id")[:SECTION_ROWS]
@@ -355,16 +355,6 @@ def pairing_exchanges(request, pk: int):
 # --- secondments ---------------------------------------------------------------------------
 
 
-def _with_days(secondments) -> list:
-    """Secondments with ``served`` and ``planned`` working days (from the calendar's
-    cache; no query)."""
-    rows = list(secondments)
-    for secondment in rows:
-        secondment.served = secondment.days_served()
-        secondment.planned = 0 if secondment.is_cancelled else secondment.days_planned()
-    return rows
-
-
 @login_required
 @require_safe
 def secondment_list(request):
@@ -378,7 +368,7 @@ def secondment_list(request):
         {
             "filter": filterset,
             "page_obj": page,
-            "secondments": _with_days(page.object_list),
+            "secondments": selectors.with_days(page.object_list),
             "is_filtered": _is_filtered(filterset),
         },
     )
@@ -647,7 +637,7 @@ def resource_list(request):
 @require_safe
 def resource_download(request, pk: int):
     resource = selectors.resource_get_for_user(request.user, pk)
-    return file_response(resource.file, filename=resource.name, content_type=resource.content_type)
+    return stored_file_response(resource)
 
 
 @login_required

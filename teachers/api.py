@@ -25,7 +25,7 @@ from twinning.api import (
     iso_date,
     iso_datetime,
 )
-from twinning.attachments import file_response
+from twinning.attachments import stored_file_response
 from twinning.text import labels
 
 from . import compliance, selectors, services
@@ -605,6 +605,4 @@ class AttachmentViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=FILE_RESPONSES)
     def retrieve(self, request, pk):
         attachment = selectors.attachment_get_for_user(request.user, pk)
-        return file_response(
-            attachment.file, filename=attachment.name, content_type=attachment.content_type
-        )
+        return stored_file_response(attachment)

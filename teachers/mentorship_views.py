@@ -24,7 +24,7 @@ from schools import hub
 from schools import selectors as school_selectors
 from schools.views import PAGE_SIZE, _filtered, _is_filtered, _post_data
 from twinning import access, progress
-from twinning.attachments import file_response, thumbnail_response
+from twinning.attachments import file_response, stored_file_response, thumbnail_response
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors
 
@@ -354,9 +354,7 @@ def record_sign_off(request, pk: int):
 @require_safe
 def attachment_download(request, pk: int):
     attachment = selectors.attachment_get_for_user(request.user, pk)
-    return file_response(
-        attachment.file, filename=attachment.name, content_type=attachment.content_type
-    )
+    return stored_file_response(attachment)
 
 
 @login_required

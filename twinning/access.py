@@ -326,6 +326,16 @@ def can_schedule_activities(scope: Scope, pairing, school_ids) -> bool:
 # Its schools and the bureau above it read it; nobody else (not the inspectors).
 
 
+def can_read_resources(scope: Scope, pairing, school_ids, region_ids) -> bool:
+    """Read the library: the member schools' people, the bureau of the programme's region
+    or of a member school's region."""
+    return (
+        is_pairing_bureau(scope, pairing)
+        or bool(scope.bureau_region_ids & set(region_ids))
+        or bool(scope.read_school_ids & set(school_ids))
+    )
+
+
 def can_share_resources(scope: Scope, pairing, school_ids) -> bool:
     """Add to the library: the coordinators and teachers of the pairing's schools."""
     return scope.is_admin or bool(scope.read_school_ids & set(school_ids))
@@ -339,6 +349,19 @@ def can_remove_resource(scope: Scope, resource, actor_id) -> bool:
         or resource.uploaded_by_id == actor_id
         or resource.school_id in scope.coordinator_school_ids
         or is_pairing_bureau(scope, resource.pairing)
+    )
+
+
+# --- a teacher's participation record ------------------------------------------------------
+
+
+def can_read_participation(scope: Scope, teacher, user_id) -> bool:
+    """The teacher themselves, their school's coordinators, their region's bureau."""
+    return (
+        scope.is_admin
+        or (teacher.user_id is not None and teacher.user_id == user_id)
+        or teacher.school_id in scope.coordinator_school_ids
+        or teacher.region_id in scope.bureau_region_ids
     )
 
 

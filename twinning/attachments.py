@@ -18,6 +18,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -91,6 +92,20 @@ def file_response(field_file, *, filename: str, content_type: str = "") -> FileR
     if content_type:
         response["Content-Type"] = content_type
     return response
+
+
+def stored_file_response(stored) -> FileResponse:
+    """Send a :class:`twinning.models.StoredFile` under the name it was uploaded with."""
+    return file_response(stored.file, filename=stored.name, content_type=stored.content_type)
+
+
+def delete_stored(stored) -> None:
+    """Delete a :class:`twinning.models.StoredFile` row now and its file and thumbnail
+    from the storage once the transaction commits (a rollback keeps them)."""
+    for field in (stored.file, stored.thumbnail):
+        if field:
+            transaction.on_commit(lambda f=field: f.storage.delete(f.name))
+    stored.delete()
 
 
 def thumbnail_response(stored) -> FileResponse:

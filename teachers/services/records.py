@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from twinning import calendar
-from twinning.attachments import check_uploads, store_uploads
+from twinning.attachments import check_uploads, delete_stored, store_uploads
 from twinning.models import User
 
 from ..models import (
@@ -157,8 +157,7 @@ def record_attachment_remove(*, actor: User, attachment: RecordAttachment) -> No
     if record.mentorship.side_of(actor) != record.filed_by:
         raise PermissionDenied(_("Only whoever filed a record removes its files."))
     _require_open(record)
-    attachment.file.delete(save=False)
-    attachment.delete()
+    delete_stored(attachment)
 
 
 @transaction.atomic
