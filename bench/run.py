@@ -62,8 +62,10 @@ PERSONAS = {
     "teacher": "scale-teacher",
 }
 
-# Every page and endpoint, as (name, URL). {pairing}, {school}, {programme}, {region}
-# and {school_code} are filled with objects the persona can see. A page that answers a
+# Every page and endpoint, as (name, URL). {pairing}, {school}, {programme}, {region},
+# {school_code} (and the {teacher}, {mentorship}, {activity}, {disbursement}, {student},
+# {aid_application}, {aid_notice} of the detail pages) are filled with objects the persona
+# can see. A page that answers a
 # persona with 403 (a teacher's dashboard) is listed as refused and not timed.
 PAGES = [
     ("home", "/"),
@@ -104,6 +106,26 @@ PAGES = [
     ("calendar month", "/calendar/"),
     ("calendar week", "/calendar/week/"),
     ("notifications", "/notifications/"),
+    ("funding overview", "/funding/"),
+    ("funding overview, by programme", "/funding/?programme={programme}"),
+    ("disbursement list", "/funding/disbursements/"),
+    ("disbursement list, submitted", "/funding/disbursements/?status=submitted"),
+    ("disbursement detail", "/funding/disbursements/{disbursement}/"),
+    ("approval queue", "/funding/approvals/"),
+    ("ledger", "/funding/ledger/"),
+    ("budget list", "/funding/budgets/"),
+    ("pairing funding tab", "/pairings/{pairing}/funding/"),
+    ("donation list", "/funding/donations/"),
+    # Student aid: the aid officers' pages (the province's bureau persona is one).
+    ("aid applications", "/aid/"),
+    ("aid applications, paid", "/aid/?status=paid"),
+    ("student list", "/aid/students/"),
+    ("student detail", "/aid/students/{student}/"),
+    ("aid application detail", "/aid/applications/{aid_application}/"),
+    ("aid notice list", "/aid/notices/"),
+    ("aid notice detail", "/aid/notices/{aid_notice}/"),
+    ("aid scheme list", "/aid/schemes/"),
+    ("student access log", "/aid/access-log/"),
     ("api pairings", "/api/pairings/"),
     ("api pairings ×200", "/api/pairings/?page_size=200"),
     ("api pairing detail", "/api/pairings/{pairing}/"),
@@ -124,6 +146,15 @@ PAGES = [
     ("api secondments", "/api/secondments/"),
     ("api exchange targets", "/api/exchange-targets/"),
     ("api resources", "/api/resources/"),
+    ("api disbursements", "/api/disbursements/"),
+    ("api ledger", "/api/ledger/"),
+    ("api allocations", "/api/allocations/"),
+    ("api funding totals", "/api/funding-totals/"),
+    ("api donations", "/api/donations/"),
+    ("api students", "/api/students/"),
+    ("api aid applications", "/api/aid-applications/"),
+    ("api aid notices", "/api/aid-notices/"),
+    ("api student access log", "/api/student-access-log/"),
 ]
 FLOOR = {"html": "/bench/floor/", "json": "/bench/floor.json"}
 
@@ -358,6 +389,15 @@ def fill(port: int, cookies: dict) -> dict[str, str]:
         "teacher": first("/api/teachers/?page_size=1"),
         "mentorship": first("/api/mentorships/?status=active&page_size=1"),
         "activity": first("/api/activities/?status=completed&page_size=1"),
+        # A paid request shows the most on its page (steps, receipts, ledger entries).
+        "disbursement": first("/api/disbursements/?status=paid&page_size=1")
+        or first("/api/disbursements/?page_size=1"),
+        "student": first("/api/students/?page_size=1"),
+        # Paid aid and a published notice show the most: steps, files, the notice's rows.
+        "aid_application": first("/api/aid-applications/?status=paid&page_size=1")
+        or first("/api/aid-applications/?page_size=1"),
+        "aid_notice": first("/api/aid-notices/?published=true&page_size=1")
+        or first("/api/aid-notices/?page_size=1"),
     }
     return {k: v for k, v in values.items() if v is not None}
 

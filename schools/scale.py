@@ -212,8 +212,9 @@ def _schools(counties, per_county: int, rng):
 
 
 def _users(ctx: ScaleContext, province, cities, counties, schools) -> dict:
-    """A bureau user per region, an inspector per city, a coordinator and two teachers
-    per school; usernames are stable (``scale-city-3``, ``coord-1580101001`` …)."""
+    """A bureau user per region (the province's also an aid officer), an inspector per
+    city, a coordinator and two teachers per school; usernames are stable
+    (``scale-city-3``, ``coord-1580101001`` …)."""
     rng = ctx.rng
     specs: list[tuple[str, str, dict]] = [("scale-province", Role.BUREAU, {"region": province})]
     specs.append(("scale-inspector", Role.INSPECTOR, {"region": province}))
@@ -243,6 +244,8 @@ def _users(ctx: ScaleContext, province, cities, counties, schools) -> dict:
         ],
     )
     by_name = {user.username: user for user in created}
+    # The province's bureau persona also holds the aid right (student aid pages).
+    RoleAssignment.objects.create(user=by_name["scale-province"], role=Role.AID, region=province)
     return {
         "all": created,
         "by_name": by_name,

@@ -35,6 +35,29 @@ from activities.models import (
     Resource,
     Secondment,
 )
+from funding import services as funding_services
+from funding.models import (
+    AidApplication,
+    AidDocument,
+    AidNotice,
+    AidObjection,
+    AidReview,
+    AidScheme,
+    AidStep,
+    AidStepRecord,
+    AidTier,
+    Allocation,
+    Budget,
+    Disbursement,
+    DisbursementTransition,
+    Donation,
+    DonationEvidence,
+    LedgerEntry,
+    Receipt,
+    Student,
+    StudentAccessLog,
+    Tranche,
+)
 from schools import services
 from schools.models import (
     ContactPerson,
@@ -58,14 +81,15 @@ from teachers.models import (
     RecordComment,
     Teacher,
 )
+from tests.factories import assign
 from twinning.downloads import XLSX_TYPE
-from twinning.models import Notification
+from twinning.models import Notification, Role
 from twinning.services import notification_send
 
 # Strings that identify 江城市's records; none may reach the outsider.
 SECRETS = [
     "江城实验小学", "西山山村小学", "东城第二小学", "3451000001", "3451000002",
-    "江城市城乡学校结对帮扶", "东城县", "西山县", "陈红梅", "JC-0001",
+    "江城市城乡学校结对帮扶", "东城县", "西山县", "陈红梅", "JC-0001", "江城市结对帮扶专项资金",
 ]  # fmt: skip
 
 
@@ -211,6 +235,48 @@ def day_override_payload(s):
 
 def day_override_api_payload(s):
     return {"region": s.west.pk, "date": "2027-02-10", "is_working_day": False, "note": "春节"}
+
+
+# A pairing's money is not its teachers' business: a teacher gets 404 there
+# (tests/test_funding_pages.py), so only the inspector reads and is refused changes.
+FUNDS = ("inspector",)
+
+
+def budget_payload(s):
+    return {"region": s.city.pk, "programme": s.programme.pk, "source": "新资金",
+            "fiscal_year": 2027, "amount": "1000", "purpose": "结对",
+            "ring_fenced": "on"}  # fmt: skip
+
+
+def disbursement_payload(s):
+    return {"allocation": s.allocation.pk, "purpose": "transport", "payee_kind": "school",
+            "school": s.helping.pk, "amount": "100", "description": "车费"}  # fmt: skip
+
+
+def donation_payload(s):
+    return {"school": s.assisted.pk, "donor": "爱心企业", "category": "books",
+            "items": "课外读物", "quantity": "100", "unit": "册", "estimated_value": "2000",
+            "received_on": "2026-11-01"}  # fmt: skip
+
+
+# Student data: the inspector reads none of it (404, tests/test_student_aid_pages.py).
+PRIVATE = {"read_only": (), "inspector_reads": False}
+# What the aid officers decide: the student's coordinator reads it and gets 403.
+DECIDED = {"read_only": ("coord_assisted",), "inspector_reads": False}
+
+
+def student_payload(s):
+    return {"school": s.assisted.pk, "name": "李小华", "gender": "f", "grade": "2",
+            "class_name": "二(1)班", "guardian_name": "李父", "guardian_phone": "139"}  # fmt: skip
+
+
+def scheme_payload(s):
+    return {"region": s.city.pk, "name": "冬衣", "kind": "winter_clothing", "form": "in_kind",
+            "period": "year", "notice_days": 5, "tiers": "一档 冬衣一套"}  # fmt: skip
+
+
+def donation_api_payload(s):
+    return {**donation_payload(s), "pairing": s.pairing.pk, "quantity": 100}
 
 
 def person(s):
@@ -400,6 +466,173 @@ ROUTES: dict[str, Route] = {
     "activities:secondment_cancel": Route(
         kwargs=pk("secondment"), read=False, writes=(post(lambda s: {"reason": "生病"}),)
     ),
+    "funding:overview": Route(),
+    "funding:budget_list": Route(),
+    "funding:budget_create": Route(
+        read=False, writes=(FORM, post(budget_payload)), read_only=FUNDS
+    ),
+    "funding:budget_detail": Route(kwargs=pk("budget")),
+    "funding:budget_edit": Route(
+        kwargs=pk("budget"), read=False, writes=(FORM, post(budget_payload)), read_only=FUNDS
+    ),
+    "funding:budget_allocate": Route(
+        kwargs=pk("budget"), read=False, writes=(post(),), read_only=FUNDS
+    ),
+    "funding:tranche_release": Route(
+        kwargs=pk("next_tranche"), read=False, writes=(post(),), read_only=FUNDS
+    ),
+    "funding:approval_queue": Route(),
+    "funding:disbursement_list": Route(),
+    "funding:disbursement_export_csv": Route(),
+    "funding:disbursement_export_xlsx": Route(),
+    "funding:disbursement_create": Route(
+        kwargs=pk("pairing"), read=False, writes=(FORM, post(disbursement_payload))
+    ),
+    "funding:disbursement_detail": Route(kwargs=pk("disbursement"), read_only=FUNDS),
+    "funding:disbursement_edit": Route(
+        kwargs=pk("draft_disbursement"),
+        read=False,
+        writes=(FORM, post(disbursement_payload)),
+        read_only=FUNDS,
+    ),  # fmt: skip
+    "funding:disbursement_submit": Route(
+        kwargs=pk("draft_disbursement"), read=False, writes=(post(),), read_only=FUNDS
+    ),
+    "funding:disbursement_approve": Route(
+        kwargs=pk("disbursement"), read=False, writes=(post(),), read_only=FUNDS
+    ),
+    "funding:disbursement_reject": Route(
+        kwargs=pk("disbursement"),
+        read=False,
+        writes=(post(lambda s: {"comment": "不行"}),),
+        read_only=FUNDS,
+    ),  # fmt: skip
+    "funding:disbursement_pay": Route(
+        kwargs=pk("disbursement"),
+        read=False,
+        writes=(post(lambda s: {"paid_on": "2026-11-20", "reference": "PZ-1"}),),
+        read_only=FUNDS,
+    ),  # fmt: skip
+    "funding:disbursement_reverse": Route(
+        kwargs=pk("disbursement"),
+        read=False,
+        writes=(post(lambda s: {"reason": "退回"}),),
+        read_only=FUNDS,
+    ),  # fmt: skip
+    "funding:disbursement_delete": Route(
+        kwargs=pk("draft_disbursement"), read=False, writes=(post(),), read_only=FUNDS
+    ),
+    "funding:receipt_add": Route(
+        kwargs=pk("draft_disbursement"), read=False, writes=(post(),), read_only=FUNDS
+    ),
+    "funding:receipt_download": Route(kwargs=pk("receipt"), read_only=FUNDS),
+    "funding:receipt_thumbnail": Route(kwargs=pk("receipt"), read_only=FUNDS),
+    "funding:receipt_remove": Route(
+        kwargs=pk("receipt"), read=False, writes=(post(),), read_only=FUNDS
+    ),
+    "funding:ledger": Route(),
+    "funding:ledger_export_csv": Route(),
+    "funding:ledger_export_xlsx": Route(),
+    "funding:pairing_funding": Route(kwargs=pk("pairing")),
+    "funding:donation_list": Route(),
+    "funding:donation_export_csv": Route(),
+    "funding:donation_export_xlsx": Route(),
+    "funding:donation_create": Route(
+        kwargs=pk("pairing"), read=False, writes=(FORM, post(donation_payload))
+    ),
+    "funding:donation_detail": Route(kwargs=pk("donation"), read_only=FUNDS),
+    "funding:donation_edit": Route(
+        kwargs=pk("donation"),
+        read=False,
+        writes=(FORM, post(donation_payload)),
+        read_only=FUNDS,
+    ),  # fmt: skip
+    "funding:donation_delete": Route(
+        kwargs=pk("donation"), read=False, writes=(post(),), read_only=FUNDS
+    ),
+    "funding:donation_evidence_add": Route(
+        kwargs=pk("donation"), read=False, writes=(post(),), read_only=FUNDS
+    ),
+    "funding:donation_evidence_download": Route(kwargs=pk("donation_photo"), read_only=FUNDS),
+    "funding:donation_evidence_thumbnail": Route(kwargs=pk("donation_photo"), read_only=FUNDS),
+    # Student aid: only the student's school's coordinators and the region's aid officers
+    # (bureau2 here) see a student; the inspector and other bureau staff get 404, so the
+    # refused-but-reading role is the coordinator, on what aid officers decide.
+    "funding:aid_home": Route(),
+    "funding:aid_export_csv": Route(),
+    "funding:aid_export_xlsx": Route(),
+    "funding:student_list": Route(),
+    "funding:student_create": Route(read=False, writes=(FORM, post(student_payload)), read_only=()),
+    "funding:student_detail": Route(kwargs=pk("student"), **PRIVATE),
+    "funding:student_edit": Route(
+        kwargs=pk("student"), read=False, writes=(FORM, post(student_payload)), **PRIVATE
+    ),
+    "funding:aid_apply": Route(
+        kwargs=pk("student"),
+        read=False,
+        writes=(post(lambda s: {"scheme": s.scheme.pk, "tier": "一档", "school_year": 2026}),),
+        **PRIVATE,
+    ),  # fmt: skip
+    "funding:aid_application_detail": Route(kwargs=pk("application"), **PRIVATE),
+    "funding:aid_step": Route(
+        kwargs=pk("application"),
+        read=False,
+        writes=(post(lambda s: {"step": "home_visit", "done_on": "2026-11-20"}),),
+        **PRIVATE,
+    ),  # fmt: skip
+    "funding:aid_submit": Route(kwargs=pk("application"), read=False, writes=(post(),), **PRIVATE),
+    "funding:aid_withdraw": Route(
+        kwargs=pk("application"), read=False, writes=(post(),), **PRIVATE
+    ),
+    "funding:aid_objection": Route(
+        kwargs=pk("application"),
+        read=False,
+        writes=(post(lambda s: {"content": "不实", "received_on": "2026-11-20"}),),
+        **PRIVATE,
+    ),  # fmt: skip
+    "funding:aid_approve": Route(kwargs=pk("application"), read=False, writes=(post(),), **DECIDED),
+    "funding:aid_reject": Route(
+        kwargs=pk("application"),
+        read=False,
+        writes=(post(lambda s: {"comment": "不符"}),),
+        **DECIDED,
+    ),  # fmt: skip
+    "funding:aid_pay": Route(
+        kwargs=pk("application"),
+        read=False,
+        writes=(post(lambda s: {"paid_on": "2026-11-20", "reference": "ZZ-1"}),),
+        **DECIDED,
+    ),  # fmt: skip
+    "funding:aid_review": Route(
+        kwargs=pk("application"),
+        read=False,
+        writes=(post(lambda s: {"decision": "stop"}),),
+        **DECIDED,
+    ),  # fmt: skip
+    "funding:aid_objection_resolve": Route(
+        kwargs=pk("objection"),
+        read=False,
+        writes=(post(lambda s: {"resolution": "属实", "upheld": "on"}),),
+        **DECIDED,
+    ),  # fmt: skip
+    "funding:aid_document": Route(kwargs=pk("aid_document"), **PRIVATE),
+    "funding:aid_scheme_list": Route(),
+    "funding:aid_scheme_create": Route(
+        read=False, writes=(FORM, post(scheme_payload)), read_only=("coord_assisted",)
+    ),
+    "funding:aid_scheme_detail": Route(kwargs=pk("scheme"), **PRIVATE),
+    "funding:aid_scheme_edit": Route(
+        kwargs=pk("scheme"), read=False, writes=(FORM, post(scheme_payload)), **DECIDED
+    ),
+    "funding:aid_notice_list": Route(),
+    "funding:aid_notice_create": Route(
+        read=False, writes=(FORM, post(lambda s: {"school": s.assisted.pk})), read_only=()
+    ),
+    "funding:aid_notice_detail": Route(kwargs=pk("notice"), **PRIVATE),
+    "funding:aid_notice_publish": Route(
+        kwargs=pk("notice"), read=False, writes=(post(),), **DECIDED
+    ),
+    "funding:aid_access_log": Route(),
     # API
     "api:region-list": Route(api=True),
     "api:region-detail": Route(kwargs=pk("east"), api=True),
@@ -520,6 +753,199 @@ ROUTES: dict[str, Route] = {
     "api:evidence-detail": Route(
         kwargs=pk("evidence"), api=True, writes=(("delete", lambda s: {}),)
     ),
+    # Funding (tests/test_funding_api.py): teachers read none of it, as on the pages.
+    "api:budget-list": Route(
+        api=True,
+        writes=(post(lambda s: {**budget_payload(s), "ring_fenced": True}),),
+        read_only=FUNDS,
+    ),
+    "api:budget-detail": Route(
+        kwargs=pk("budget"), api=True, writes=(patch(lambda s: {"purpose": "改"}),), read_only=FUNDS
+    ),
+    "api:budget-allocate": Route(
+        kwargs=pk("budget"), api=True, read=False, writes=(post(),), read_only=FUNDS
+    ),
+    "api:allocation-list": Route(api=True, read_only=FUNDS),
+    "api:allocation-detail": Route(kwargs=pk("allocation"), api=True, read_only=FUNDS),
+    "api:tranche-detail": Route(kwargs=pk("tranche"), api=True, read_only=FUNDS),
+    "api:tranche-release": Route(
+        kwargs=pk("next_tranche"), api=True, read=False, writes=(post(),), read_only=FUNDS
+    ),
+    "api:disbursement-list": Route(
+        api=True,
+        writes=(
+            post(
+                lambda s: {
+                    "pairing": s.pairing.pk,
+                    "purpose": "transport",
+                    "school": s.helping.pk,
+                    "amount": "80.00",
+                }
+            ),
+        ),
+        read_only=FUNDS,
+    ),  # fmt: skip
+    "api:disbursement-detail": Route(
+        kwargs=pk("draft_disbursement"),
+        api=True,
+        writes=(patch(lambda s: {"description": "改"}), ("delete", lambda s: {})),
+        read_only=FUNDS,
+    ),
+    "api:disbursement-submit": Route(
+        kwargs=pk("draft_disbursement"), api=True, read=False, writes=(post(),), read_only=FUNDS
+    ),
+    "api:disbursement-receipts": Route(
+        kwargs=pk("draft_disbursement"), api=True, read=False, writes=(post(),), read_only=FUNDS
+    ),
+    "api:disbursement-approve": Route(
+        kwargs=pk("disbursement"), api=True, read=False, writes=(post(),), read_only=FUNDS
+    ),
+    "api:disbursement-reject": Route(
+        kwargs=pk("disbursement"),
+        api=True,
+        read=False,
+        writes=(post(lambda s: {"comment": "不同意"}),),
+        read_only=FUNDS,
+    ),
+    "api:disbursement-pay": Route(
+        kwargs=pk("disbursement"),
+        api=True,
+        read=False,
+        writes=(post(lambda s: {"paid_on": "2026-11-20", "reference": "PZ-1"}),),
+        read_only=FUNDS,
+    ),
+    "api:disbursement-reverse": Route(
+        kwargs=pk("disbursement"),
+        api=True,
+        read=False,
+        writes=(post(lambda s: {"reason": "重复"}),),
+        read_only=FUNDS,
+    ),
+    "api:ledger-entry-list": Route(api=True, read_only=FUNDS),
+    "api:funding-totals-list": Route(api=True, read_only=FUNDS),
+    "api:donation-list": Route(api=True, writes=(post(donation_api_payload),)),
+    "api:donation-detail": Route(
+        kwargs=pk("donation"),
+        api=True,
+        writes=(patch(lambda s: {"donor": "改"}),),
+        read_only=FUNDS,
+    ),  # fmt: skip
+    "api:donation-evidence": Route(
+        kwargs=pk("donation"), api=True, read=False, writes=(post(),), read_only=FUNDS
+    ),
+    # Student aid (tests/test_student_aid_api.py), as on the pages: the inspector reads no
+    # student data (404, PRIVATE) and the student's coordinator reads what the aid officers
+    # decide and gets 403 there (DECIDED). Creating needs a role that handles aid: the
+    # inspector and the teacher get 403 before the body is read.
+    "api:student-list": Route(api=True, writes=(post(student_payload),)),
+    "api:student-detail": Route(
+        kwargs=pk("student"), api=True, writes=(patch(lambda s: {"note": "改"}),), **PRIVATE
+    ),
+    "api:aid-scheme-list": Route(
+        api=True,
+        writes=(
+            post(
+                lambda s: {
+                    "region": s.city.pk,
+                    "name": "冬衣",
+                    "kind": "winter_clothing",
+                    "form": "in_kind",
+                    "period": "year",
+                    "tiers": [{"name": "一档", "items": "冬衣一套"}],
+                }
+            ),
+        ),
+        read_only=("inspector", "mentor", "coord_assisted"),
+    ),
+    "api:aid-scheme-detail": Route(
+        kwargs=pk("scheme"), api=True, writes=(patch(lambda s: {"name": "改"}),), **DECIDED
+    ),
+    "api:aid-application-list": Route(
+        api=True,
+        writes=(
+            post(
+                lambda s: {
+                    "student": s.student.pk,
+                    "scheme": s.scheme.pk,
+                    "tier": s.scheme.tiers.get().pk,
+                    "school_year": 2026,
+                }
+            ),
+        ),
+    ),
+    "api:aid-application-detail": Route(kwargs=pk("application"), api=True, **PRIVATE),
+    "api:aid-application-steps": Route(
+        kwargs=pk("application"),
+        api=True,
+        read=False,
+        writes=(post(lambda s: {"step": "home_visit", "done_on": "2026-11-20"}),),
+        **PRIVATE,
+    ),
+    "api:aid-application-documents": Route(
+        kwargs=pk("application"), api=True, read=False, writes=(post(),), **PRIVATE
+    ),
+    "api:aid-application-submit": Route(
+        kwargs=pk("application"), api=True, read=False, writes=(post(),), **PRIVATE
+    ),
+    "api:aid-application-withdraw": Route(
+        kwargs=pk("application"), api=True, read=False, writes=(post(),), **PRIVATE
+    ),
+    "api:aid-application-objections": Route(
+        kwargs=pk("application"),
+        api=True,
+        read=False,
+        writes=(post(lambda s: {"content": "不实", "received_on": "2026-11-20"}),),
+        **PRIVATE,
+    ),
+    "api:aid-application-approve": Route(
+        kwargs=pk("application"), api=True, read=False, writes=(post(),), **DECIDED
+    ),
+    "api:aid-application-reject": Route(
+        kwargs=pk("application"),
+        api=True,
+        read=False,
+        writes=(post(lambda s: {"comment": "不符"}),),
+        **DECIDED,
+    ),
+    "api:aid-application-pay": Route(
+        kwargs=pk("application"),
+        api=True,
+        read=False,
+        writes=(post(lambda s: {"paid_on": "2026-11-20", "reference": "ZZ-1"}),),
+        **DECIDED,
+    ),
+    "api:aid-application-review": Route(
+        kwargs=pk("application"),
+        api=True,
+        read=False,
+        writes=(post(lambda s: {"decision": "stop"}),),
+        **DECIDED,
+    ),
+    "api:aid-objection-resolve": Route(
+        kwargs=pk("objection"),
+        api=True,
+        read=False,
+        writes=(post(lambda s: {"resolution": "属实", "upheld": True}),),
+        **DECIDED,
+    ),
+    "api:aid-notice-list": Route(
+        api=True,
+        writes=(
+            post(
+                lambda s: {
+                    "school": s.assisted.pk,
+                    "scheme": s.scheme.pk,
+                    "period": "2026",
+                    "starts_on": "2026-12-01",
+                }
+            ),
+        ),
+    ),
+    "api:aid-notice-detail": Route(kwargs=pk("notice"), api=True, **PRIVATE),
+    "api:aid-notice-publish": Route(
+        kwargs=pk("notice"), api=True, read=False, writes=(post(),), **DECIDED
+    ),
+    "api:student-access-log-list": Route(api=True),
 }
 
 # Routes that show no scoped record, with the reason.
@@ -530,6 +956,9 @@ PUBLIC = {
     "api:schema", "api:swagger-ui", "api:api-root",  # the API's description, no data
     "healthz",  # liveness: says "ok" and nothing else
     "api:not-found",  # a JSON 404 for any unmatched path: tests/test_api_errors.py
+    # A published aid notice, at its secret address: masked names only, and a 404 until
+    # an aid officer publishes it (tests/test_student_aid_pages.py).
+    "funding:aid_notice_public",
 }  # fmt: skip
 
 # Routes that only ever touch the requesting user's own records: notifications (tested
@@ -634,6 +1063,79 @@ def scene(world, active):
         host_school=s.assisted, start=dt.date(2026, 9, 1), end=dt.date(2026, 12, 31),
         duties="挂职副校长，陈红梅分管教学",
     )  # fmt: skip
+    s.budget = funding_services.budget_create(
+        actor=s.bureau, region=s.city, programme=s.programme, source="江城市结对帮扶专项资金",
+        fiscal_year=2026, amount="900000", purpose="城乡学校结对帮扶", ring_fenced=True,
+    )  # fmt: skip
+    s.allocation = funding_services.allocation_create(
+        actor=s.bureau, budget=s.budget, pairing=active
+    )
+    s.tranche = s.allocation.tranches.get(number=1)
+    funding_services.tranche_release(actor=s.bureau, tranche=s.tranche)
+    s.next_tranche = s.allocation.tranches.get(number=2)
+    # A meal allowance for 陈红梅's secondment, submitted, and a transport claim with its
+    # receipt, still a draft.
+    s.disbursement = funding_services.disbursement_submit(
+        actor=s.coord_helping,
+        disbursement=funding_services.disbursement_create(
+            actor=s.coord_helping, pairing=active, purpose="meal_allowance",
+            secondment=s.secondment, period_end=dt.date(2026, 9, 30),
+        ),
+    )  # fmt: skip
+    s.draft_disbursement = funding_services.disbursement_create(
+        actor=s.coord_helping, pairing=active, purpose="transport", payee_kind="school",
+        school=s.helping, amount="320.00", description="西山山村小学互访车费",
+        receipts=[SimpleUploadedFile("车票.jpg", image_bytes())],
+    )  # fmt: skip
+    s.receipt = s.draft_disbursement.receipts.get()
+    s.donation = funding_services.donation_record(
+        actor=s.coord_assisted, pairing=active, school=s.assisted, donor="江城市某科技公司",
+        category="equipment", items="西山山村小学多媒体一体机", quantity=2, unit="台",
+        estimated_value="16000", received_on=dt.date(2026, 10, 20),
+        evidence=[SimpleUploadedFile("交接.jpg", image_bytes())],
+    )  # fmt: skip
+    s.donation_photo = s.donation.evidence.get()
+    # Student aid: bureau2 holds the aid right; a pupil of 西山山村小学 on a notice, with an
+    # objection, and the guardian's signed form.
+    assign(s.bureau2, Role.AID, region=s.city)
+    # The outsider handles aid in their own city: still nothing of 江城市.
+    assign(s.outsider, Role.AID, region=s.far_city)
+    s.scheme = funding_services.aid_scheme_create(
+        actor=s.bureau2, region=s.city, name="江城市生活补助", kind="national_grant",
+        form="money", period="year", tiers=[{"name": "一档", "amount": "1250"}],
+    )  # fmt: skip
+    s.student = funding_services.student_create(
+        actor=s.coord_assisted, school=s.assisted, name="陈红梅", gender="f", grade="3",
+        class_name="三(2)班", guardian_name="陈父", guardian_phone="13900000002",
+    )  # fmt: skip
+    s.application = funding_services.aid_application_create(
+        actor=s.coord_assisted, student=s.student, scheme=s.scheme,
+        tier=s.scheme.tiers.get(), school_year=2026,
+    )  # fmt: skip
+    for step in AidStep.values:
+        funding_services.aid_step_record(
+            actor=s.coord_assisted, application=s.application, step=step,
+            done_on=timezone.localdate(),
+            files=[SimpleUploadedFile("签字.pdf", b"%PDF-1.4 signed")]
+            if step == "guardian_signature" else [],
+        )  # fmt: skip
+    s.aid_document = s.application.documents.get()
+    funding_services.aid_application_submit(actor=s.coord_assisted, application=s.application)
+    s.notice = funding_services.aid_notice_open(
+        actor=s.coord_assisted, school=s.assisted, scheme=s.scheme, period="2026",
+        starts_on=timezone.localdate(),
+    )  # fmt: skip
+    # Running since yesterday (it opened on the next working day; dated back so that an
+    # objection can be received today whatever day the suite runs).
+    today = timezone.localdate()
+    AidNotice.objects.filter(pk=s.notice.pk).update(
+        starts_on=today - dt.timedelta(days=1), ends_on=today + dt.timedelta(days=7)
+    )
+    s.notice.refresh_from_db()
+    s.objection = funding_services.aid_objection_record(
+        actor=s.coord_assisted, application=s.application, content="家庭情况不实",
+        received_on=today,
+    )  # fmt: skip
     return s
 
 
@@ -648,7 +1150,11 @@ def snapshot():
     models = (Region, School, Programme, Pairing, PairingTransition, NeedsAssessment, Goal,
               ProgressUpdate, LeadingGroupMember, ContactPerson, Teacher, Honour, Mentorship,
               MentorshipRecord, RecordComment, RecordAttachment, Activity, Participation,
-              Evidence, Reschedule, Secondment, DayOverride, Resource)  # fmt: skip
+              Evidence, Reschedule, Secondment, DayOverride, Resource, Budget, Allocation,
+              Tranche, Disbursement, DisbursementTransition, Receipt, LedgerEntry, Donation,
+              DonationEvidence, Student, AidScheme, AidApplication, AidNotice,
+              AidObjection, AidTier, AidStepRecord, AidDocument, AidReview,
+              StudentAccessLog)  # fmt: skip
     return (
         [m.objects.count() for m in models],
         list(
@@ -667,6 +1173,15 @@ def snapshot():
             "status", "title", "starts_at", "summary")),
         list(Secondment.objects.order_by("pk").values_list(
             "start", "end", "duties", "cancelled_at")),
+        list(Budget.objects.order_by("pk").values_list("amount", "source", "purpose")),
+        list(Tranche.objects.order_by("pk").values_list("status", "released_at")),
+        list(Disbursement.objects.order_by("pk").values_list(
+            "status", "amount", "description", "payment_reference")),
+        list(Donation.objects.order_by("pk").values_list("donor", "items", "estimated_value")),
+        list(Student.objects.order_by("pk").values_list("name", "guardian_phone", "note")),
+        list(AidApplication.objects.order_by("pk").values_list("status", "tier", "paid_on")),
+        list(AidNotice.objects.order_by("pk").values_list("published_at", flat=True)),
+        list(AidObjection.objects.order_by("pk").values_list("resolved_at", "upheld")),
     )  # fmt: skip
 
 

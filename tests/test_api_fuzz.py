@@ -22,6 +22,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from funding import services as funding_services
 from schools import services
 
 from .factories import Role, UserFactory, assign
@@ -73,9 +74,26 @@ def _known_ids(world, active) -> dict[str, int]:
         actor=world.coord_helping, pairing=active, school=world.assisted, title="骨干教师",
         target_value=2, unit="名", period_kind="year", school_year=2026,
     )  # fmt: skip
+    budget = funding_services.budget_create(
+        actor=world.bureau, region=world.city, programme=world.programme, source="专项资金",
+        fiscal_year=2026, amount="900000", purpose="结对帮扶", ring_fenced=True,
+    )  # fmt: skip
+    allocation = funding_services.allocation_create(
+        actor=world.bureau, budget=budget, pairing=active
+    )
+    tranche = allocation.tranches.get(number=1)
+    funding_services.tranche_release(actor=world.bureau, tranche=tranche)
+    draft = funding_services.disbursement_create(
+        actor=world.coord_helping, pairing=active, purpose="transport", payee_kind="school",
+        school=world.helping, amount="320.00", description="互访车费",
+    )  # fmt: skip
     return {
         "/api/pairings/": active.pk,
         "/api/goals/": goal.pk,
+        "/api/budgets/": budget.pk,
+        "/api/allocations/": allocation.pk,
+        "/api/tranches/": tranche.pk,
+        "/api/disbursements/": draft.pk,
         "/api/programmes/": world.programme.pk,
         "/api/regions/": world.city.pk,
         "/api/schools/": world.helping.pk,

@@ -115,3 +115,37 @@ def test_fields_a_form_replaces_in_its_init_render_in_one_pass_too(world):
     html = str(form["school"])
     assert type(form.fields["school"].widget) is PlainSelect
     assert world.assisted.name in html
+
+
+def test_the_benchmark_fills_every_placeholder_of_its_pages(db, _fast_passwords, monkeypatch):
+    """bench/run.py reads the objects of its detail pages from the persona's own API: at a
+    tiny seed_scale, every placeholder of PAGES is filled for the province's bureau user."""
+    import string
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    from bench import run
+    from twinning.models import User
+
+    tiny = ["--cities", "2", "--counties", "3", "--schools", "12", "--pairings", "40"]
+    call_command("seed_scale", *tiny, stdout=StringIO())
+    client = Client()
+    client.force_login(User.objects.get(username=run.PERSONAS["bureau-province"]))
+
+    def request(port, path, *, cookies=None, **kwargs):
+        response = client.get(path)
+        return run.Reply(response.status_code, {}, response.content, {})
+
+    monkeypatch.setattr(run, "request", request)
+    values = run.fill(0, {})
+    wanted = {
+        field
+        for _name, url in run.PAGES
+        for _text, field, _spec, _conversion in string.Formatter().parse(url)
+        if field
+    }
+    assert wanted - set(values) == set()
+    for _name, url in run.PAGES:
+        url.format(**values)

@@ -265,6 +265,7 @@ def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
         host_school=world.assisted, start=dt.date(2026, 9, 1), end=dt.date(2026, 12, 31),
         duties="支教",
     )  # fmt: skip
+    funding_pages, aid_pages = _funding_and_aid(world, active, teacher, secondment)
     exchanges = [
         "/activities/",
         "/activities/?status=nonsense",
@@ -303,13 +304,97 @@ def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
                    f"/pairings/{active.pk}/resources/"],
         "mentee": ["/", f"/mentorships/{mentorship.pk}/records/new/",
                    f"/mentorships/{mentorship.pk}/", f"/teachers/{mentee.pk}/participation/"],
-        "inspector": ["/dashboard/", f"/pairings/{active.pk}/", "/schools/"],
+        "inspector": ["/dashboard/", f"/pairings/{active.pk}/", "/schools/", "/funding/"],
+        "coord_helping": funding_pages["coordinator"],
+        "aid_officer": aid_pages,
     }  # fmt: skip
+    pages["bureau"] += funding_pages["bureau"]
     for username, paths in pages.items():
         page = sign_in(browser, live_server, username, **options)
         for path in paths:
             visit(page, f"{live_server.url}{path}")
         page.context.close()
+
+
+def _funding_and_aid(world, active, teacher, secondment):
+    """Money and student aid of the pairing, and the pages that show them."""
+    from funding import services as funding
+    from funding.models import AidStep
+    from tests.factories import UserFactory, assign
+    from twinning.models import Role
+
+    budget = funding.budget_create(
+        actor=world.bureau, region=world.city, programme=world.programme, source="市级专项",
+        fiscal_year=2026, amount="900000", purpose="结对帮扶",
+    )  # fmt: skip
+    allocation = funding.allocation_create(actor=world.bureau, budget=budget, pairing=active)
+    funding.tranche_release(actor=world.bureau, tranche=allocation.tranches.get(number=1))
+    meal = funding.disbursement_submit(
+        actor=world.coord_helping,
+        disbursement=funding.disbursement_create(
+            actor=world.coord_helping, pairing=active, purpose="meal_allowance",
+            secondment=secondment, period_end=dt.date(2026, 9, 30),
+        ),
+    )  # fmt: skip
+    draft = funding.disbursement_create(
+        actor=world.coord_helping, pairing=active, purpose="equipment", payee_kind="school",
+        school=world.assisted, amount="3200", description="投影仪", receipts=[jpeg("发票.jpg")],
+    )  # fmt: skip
+    donation = funding.donation_record(
+        actor=world.coord_helping, pairing=active, school=world.assisted, donor="爱心企业",
+        category="books", items="课外读物", quantity=200, unit="册", estimated_value="3000",
+        received_on=dt.date(2026, 11, 2), evidence=[jpeg("交接.jpg")],
+    )  # fmt: skip
+    officer = UserFactory(username="aid_officer", full_name="资助办")
+    assign(assign(officer, Role.BUREAU, region=world.city), Role.AID, region=world.city)
+    scheme = funding.aid_scheme_create(
+        actor=officer, region=world.city, name="生活补助", kind="national_grant", form="money",
+        period="year", tiers=[{"name": "一档", "amount": "1250"}],
+    )  # fmt: skip
+    student = funding.student_create(
+        actor=world.coord_assisted, school=world.assisted, name="张小明", gender="m",
+        grade="3", class_name="三(2)班", guardian_name="张大山", guardian_phone="13900001111",
+    )  # fmt: skip
+    application = funding.aid_application_create(
+        actor=world.coord_assisted, student=student, scheme=scheme,
+        tier=scheme.tiers.get(), school_year=2026,
+    )  # fmt: skip
+    for step in AidStep.values:
+        funding.aid_step_record(
+            actor=world.coord_assisted, application=application, step=step,
+            done_on=timezone.localdate(),
+            files=[jpeg("签字.jpg")] if step == "guardian_signature" else [],
+        )  # fmt: skip
+    funding.aid_application_submit(actor=world.coord_assisted, application=application)
+    notice = funding.aid_notice_open(
+        actor=world.coord_assisted, school=world.assisted, scheme=scheme, period="2026",
+        starts_on=timezone.localdate(),
+    )  # fmt: skip
+    funding.aid_notice_publish(actor=officer, notice=notice)
+    money = [
+        "/funding/",
+        "/funding/budgets/",
+        f"/funding/budgets/{budget.pk}/",
+        "/funding/approvals/",
+        "/funding/disbursements/",
+        f"/funding/disbursements/{meal.pk}/",
+        f"/funding/disbursements/{draft.pk}/",
+        "/funding/ledger/",
+        "/funding/donations/",
+        f"/funding/donations/{donation.pk}/",
+        f"/pairings/{active.pk}/funding/",
+    ]
+    return {
+        "bureau": [*money, "/funding/budgets/new/", f"/funding/budgets/{budget.pk}/edit/"],
+        "coordinator": [*money, f"/pairings/{active.pk}/disbursements/new/",
+                        f"/funding/disbursements/{draft.pk}/edit/",
+                        f"/pairings/{active.pk}/donations/new/", "/aid/students/new/"],
+    }, [
+        "/aid/", "/aid/students/", f"/aid/students/{student.pk}/",
+        f"/aid/applications/{application.pk}/", "/aid/schemes/", f"/aid/schemes/{scheme.pk}/",
+        "/aid/schemes/new/", "/aid/notices/", f"/aid/notices/{notice.pk}/", "/aid/notices/new/",
+        f"/aid/notice/{notice.token}/", "/aid/access-log/",
+    ]  # fmt: skip
 
 
 def test_coordinator_imports_teachers_fixing_the_errors_the_check_shows(
@@ -470,3 +555,68 @@ def test_a_coordinator_schedules_an_activity_then_logs_it_with_a_photo(
     expect(delivery.locator("td.num").first).to_have_text("1")
     page.context.close()
     assert active.activities.get().status == ActivityStatus.COMPLETED
+
+
+def test_a_coordinator_requests_money_the_bureau_approves_and_pays_and_the_ledger_follows(
+    browser, live_server, world, active, tmp_path
+):
+    from funding import services as funding_services
+    from funding.models import Disbursement, DisbursementStatus
+
+    budget = funding_services.budget_create(
+        actor=world.bureau, region=world.city, programme=world.programme,
+        source="市级财政结对帮扶专项", fiscal_year=2026, amount="600000", purpose="结对帮扶",
+    )  # fmt: skip
+    allocation = funding_services.allocation_create(
+        actor=world.bureau, budget=budget, pairing=active
+    )
+    funding_services.tranche_release(actor=world.bureau, tranche=allocation.tranches.get(number=1))
+
+    receipt = tmp_path / "车票.jpg"
+    receipt.write_bytes(jpeg("车票.jpg").read())
+    page = sign_in(browser, live_server, "coord_helping", **PHONE)
+    visit(page, f"{live_server.url}/pairings/{active.pk}/funding/")
+    page.locator(f"a[href='/pairings/{active.pk}/disbursements/new/']").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.select_option("#id_purpose", "transport")
+    page.select_option("#id_payee_kind", "school")
+    page.select_option("#id_school", str(world.helping.pk))
+    page.fill("#id_amount", "1860.50")
+    page.fill("#id_description", "送教下乡租车费")
+    page.set_input_files("#id_receipts", str(receipt))
+    assert fits_the_screen(page)
+    page.locator("form[enctype] [type=submit]").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    expect(page.locator(".attachments img")).to_have_count(1)
+    page.locator("form[action$='/submit/'] [type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator(".badge-submitted")).to_be_visible()
+    assert fits_the_screen(page)
+    page.context.close()
+
+    d = Disbursement.objects.get()
+    bureau = sign_in(browser, live_server, "bureau")
+    visit(bureau, f"{live_server.url}/funding/approvals/")
+    bureau.locator(f"a[href='/funding/disbursements/{d.pk}/']").click()
+    bureau.wait_for_load_state()
+    assert_accessible(bureau)
+    bureau.locator("form[action$='/approve/'] [type=submit]").click()
+    bureau.wait_for_load_state()
+    expect(bureau.locator(".badge-approved")).to_be_visible()
+    bureau.fill("#id_paid_on", "2026-11-20")
+    bureau.fill("#id_reference", "PZ-2026-118")
+    bureau.once("dialog", lambda dialog: dialog.accept())
+    bureau.locator("form[action$='/pay/'] [type=submit]").click()
+    bureau.wait_for_load_state()
+    expect(bureau.locator(".badge-paid")).to_be_visible()
+    assert_accessible(bureau)
+    visit(bureau, f"{live_server.url}/funding/ledger/")
+    expect(bureau.locator("table")).to_contain_text("PZ-2026-118")
+    visit(bureau, f"{live_server.url}/funding/")
+    # Digits grouped as the language groups them (zh: by four; en: by three).
+    expect(bureau.locator(".stats")).to_contain_text(re.compile(r"1,?860\.50"))
+    bureau.context.close()
+    d.refresh_from_db()
+    assert d.status == DisbursementStatus.PAID

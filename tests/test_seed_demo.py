@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db.models import F
 
 from schools import selectors
 from schools.models import (
@@ -218,3 +219,62 @@ def test_the_demo_has_a_term_of_exchanges_logged_with_photos(first_output):
     before = Activity.objects.count()
     seed()
     assert Activity.objects.count() == before
+
+
+def test_the_demo_has_money_in_every_state_and_the_ledger_balances(first_output):
+    from funding import ledger
+    from funding.models import (
+        Allocation,
+        Budget,
+        Disbursement,
+        DisbursementStatus,
+        EntryKind,
+        LedgerEntry,
+        Purpose,
+    )
+
+    budget = Budget.objects.get(programme__name="江城市城乡学校结对帮扶（2025—2027）")
+    assert budget.ring_fenced and budget.region.name == "江城市"
+    funded = Pairing.objects.filter(programme=budget.programme, status__in=["approved", "active"])
+    assert set(budget.allocations.values_list("pairing", flat=True)) == set(
+        funded.values_list("pk", flat=True)
+    )
+    assert set(Disbursement.objects.values_list("status", flat=True)) == set(
+        DisbursementStatus.values
+    )
+    rejected = Disbursement.objects.get(status=DisbursementStatus.REJECTED)
+    assert rejected.decision_comment
+    assert not Disbursement.objects.filter(status="paid", payment_reference="").exists()
+    assert not Disbursement.objects.filter(decided_by=F("requested_by")).exists()
+    reversal = LedgerEntry.objects.get(kind=EntryKind.REVERSAL)
+    assert reversal.reverses.disbursement.status == DisbursementStatus.REVERSED
+    # Paid or submitted claims other than meal allowances carry their receipt.
+    receipted = Disbursement.objects.exclude(status="draft").exclude(purpose=Purpose.MEAL_ALLOWANCE)
+    assert not receipted.filter(receipts__isnull=True).exists()
+    meal = Disbursement.objects.get(purpose=Purpose.MEAL_ALLOWANCE)
+    assert meal.secondment_id and meal.amount == 40 * meal.working_days > 0
+    assert "送教下乡交通费" in " ".join(Disbursement.objects.values_list("description", flat=True))
+
+    balances = ledger.allocation_balances(Allocation.objects.values_list("pk", flat=True))
+    for allocation in Allocation.objects.all():
+        b = balances[allocation.pk]
+        assert b.paid + b.reserved <= b.released <= b.allocated == allocation.amount
+    assert any(b.paid > 0 for b in balances.values())
+    for budget in Budget.objects.all():
+        assert ledger.budget_balances([budget])[budget.pk].unallocated >= 0
+
+    before = (Budget.objects.count(), Disbursement.objects.count(), LedgerEntry.objects.count())
+    seed()
+    assert before == (Budget.objects.count(), Disbursement.objects.count(),
+                      LedgerEntry.objects.count())  # fmt: skip
+
+
+def test_the_demo_has_student_aid_in_every_stage_and_an_aid_officer(first_output):
+    from funding.models import AidApplication, AidNotice, AidStatus
+    from twinning.models import Role, RoleAssignment
+
+    statuses = set(AidApplication.objects.values_list("status", flat=True))
+    assert {AidStatus.DRAFT, AidStatus.NOTICE, AidStatus.PAID} <= statuses
+    assert AidNotice.objects.filter(published_at__isnull=False).count() == 2
+    roles = set(RoleAssignment.objects.filter(user__username="aid").values_list("role", flat=True))
+    assert roles == {Role.BUREAU, Role.AID}

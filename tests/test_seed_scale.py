@@ -127,6 +127,7 @@ def test_a_province_seeded_before_an_app_had_a_generator_gets_its_share(seeded):
     assert "Adding to the synthetic province: teachers." in out
     assert (Teacher.objects.count(), Mentorship.objects.count()) == (teachers, mentorships)
 
+    _clear_funding()  # its requests pay teachers and their secondments
     MentorshipRecord.objects.all().delete()
     Mentorship.objects.all().delete()
     Honour.objects.all().delete()
@@ -136,10 +137,13 @@ def test_a_province_seeded_before_an_app_had_a_generator_gets_its_share(seeded):
     Teacher.objects.all().delete()  # as if seeded before the teachers app existed
     before = Pairing.objects.count()
     out = seed(*TINY)
-    assert "Adding to the synthetic province: teachers, activities." in out
+    assert "Adding to the synthetic province: teachers, activities, funding." in out
     assert Teacher.objects.count() == 720
     assert Mentorship.objects.count() == 144 == MentorshipRecord.objects.count() / 100
     assert Pairing.objects.count() == before  # nothing else is written again
+    from funding.models import Disbursement
+
+    assert Disbursement.objects.count() == 400
 
 
 def test_the_benchmarks_teacher_is_a_mentee_with_records(seeded):
@@ -190,3 +194,254 @@ def test_each_pairing_library_holds_files_of_its_own_schools(seeded):
     members = set(PairingMember.objects.values_list("pairing_id", "school_id"))
     assert set(Resource.objects.values_list("pairing_id", "school_id")) <= members
     assert not Resource.objects.exclude(region=F("school__region")).exists()
+
+
+def _clear_funding() -> None:
+    """As if the province was seeded before the funding app had a generator. The ledger is
+    append-only (the model refuses a delete, and on PostgreSQL a trigger refuses DELETE,
+    though not TRUNCATE)."""
+    from django.db import connection
+
+    from funding.models import (
+        Allocation,
+        Budget,
+        Disbursement,
+        DisbursementTransition,
+        LedgerEntry,
+        Receipt,
+        Tranche,
+    )
+
+    models = [LedgerEntry, Receipt, DisbursementTransition, Disbursement, Tranche, Allocation,
+              Budget]  # fmt: skip
+    tables = [connection.ops.quote_name(m._meta.db_table) for m in models]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # TRUNCATE waits for no deferred foreign-key check of the seeding transaction.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        else:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")
+
+
+def test_the_funded_pairings_have_their_money_and_the_ledger_holds(seeded):
+    from funding import ledger
+    from funding.models import (
+        Allocation,
+        Budget,
+        Disbursement,
+        DisbursementStatus,
+        EntryKind,
+        LedgerEntry,
+        Purpose,
+        Receipt,
+        Tranche,
+        TrancheStatus,
+    )
+
+    funded = Pairing.objects.filter(status__in=["approved", "active"])
+    # Ten requests a pairing, spread over the funded ones, in every status.
+    assert Disbursement.objects.count() == 400
+    assert set(Disbursement.objects.values_list("status", flat=True)) == set(
+        DisbursementStatus.values
+    )
+    assert set(Disbursement.objects.values_list("pairing", flat=True)) == set(
+        funded.values_list("pk", flat=True)
+    )
+    # One allocation per funded pairing, from its programme's ring-fenced budget.
+    assert sorted(Allocation.objects.values_list("pairing", flat=True)) == sorted(
+        funded.values_list("pk", flat=True)
+    )
+    assert not Allocation.objects.exclude(budget__programme=F("pairing__programme")).exists()
+    assert not Budget.objects.filter(ring_fenced=False).exists()
+    assert not Allocation.objects.exclude(region=F("pairing__helping_school__region")).exists()
+    # The first tranche is released once the agreement is signed (active pairings).
+    active_first = Tranche.objects.filter(number=1, allocation__pairing__status="active")
+    assert active_first.exists() and not active_first.exclude(status="released").exists()
+    assert not Allocation.objects.filter(
+        pairing__status="approved", tranches__status=TrancheStatus.RELEASED
+    ).exists()
+
+    # Balances: paid and approved within released, released within allocated, allocated
+    # within the budget.
+    allocations = list(Allocation.objects.all())
+    balances = ledger.allocation_balances(a.pk for a in allocations)
+    for allocation in allocations:
+        b = balances[allocation.pk]
+        assert b.paid + b.reserved <= b.released <= b.allocated == allocation.amount
+    assert sum(b.paid for b in balances.values()) > 0
+    for b in ledger.budget_balances(Budget.objects.all()).values():
+        assert b.allocated <= b.budget
+
+    # Region columns as the services fill them; payees are schools of the pairing.
+    members = set(PairingMember.objects.values_list("pairing_id", "school_id"))
+    assert set(Disbursement.objects.values_list("pairing_id", "school_id")) <= members
+    assert not Disbursement.objects.exclude(region=F("school__region")).exists()
+    assert not Disbursement.objects.exclude(allocation__pairing=F("pairing")).exists()
+    assert not LedgerEntry.objects.exclude(region=F("allocation__region")).exists()
+    assert not Receipt.objects.exclude(region=F("disbursement__region")).exists()
+    teachers = Disbursement.objects.filter(payee_teacher__isnull=False)
+    assert teachers.exists() and not teachers.exclude(school=F("payee_teacher__school")).exists()
+
+    # Nobody decides their own request; the steps end in the status; submitted requests
+    # other than meal allowances have their receipt.
+    assert not Disbursement.objects.filter(decided_by=F("requested_by")).exists()
+    for d in Disbursement.objects.prefetch_related("transitions")[:200]:
+        steps = [(t.from_status, t.to_status) for t in d.transitions.all()]
+        assert steps[0] == ("", "draft") and steps[-1][1] == d.status
+    sent = Disbursement.objects.exclude(status="draft").exclude(purpose=Purpose.MEAL_ALLOWANCE)
+    assert not sent.filter(receipts__isnull=True).exists()
+    meals = Disbursement.objects.filter(purpose=Purpose.MEAL_ALLOWANCE)
+    assert meals.exists()
+    for meal in meals.select_related("secondment"):
+        assert (
+            meal.amount == 40 * meal.working_days and meal.secondment.pairing_id == meal.pairing_id
+        )
+    assert not meals.exclude(payee_teacher=F("secondment__teacher")).exists()
+
+    # The ledger: a payment per paid or reversed request, a reversal naming each reversed one.
+    paid = Disbursement.objects.filter(status__in=["paid", "reversed"])
+    payments = LedgerEntry.objects.filter(kind=EntryKind.PAYMENT)
+    assert sorted(payments.values_list("disbursement", "amount")) == sorted(
+        paid.values_list("pk", "amount")
+    )
+    reversals = LedgerEntry.objects.filter(kind=EntryKind.REVERSAL).select_related("reverses")
+    assert reversals.count() == Disbursement.objects.filter(status="reversed").count() > 0
+    for entry in reversals:
+        assert entry.reverses.disbursement_id == entry.disbursement_id
+        assert entry.amount == -entry.reverses.amount
+    assert LedgerEntry.objects.filter(kind=EntryKind.ALLOCATION).count() == len(allocations)
+
+
+def test_student_aid_and_donations_hold_the_services_rules(seeded):
+    from django.utils import timezone
+
+    from funding.models import (
+        AidApplication,
+        AidDocument,
+        AidNotice,
+        AidObjection,
+        AidScheme,
+        AidStatus,
+        AidStep,
+        AidStepRecord,
+        Donation,
+        DonationEvidence,
+        Student,
+        StudentAccessLog,
+    )
+    from funding.services.aid import period_of
+    from twinning import calendar
+
+    # Two schemes a city; ten students a pairing over the assisted schools, each applying.
+    assert AidScheme.objects.count() == 2 * 2
+    assert Student.objects.count() == 400
+    assisted = PairingMember.objects.filter(role="assisted").values_list("school_id", flat=True)
+    assert set(Student.objects.values_list("school_id", flat=True)) <= set(assisted)
+    applications = AidApplication.objects.all()
+    assert set(applications.values_list("student", flat=True)) == set(
+        Student.objects.values_list("pk", flat=True)
+    )
+    statuses = set(applications.values_list("status", flat=True))
+    assert {AidStatus.PAID, AidStatus.NOTICE, AidStatus.DRAFT} <= statuses
+    assert applications.filter(status=AidStatus.PAID).count() > applications.count() / 2
+
+    # Region columns are the school's; schemes are of the student's city.
+    for model in (Student, AidApplication, AidNotice):
+        assert not model.objects.exclude(region=F("school__region")).exists(), model
+    assert not applications.exclude(region=F("student__region")).exists()
+    assert not StudentAccessLog.objects.exclude(region=F("student__region")).exists()
+    assert not applications.exclude(school__region__parent=F("scheme__region")).exists()
+    assert not applications.exclude(tier__scheme=F("scheme")).exists()
+
+    # One holding application per student, scheme and period; its period key is its own.
+    holding = applications.filter(status__in=["draft", "review", "notice", "approved", "paid"])
+    keys = list(holding.values_list("student", "scheme", "period_key"))
+    assert len(keys) == len(set(keys))
+    for a in applications.select_related("scheme"):
+        key = f"{a.school_year}-{a.term}" if a.scheme.period == "term" else str(a.school_year)
+        assert a.period_key == key
+
+    # Decided by an aid officer other than who started it; paid within the period, with
+    # a reference for money; the five steps and the guardian's form past identification.
+    decided = applications.filter(status__in=["approved", "paid", "rejected"])
+    assert not decided.filter(decided_by__isnull=True).exists()
+    assert not decided.filter(decided_by=F("created_by")).exists()
+    today = calendar.today()
+    for a in applications.filter(status="paid").select_related("scheme", "notice"):
+        first, last = period_of(a)
+        assert first <= a.paid_on <= min(last, today)
+        assert a.notice.ends_on < timezone.localdate(a.decided_at) <= a.paid_on
+        assert bool(a.payment_reference) == (a.scheme.form == "money")
+    assert not applications.exclude(status="paid").exclude(paid_on=None).exists()
+    past_draft = applications.exclude(status__in=["draft", "withdrawn"])
+    steps = AidStepRecord.objects.filter(application__in=past_draft)
+    assert steps.count() == 5 * past_draft.count()
+    assert not steps.filter(done_on__gt=today).exists()
+    forms = AidDocument.objects.filter(step=AidStep.GUARDIAN_SIGNATURE)
+    assert set(past_draft.values_list("pk", flat=True)) <= set(
+        forms.values_list("application", flat=True)
+    )
+    assert not AidDocument.objects.exclude(region=F("application__region")).exists()
+
+    # Notices: one per school, scheme and period, holding what is on notice and after.
+    notices = AidNotice.objects.all()
+    assert notices.exists() and notices.filter(published_at__isnull=False).exists()
+    assert notices.count() == notices.values("school", "scheme", "period_key").distinct().count()
+    assert not applications.filter(status__in=["notice", "approved", "paid"], notice=None).exists()
+    assert (
+        not applications.exclude(notice=None)
+        .exclude(
+            scheme=F("notice__scheme"),
+            school=F("notice__school"),
+            period_key=F("notice__period_key"),
+        )
+        .exists()
+    )
+    assert len(set(notices.values_list("token", flat=True))) == notices.count()
+    for objection in AidObjection.objects.select_related("notice", "application"):
+        assert objection.notice_id == objection.application.notice_id
+        assert objection.notice.starts_on <= objection.received_on <= objection.notice.ends_on
+        if objection.upheld:
+            assert objection.application.status == "rejected"
+    assert not AidObjection.objects.filter(
+        resolved_at=None, application__status__in=["approved", "paid"]
+    ).exists()
+    assert StudentAccessLog.objects.count() == 400
+
+    # Donations in kind: 2.5 a pairing, to a school of a funded pairing.
+    assert Donation.objects.count() == 100
+    members = set(PairingMember.objects.values_list("pairing_id", "school_id"))
+    assert set(Donation.objects.values_list("pairing_id", "school_id")) <= members
+    assert not Donation.objects.exclude(region=F("school__region")).exists()
+    assert not Donation.objects.exclude(pairing__status__in=["approved", "active"]).exists()
+    assert not Donation.objects.filter(received_on__gt=today).exists()
+    assert DonationEvidence.objects.exists()
+    assert not DonationEvidence.objects.exclude(region=F("donation__region")).exists()
+
+
+def test_a_province_seeded_before_student_aid_gets_it_and_keeps_its_money(seeded):
+    from funding.models import (
+        AidApplication,
+        AidDocument,
+        AidNotice,
+        AidObjection,
+        AidScheme,
+        AidStepRecord,
+        AidTier,
+        Disbursement,
+        Donation,
+        Student,
+        StudentAccessLog,
+    )
+
+    counts = (Student.objects.count(), AidApplication.objects.count())
+    money = (Disbursement.objects.count(), Donation.objects.count())
+    for model in (StudentAccessLog, AidObjection, AidDocument, AidStepRecord, AidApplication,
+                  AidNotice, AidTier, AidScheme, Student):  # fmt: skip
+        model.objects.all().delete()
+    assert "Adding to the synthetic province: funding." in seed(*TINY)
+    assert Student.objects.count() == counts[0] and AidApplication.objects.exists()
+    assert (Disbursement.objects.count(), Donation.objects.count()) == money

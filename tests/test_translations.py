@@ -11,17 +11,35 @@ import polib
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.commands import makemessages
 
 pytestmark = pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs gettext")
+
+
+class IntoCopy(makemessages.Command):
+    """``makemessages`` sends a project file's strings to the ``locale`` directory beside
+    it, the real one; this sends every string into the copy under test instead, so the
+    real catalogue is never touched and a new string fails on the first run."""
+
+    locale: Path
+
+    def find_files(self, root):
+        found = super().find_files(root)
+        return [makemessages.TranslatableFile(f.dirpath, f.file, str(self.locale)) for f in found]
 
 
 def test_chinese_catalogue_translates_every_string_in_the_code(tmp_path, monkeypatch):
     locale = tmp_path / "locale"
     shutil.copytree(Path(settings.BASE_DIR) / "locale", locale)
+    real = (
+        Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    ).read_bytes()
     monkeypatch.chdir(settings.BASE_DIR)
     monkeypatch.setattr(settings, "LOCALE_PATHS", [locale])
+    command = IntoCopy()
+    command.locale = locale
     call_command(
-        "makemessages",
+        command,
         locale=["zh_Hans"],
         ignore_patterns=[".venv", "locale", "tests", "var", "staticfiles", "media", "bench"],
         no_obsolete=True,
@@ -30,6 +48,9 @@ def test_chinese_catalogue_translates_every_string_in_the_code(tmp_path, monkeyp
     catalogue = polib.pofile(str(locale / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     missing = [e.msgid for e in catalogue if not e.obsolete and (not e.translated() or e.fuzzy)]
     assert missing == [], f"{len(missing)} strings lack a Chinese translation: {missing[:20]}"
+    assert (
+        Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    ).read_bytes() == real
 
 
 def test_pages_are_chinese_by_default(client, world):

@@ -30,6 +30,8 @@ class Scope:
     # Region ids in the subtree of each region role's assignments.
     bureau_region_ids: frozenset[int] = field(default_factory=frozenset)
     inspector_region_ids: frozenset[int] = field(default_factory=frozenset)
+    # Regions whose students' aid the user handles (the aid right, Role.AID).
+    aid_region_ids: frozenset[int] = field(default_factory=frozenset)
     coordinator_school_ids: frozenset[int] = field(default_factory=frozenset)
     teacher_school_ids: frozenset[int] = field(default_factory=frozenset)
     # Regions above the user's scope (and their school's region): they may read
@@ -51,6 +53,8 @@ class Scope:
             roles.add(Role.BUREAU)
         if self.inspector_region_ids:
             roles.add(Role.INSPECTOR)
+        if self.aid_region_ids:
+            roles.add(Role.AID)
         if self.coordinator_school_ids:
             roles.add(Role.COORDINATOR)
         if self.teacher_school_ids:
@@ -59,7 +63,9 @@ class Scope:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.is_admin or self.read_region_ids or self.read_school_ids)
+        return not (
+            self.is_admin or self.read_region_ids or self.read_school_ids or self.aid_region_ids
+        )
 
 
 EMPTY_SCOPE = Scope(user_id=None)
@@ -139,7 +145,7 @@ def _build_scope(user) -> Scope:
             "user", "role", "region__path", "school__id", "school__region__path"
         )
     )
-    roots: dict[str, list[str]] = {Role.BUREAU: [], Role.INSPECTOR: []}
+    roots: dict[str, list[str]] = {Role.BUREAU: [], Role.INSPECTOR: [], Role.AID: []}
     schools: dict[str, set[int]] = {Role.COORDINATOR: set(), Role.TEACHER: set()}
     context_paths: set[str] = set()
     for assignment in assignments:
@@ -167,6 +173,7 @@ def _build_scope(user) -> Scope:
         user_id=user.pk,
         bureau_region_ids=subtree(roots[Role.BUREAU]),
         inspector_region_ids=subtree(roots[Role.INSPECTOR]),
+        aid_region_ids=subtree(roots[Role.AID]),
         coordinator_school_ids=frozenset(schools[Role.COORDINATOR]),
         teacher_school_ids=frozenset(schools[Role.TEACHER]),
         context_region_ids=frozenset(ancestor_ids),
@@ -363,6 +370,90 @@ def can_read_participation(scope: Scope, teacher, user_id) -> bool:
         or teacher.school_id in scope.coordinator_school_ids
         or teacher.region_id in scope.bureau_region_ids
     )
+
+
+# --- funding ------------------------------------------------------------------------------
+# A pairing's money is read by the bureau and inspectors above it and by its schools'
+# coordinators; not by its teachers. Budgets are their region's bureau's.
+
+
+def can_read_funding(scope: Scope, pairing, school_ids, region_ids) -> bool:
+    return (
+        scope.is_admin
+        or pairing.region_id in scope.read_region_ids
+        or bool(scope.read_region_ids & set(region_ids))
+        or bool(scope.coordinator_school_ids & set(school_ids))
+    )
+
+
+def can_request_disbursements(scope: Scope, pairing, school_ids) -> bool:
+    """Draft, change and submit a pairing's disbursements: its coordinators and bureau."""
+    return can_edit_pairing(scope, pairing, school_ids)
+
+
+def can_decide_disbursement(scope: Scope, pairing, requested_by_id, actor_id) -> bool:
+    """Approve or reject: the programme's bureau, never whoever asked for the money."""
+    return is_pairing_bureau(scope, pairing) and requested_by_id != actor_id
+
+
+def can_pay_disbursement(scope: Scope, pairing) -> bool:
+    """Record a payment, or reverse one: the programme's bureau."""
+    return is_pairing_bureau(scope, pairing)
+
+
+def can_read_budget(scope: Scope, budget) -> bool:
+    return scope.is_admin or budget.region_id in scope.read_region_ids
+
+
+def can_manage_budget(scope: Scope, budget) -> bool:
+    """Change a budget, allocate it and release its tranches: its region's bureau."""
+    return scope.is_admin or budget.region_id in scope.bureau_region_ids
+
+
+def can_release_tranche(scope: Scope, pairing) -> bool:
+    return is_pairing_bureau(scope, pairing)
+
+
+# --- student aid --------------------------------------------------------------------------
+# A student's details are their school's coordinators' and their region's aid officers'
+# (bureau staff holding the aid right, Role.AID); nobody else's, not the inspectors'.
+
+
+def can_read_student(scope: Scope, school_id, region_id) -> bool:
+    return (
+        scope.is_admin
+        or school_id in scope.coordinator_school_ids
+        or region_id in scope.aid_region_ids
+    )
+
+
+def can_keep_students_of(scope: Scope, school) -> bool:
+    """Record and change a school's students and start their applications."""
+    return can_read_student(scope, school.pk, school.region_id)
+
+
+def handles_aid(scope: Scope) -> bool:
+    """Holds a role that handles student aid at all (the menu)."""
+    return scope.is_admin or bool(scope.aid_region_ids or scope.coordinator_school_ids)
+
+
+def can_manage_aid_in(scope: Scope, region) -> bool:
+    """Keep a region's aid schemes, publish its notices, decide and pay its aid: its aid
+    officers (and those above it)."""
+    return scope.is_admin or region.pk in scope.aid_region_ids
+
+
+def can_manage_aid_of(scope: Scope, region_id) -> bool:
+    """The same, by the region's id (a record's ``region_id``)."""
+    return scope.is_admin or region_id in scope.aid_region_ids
+
+
+def can_decide_aid(scope: Scope, application, actor_id) -> bool:
+    """Approve or reject: an aid officer of the student's region, not whoever started the
+    application."""
+    return (
+        scope.is_admin or application.region_id in scope.aid_region_ids
+    ) and application.created_by_id != actor_id
 
 
 def require(allowed: bool, message: str | None = None) -> None:

@@ -120,6 +120,7 @@ urlpatterns = [
     path("", include("schools.api_urls")),
     path("", include("teachers.api_urls")),
     path("", include("activities.api_urls")),
+    path("", include("funding.api_urls")),
     # Last: whatever matched nothing above answers a JSON 404, not an HTML page.
     re_path(r"^(?P<unmatched>.*)$", not_found, name="not-found"),
 ]

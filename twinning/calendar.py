@@ -163,6 +163,21 @@ def working_days(start: dt.date, end: dt.date, region_path: str | None = None) -
     return _working_days(start, end, region_path, token)
 
 
+def working_day_window(start: dt.date, count: int, region_path: str | None = None):
+    """The first working day on or after ``start`` and the last of ``count`` working days
+    from it (a public notice of 5 working days: 公示期五个工作日), for the region at
+    ``region_path``."""
+    token, _days = _overrides()
+    first = start
+    while not _is_working_day(first, region_path, token):
+        first += dt.timedelta(days=1)
+    last, counted = first, 1
+    while counted < max(count, 1):
+        last += dt.timedelta(days=1)
+        counted += _is_working_day(last, region_path, token)
+    return first, last
+
+
 # --- weeks, months and terms ----------------------------------------------------------
 
 

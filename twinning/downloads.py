@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -21,7 +22,10 @@ class _Echo:
 
 
 def csv_cell(value) -> str:
-    """A cell as text; one that a spreadsheet would run as a formula is quoted."""
+    """A cell as text; one that a spreadsheet would run as a formula is quoted. A number
+    is written as it is (a negative amount, a reversal, is not a formula)."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return str(value)
     text = "" if value is None else str(value)
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 

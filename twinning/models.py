@@ -60,10 +60,13 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("School coordinator")
     TEACHER = "teacher", _("Teacher")
     INSPECTOR = "inspector", _("Inspector")
+    # The right to handle student aid (资助): bureau staff of a region who see students'
+    # details and decide their aid. Held beside the bureau role, never instead of it.
+    AID = "aid", _("Student aid officer")
 
 
 # Which scope each role carries: a region, a school, or the person themselves.
-REGION_ROLES = (Role.BUREAU, Role.INSPECTOR)
+REGION_ROLES = (Role.BUREAU, Role.INSPECTOR, Role.AID)
 SCHOOL_ROLES = (Role.COORDINATOR, Role.TEACHER)
 
 

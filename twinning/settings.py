@@ -5,6 +5,7 @@ development secret key or no ALLOWED_HOSTS.
 """
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -304,6 +305,19 @@ SPECTACULAR_SETTINGS = {
         "ComplianceStatusEnum": "teachers.compliance.STATUS_CHOICES",
         "ActivityStatusEnum": "activities.models.ActivityStatus",
         "SecondmentKindEnum": "activities.models.SecondmentKind",
+        "DisbursementStatusEnum": "funding.models.DisbursementStatus",
+        "TrancheStatusEnum": "funding.models.TrancheStatus",
+        "PurposeEnum": "funding.models.Purpose",
+        "PayeeKindEnum": "funding.models.PayeeKind",
+        # What a disbursement may be requested for, and who paid (not student aid).
+        "RequestedPurposeEnum": "funding.api.REQUEST_PURPOSES",
+        "RequestedPayeeKindEnum": "funding.api.REQUEST_PAYEES",
+        # Student aid (funding/aid_api.py).
+        "AidStatusEnum": "funding.models.AidStatus",
+        "AidKindEnum": "funding.models.AidKind",
+        "AidPeriodEnum": "funding.models.AidPeriod",
+        "StudentGenderEnum": "funding.models.Student.Gender",
+        "GenderEnum": "teachers.models.Gender",  # a teacher's, as before the students'
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -343,3 +357,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# The meal allowance of a secondment, in yuan per working day served (seed 001: 40 元/天).
+MEAL_ALLOWANCE_PER_WORKING_DAY = Decimal(os.environ.get("MEAL_ALLOWANCE_PER_WORKING_DAY", "40.00"))

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("schools.urls")),
     path("", include("teachers.urls")),
     path("", include("activities.urls")),
+    path("", include("funding.urls")),
 ]
 
 handler403 = "twinning.views.permission_denied"

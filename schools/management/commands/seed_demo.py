@@ -39,7 +39,7 @@ from schools.models import (
 )
 from twinning.apps import app_modules
 from twinning.calendar import period_bounds
-from twinning.models import Role
+from twinning.models import REGION_ROLES, Role
 from twinning.services import role_assign
 
 DEFAULT_PASSWORD = "demo12345"
@@ -193,6 +193,8 @@ USERS = [
     DemoUser("teacher", "杨丽", Role.TEACHER, "临江县柳河镇中心小学", "teacher 教师 (徒弟)"),
     DemoUser("mentor", "周华", Role.TEACHER, "江城市青山区实验小学", "teacher 教师 (师傅)"),
     DemoUser("inspector", "孙国强", Role.INSPECTOR, "590100", "inspector 督导 (read-only)"),
+    # Bureau staff holding the aid right (资助): students' details and their aid.
+    DemoUser("aid", "吴芳", Role.AID, "590100", "aid officer 资助专员 (bureau staff)"),
 ]  # fmt: skip
 
 # --- the development plan --------------------------------------------------------
@@ -637,14 +639,17 @@ class Command(BaseCommand):
         for demo in USERS:
             if demo.role == "admin":
                 continue
-            if demo.role in (Role.BUREAU, Role.INSPECTOR):
+            if demo.role in REGION_ROLES:
                 scope = {"region": self.regions[demo.scope]}
             else:
                 scope = {"school": self.schools[demo.scope]}
             user = self.users[demo.username]
-            if not user.role_assignments.filter(role=demo.role, **scope).exists():
-                role_assign(actor=None, user=user, role=demo.role, **scope)
-                self._count("role assignments")
+            # The aid right is held by bureau staff, beside their bureau role.
+            roles = [Role.BUREAU, Role.AID] if demo.role == Role.AID else [demo.role]
+            for role in roles:
+                if not user.role_assignments.filter(role=role, **scope).exists():
+                    role_assign(actor=None, user=user, role=role, **scope)
+                    self._count("role assignments")
 
     def _programmes(self) -> dict[str, Programme]:
         programmes = {}
@@ -851,7 +856,7 @@ class Command(BaseCommand):
         for demo in USERS:
             if demo.role == "admin":
                 scope = "everything, /admin/"
-            elif demo.role in (Role.BUREAU, Role.INSPECTOR):
+            elif demo.role in REGION_ROLES:
                 scope = self.regions[demo.scope].name
             else:
                 scope = self.schools[demo.scope].name

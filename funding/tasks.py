@@ -1,0 +1,75 @@
+"""Background work of the funding app. Tasks take ids and call services; safe to run twice."""
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from schools.models import Region
+from twinning.models import Role
+from twinning.services import in_language_of, notification_send
+
+from .models import DisbursementStatus, DisbursementTransition
+
+
+def _approvers(pairing, exclude_id: int):
+    """Active bureau users of the programme's region or above it, but the requester."""
+    ancestor_ids = [int(p) for p in pairing.region.path.strip("/").split("/") if p]
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            role_assignments__role=Role.BUREAU,
+            role_assignments__region__in=Region.objects.filter(id__in=ancestor_ids),
+        )
+        .exclude(pk=exclude_id)
+        .distinct()
+    )
+
+
+TOLD = (DisbursementStatus.SUBMITTED, DisbursementStatus.APPROVED, DisbursementStatus.REJECTED,
+        DisbursementStatus.PAID)  # fmt: skip
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def notify_disbursement(self, step_id: int) -> int:
+    """A request for money moved: submitted → its approvers are told; approved, rejected,
+    paid → its requester is told. One notification per person and step."""
+    step = (
+        DisbursementTransition.objects.select_related(
+            "disbursement__pairing__region", "disbursement__requested_by", "actor"
+        )
+        .filter(pk=step_id)
+        .first()
+    )
+    if step is None:
+        return 0
+    d = step.disbursement
+    if step.to_status not in TOLD:
+        return 0
+    if step.to_status == DisbursementStatus.SUBMITTED:
+        if d.status != DisbursementStatus.SUBMITTED:
+            return 0  # decided before the worker got here
+        recipients = list(_approvers(d.pairing, d.requested_by_id))
+    elif d.requested_by_id != step.actor_id and d.requested_by.is_active:
+        recipients = [d.requested_by]
+    else:
+        recipients = []
+    url = reverse("funding:disbursement_detail", args=[d.pk])
+    for user in recipients:
+        with in_language_of(user):
+            names = {"purpose": d.get_purpose_display(), "amount": d.amount,
+                     "actor": step.actor.display_name}  # fmt: skip
+            titles = {
+                DisbursementStatus.SUBMITTED: _("Request for %(amount)s yuan (%(purpose)s) "
+                                                "waits for your approval"),
+                DisbursementStatus.APPROVED: _("%(actor)s approved %(amount)s yuan (%(purpose)s)"),
+                DisbursementStatus.REJECTED: _("%(actor)s rejected %(amount)s yuan (%(purpose)s)"),
+                DisbursementStatus.PAID: _("%(amount)s yuan (%(purpose)s) has been paid"),
+            }  # fmt: skip
+            title = titles[step.to_status] % names
+        notification_send(
+            recipient=user, key=f"disbursement:{step.pk}", title=title, body=step.comment,
+            url=url,
+        )  # fmt: skip
+    return len(recipients)

@@ -1,0 +1,260 @@
+"""The funding pages: a coordinator requests money with a receipt, the bureau approves it
+and records the payment, the ledger and the overview follow; what each role sees."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from activities import services as activity_services
+from funding import services
+from funding.models import Disbursement, DisbursementStatus, LedgerEntry
+from teachers import services as teacher_services
+
+PDF = b"%PDF-1.4 receipt"
+
+
+@pytest.fixture
+def funded(world, active):
+    """The pairing with 300,000 allocated and the first 100,000 released."""
+    budget = services.budget_create(
+        actor=world.bureau, region=world.city, programme=world.programme,
+        source="市级财政结对帮扶专项", fiscal_year=2026, amount="1000000", purpose="结对帮扶",
+    )  # fmt: skip
+    allocation = services.allocation_create(actor=world.bureau, budget=budget, pairing=active)
+    services.tranche_release(actor=world.bureau, tranche=allocation.tranches.get(number=1))
+    return allocation
+
+
+def claim(world, pairing, amount="500.00", description="送教下乡交通费", actor=None):
+    d = services.disbursement_create(
+        actor=actor or world.coord_helping, pairing=pairing, purpose="transport",
+        payee_kind="school", school=world.helping, amount=amount, description=description,
+        receipts=[SimpleUploadedFile("车票.pdf", PDF)],
+    )  # fmt: skip
+    return services.disbursement_submit(actor=actor or world.coord_helping, disbursement=d)
+
+
+def test_a_request_goes_through_the_pages_from_draft_to_paid(client, world, active, funded):
+    client.force_login(world.coord_helping)
+    tab = client.get(reverse("funding:pairing_funding", args=[active.pk]))
+    assert tab.status_code == 200
+    assert "100000.00" in tab.content.decode().replace(",", "")
+    response = client.post(
+        reverse("funding:disbursement_create", args=[active.pk]),
+        {"allocation": funded.pk, "purpose": "transport", "payee_kind": "school",
+         "school": world.helping.pk, "amount": "860.50", "description": "送教下乡租车",
+         "receipts": [SimpleUploadedFile("发票.pdf", PDF)]},
+    )  # fmt: skip
+    d = Disbursement.objects.get()
+    assert response.url == reverse("funding:disbursement_detail", args=[d.pk])
+    assert d.status == DisbursementStatus.DRAFT and d.receipts.count() == 1
+    client.post(reverse("funding:disbursement_submit", args=[d.pk]))
+    d.refresh_from_db()
+    assert d.status == DisbursementStatus.SUBMITTED
+
+    client.force_login(world.bureau)
+    queue = client.get(reverse("funding:approval_queue")).content.decode()
+    assert reverse("funding:disbursement_detail", args=[d.pk]) in queue
+    client.post(reverse("funding:disbursement_approve", args=[d.pk]), {"comment": "同意"})
+    client.post(
+        reverse("funding:disbursement_pay", args=[d.pk]),
+        {"paid_on": "2026-11-20", "reference": "PZ-2026-118"},
+    )
+    d.refresh_from_db()
+    assert d.status == DisbursementStatus.PAID and d.payment_reference == "PZ-2026-118"
+    ledger = client.get(reverse("funding:ledger")).content.decode()
+    assert "PZ-2026-118" in ledger
+    overview = client.get(reverse("funding:overview")).content.decode()
+    assert "860.50" in overview
+    assert "<svg" in overview  # the chart by region
+
+
+def test_a_meal_allowance_is_computed_on_the_page(client, world, active, funded):
+    teacher = teacher_services.teacher_create(actor=world.coord_helping, school=world.helping,
+                                              name="陈红梅")  # fmt: skip
+    secondment = activity_services.secondment_record(
+        actor=world.coord_helping, pairing=active, kind="secondment", teacher=teacher,
+        host_school=world.assisted, start=dt.date(2026, 11, 2), end=dt.date(2026, 11, 13),
+        duties="挂职",
+    )  # fmt: skip
+    client.force_login(world.coord_helping)
+    client.post(
+        reverse("funding:disbursement_create", args=[active.pk]),
+        {"allocation": funded.pk, "purpose": "meal_allowance", "payee_kind": "teacher",
+         "school": world.helping.pk, "secondment": secondment.pk},
+    )  # fmt: skip
+    d = Disbursement.objects.get()
+    # Two working weeks in 西山县: 10 days × 40 yuan.
+    assert (d.working_days, d.amount, d.payee_teacher) == (10, Decimal("400.00"), teacher)
+
+
+def test_a_rejection_without_a_comment_is_refused_and_changes_nothing(client, world, funded):
+    d = claim(world, funded.pairing)
+    client.force_login(world.bureau)
+    response = client.post(reverse("funding:disbursement_reject", args=[d.pk]), {"comment": ""})
+    assert response.status_code == 400
+    d.refresh_from_db()
+    assert d.status == DisbursementStatus.SUBMITTED
+
+
+def test_bad_amounts_are_shown_next_to_the_field(client, world, active, funded):
+    client.force_login(world.coord_helping)
+    for amount in ("0", "-3", "12.345"):
+        response = client.post(
+            reverse("funding:disbursement_create", args=[active.pk]),
+            {"allocation": funded.pk, "purpose": "transport", "payee_kind": "school",
+             "school": world.helping.pk, "amount": amount},
+        )  # fmt: skip
+        assert response.status_code == 200
+        assert "id_amount_error_1" in response.content.decode()
+    assert not Disbursement.objects.exists()
+
+
+def test_the_requester_sees_no_approve_button_on_their_own_request(client, world, funded):
+    d = claim(world, funded.pairing, actor=world.bureau)
+    client.force_login(world.bureau)
+    page = client.get(reverse("funding:disbursement_detail", args=[d.pk])).content.decode()
+    assert reverse("funding:disbursement_approve", args=[d.pk]) not in page
+    assert client.post(reverse("funding:disbursement_approve", args=[d.pk])).status_code == 403
+    assert d.pk not in [x.pk for x in client.get(reverse("funding:approval_queue")).context[
+        "disbursements"]]  # fmt: skip
+    client.force_login(world.bureau2)
+    page = client.get(reverse("funding:disbursement_detail", args=[d.pk])).content.decode()
+    assert reverse("funding:disbursement_approve", args=[d.pk]) in page
+
+
+def test_teachers_see_no_money(client, world, active, funded):
+    d = claim(world, funded.pairing)
+    client.force_login(world.mentor)
+    hub = client.get(reverse("schools:pairing_detail", args=[active.pk])).content.decode()
+    assert reverse("funding:pairing_funding", args=[active.pk]) not in hub
+    assert client.get(reverse("funding:pairing_funding", args=[active.pk])).status_code == 403
+    assert client.get(reverse("funding:disbursement_detail", args=[d.pk])).status_code == 404
+    assert client.get(reverse("funding:overview")).status_code == 403
+
+
+def test_the_ledger_download_is_safe_to_open(client, world, funded):
+    d = claim(world, funded.pairing, description='=HYPERLINK("http://x")')
+    services.disbursement_approve(actor=world.bureau, disbursement=d)
+    services.disbursement_pay(
+        actor=world.bureau, disbursement=d, paid_on=dt.date(2026, 11, 20), reference="=1+1"
+    )
+    services.disbursement_reverse(actor=world.bureau, disbursement=d, reason="重复支付")
+    client.force_login(world.bureau)
+    response = client.get(reverse("funding:ledger_export_xlsx"))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 1 + LedgerEntry.objects.count()
+    cells = [c for row in rows[1:] for c in row if isinstance(c, str)]
+    assert not [c for c in cells if c.startswith(("=", "+", "@"))]
+    amounts = sorted(row[4] for row in rows[1:])
+    assert amounts[0] == -500  # the reversal, a number Excel can add up
+    csv = b"".join(client.get(reverse("funding:disbursement_export_csv")).streaming_content)
+    assert b"'=HYPERLINK" in csv
+
+
+def test_the_bureau_keeps_budgets_and_allocates_the_programme(client, world, active):
+    client.force_login(world.bureau)
+    response = client.post(
+        reverse("funding:budget_create"),
+        {"region": world.city.pk, "programme": world.programme.pk, "source": "市级专项",
+         "fiscal_year": 2026, "amount": "600000", "purpose": "结对帮扶", "ring_fenced": "on"},
+    )  # fmt: skip
+    budget = world.programme.budgets.get()
+    assert response.url == reverse("funding:budget_detail", args=[budget.pk])
+    client.post(reverse("funding:budget_allocate", args=[budget.pk]), {})
+    assert active.allocations.get().amount == Decimal("300000.00")
+    again = client.post(reverse("funding:budget_allocate", args=[budget.pk]), {})
+    assert again.status_code == 400
+    assert active.allocations.count() == 1
+    client.force_login(world.coord_helping)
+    assert client.get(reverse("funding:budget_create")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("persona", "name", "expected"),
+    [
+        # 3 region subtree, 4 paginator count, 5 the page of requests (school, teacher,
+        # requester joined), 6 unread count, plus the pairing edges of the scope (7).
+        ("bureau", "funding:disbursement_list", 7),
+        # 3 region subtree, 4 the pairing edges, 5 count, 6 the page (actor, budget joined),
+        # 7 unread count.
+        ("bureau", "funding:ledger", 7),
+        # 3 region subtree, 4 count, 5 the page of waiting requests, 6 unread count.
+        ("bureau", "funding:approval_queue", 6),
+        # 3 region subtree, 4 programmes, 5 pairing edges, 6-7 totals, 8 by region, 9
+        # region names, 10 count, 11 waiting, 12 budgets, 13-14 their balances, 15 the
+        # page of allocations, 16 their members, 17-18 their balances, 19 unread count.
+        ("bureau", "funding:overview", 19),
+    ],
+)
+def test_funding_lists_run_a_fixed_number_of_queries(
+    client, world, active, funded, persona, name, expected, django_assert_num_queries
+):
+    claim(world, active)
+    client.force_login(getattr(world, persona))
+    url = reverse(name)
+    with django_assert_num_queries(expected):
+        assert client.get(url).status_code == 200
+    for n in range(3):
+        d = claim(world, active, amount=f"{100 + n}.00")
+        services.disbursement_approve(actor=world.bureau2, disbursement=d)
+        services.disbursement_pay(
+            actor=world.bureau2, disbursement=d, paid_on=dt.date(2026, 11, 20), reference=f"P{n}"
+        )
+    with django_assert_num_queries(expected):
+        assert client.get(url).status_code == 200
+
+
+def test_the_funding_tab_runs_a_fixed_number_of_queries(
+    client, world, active, funded, django_assert_num_queries
+):
+    claim(world, active)
+    client.force_login(world.coord_helping)
+    url = reverse("funding:pairing_funding", args=[active.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    for n in range(3):
+        claim(world, active, amount=f"{10 + n}.00")
+    with CaptureQueriesContext(connection) as second:
+        client.get(url)
+    assert len(second) == len(first)
+
+
+def test_a_coordinator_records_a_donation_and_the_tab_counts_its_value(
+    client, world, active, funded
+):
+    client.force_login(world.coord_assisted)
+    response = client.post(
+        reverse("funding:donation_create", args=[active.pk]),
+        {"school": world.assisted.pk, "donor": "江城爱心企业", "category": "clothing",
+         "items": "冬季校服", "quantity": "120", "unit": "套", "estimated_value": "18000",
+         "received_on": "2026-11-15"},
+    )  # fmt: skip
+    donation = active.donations.get()
+    assert response.url == reverse("funding:donation_detail", args=[donation.pk])
+    tab = client.get(reverse("funding:pairing_funding", args=[active.pk])).content.decode()
+    # Digits grouped as the language groups them (zh: 1,8000.00; en: 18,000.00).
+    assert "冬季校服" in tab and "18000.00" in tab.replace(",", "")
+    listing = client.get(reverse("funding:donation_list"), {"q": "校服"})
+    assert listing.context["total"]["value"] == Decimal("18000.00")
+    client.force_login(world.mentor)
+    assert client.get(reverse("funding:donation_detail", args=[donation.pk])).status_code == 404
+
+
+def test_the_dashboard_shows_the_money_and_what_waits(client, world, active, funded):
+    claim(world, active)
+    client.force_login(world.bureau)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert reverse("funding:approval_queue") in page
+    assert "300000.00" in page.replace(",", "")

@@ -1,0 +1,182 @@
+"""The student aid pages: a coordinator identifies a student and applies, the notice goes
+public with masked names, the aid officer approves and records the payment; who may see a
+student's details, and the log of every reading."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from funding import services
+from funding.models import AidApplication, AidStatus, AidStep, Student, StudentAccessLog
+from twinning import calendar
+from twinning.models import Role
+
+from .factories import UserFactory, assign
+
+PDF = b"%PDF-1.4 signed"
+
+
+@pytest.fixture
+def aid_officer(world):
+    """Bureau staff of the city holding the aid right."""
+    return assign(assign(UserFactory(username="aid", full_name="资助办"), Role.BUREAU,
+                         region=world.city), Role.AID, region=world.city)  # fmt: skip
+
+
+@pytest.fixture
+def scheme(world, aid_officer):
+    return services.aid_scheme_create(
+        actor=aid_officer, region=world.city, name="义务教育家庭经济困难学生生活补助",
+        kind="national_grant", form="money", period="term", notice_days=5,
+        tiers=[{"name": "一档", "amount": "625"}, {"name": "二档", "amount": "500"}],
+    )  # fmt: skip
+
+
+@pytest.fixture
+def student(world):
+    return services.student_create(
+        actor=world.coord_assisted, school=world.assisted, name="张小明", gender="m",
+        grade="3", class_name="三(2)班", guardian_name="张大山", guardian_phone="13900001111",
+        note="父亲务工受伤",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def today(monkeypatch):
+    day = dt.date(2026, 11, 16)  # a Monday
+    monkeypatch.setattr(calendar, "today", lambda: day)
+    return day
+
+
+def identified(world, student, scheme, today):
+    application = services.aid_application_create(
+        actor=world.coord_assisted, student=student, scheme=scheme,
+        tier=scheme.tiers.get(name="一档"), school_year=2026, term=1,
+    )  # fmt: skip
+    for step in AidStep.values:
+        files = [SimpleUploadedFile("签字.pdf", PDF)] if step == "guardian_signature" else []
+        services.aid_step_record(actor=world.coord_assisted, application=application, step=step,
+                                 done_on=today, files=files)  # fmt: skip
+    return services.aid_application_submit(actor=world.coord_assisted, application=application)
+
+
+def test_from_identification_to_payment_through_the_pages(
+    client, world, aid_officer, scheme, student, today, monkeypatch
+):
+    client.force_login(world.coord_assisted)
+    response = client.post(
+        reverse("funding:aid_apply", args=[student.pk]),
+        {"scheme": scheme.pk, "tier": "一档", "school_year": "2026", "term": "1"},
+    )
+    application = AidApplication.objects.get()
+    assert response.url == reverse("funding:aid_application_detail", args=[application.pk])
+    for step in AidStep.values:
+        data = {"step": step, "done_on": "2026-11-16", "note": ""}
+        if step == "guardian_signature":
+            data["files"] = SimpleUploadedFile("监护人签字.pdf", PDF)
+        client.post(reverse("funding:aid_step", args=[application.pk]), data)
+    client.post(reverse("funding:aid_submit", args=[application.pk]))
+    application.refresh_from_db()
+    assert application.status == AidStatus.REVIEW
+    client.post(
+        reverse("funding:aid_notice_create"),
+        {"school": world.assisted.pk, "scheme": scheme.pk, "period": "2026-1",
+         "starts_on": "2026-11-16"},
+    )  # fmt: skip
+    application.refresh_from_db()
+    notice = application.notice
+    assert application.status == AidStatus.NOTICE
+    assert (notice.starts_on, notice.ends_on) == (dt.date(2026, 11, 16), dt.date(2026, 11, 20))
+
+    # Not public until the bureau publishes it; then masked, without contact data.
+    public = reverse("funding:aid_notice_public", args=[notice.token])
+    client.logout()
+    assert client.get(public).status_code == 404
+    client.force_login(aid_officer)
+    client.post(reverse("funding:aid_notice_publish", args=[notice.pk]))
+    client.logout()
+    page = client.get(public).content.decode()
+    assert "张*明" in page and "张小明" not in page
+    assert "13900001111" not in page and "张大山" not in page
+
+    # After the window, the aid officer approves and records the payment.
+    monkeypatch.setattr(calendar, "today", lambda: dt.date(2026, 11, 23))
+    client.force_login(aid_officer)
+    client.post(reverse("funding:aid_approve", args=[application.pk]), {"comment": ""})
+    client.post(
+        reverse("funding:aid_pay", args=[application.pk]),
+        {"paid_on": "2026-11-23", "reference": "ZZ-2026-031"},
+    )
+    application.refresh_from_db()
+    assert application.status == AidStatus.PAID and application.payment_reference == "ZZ-2026-031"
+
+
+def test_only_the_schools_coordinators_and_the_aid_officers_see_a_student(
+    client, world, aid_officer, student
+):
+    url = reverse("funding:student_detail", args=[student.pk])
+    for persona in (world.bureau, world.inspector, world.coord_helping, world.mentee,
+                    world.outsider):  # fmt: skip
+        client.force_login(persona)
+        assert client.get(url).status_code == 404, persona
+    for persona in (world.coord_assisted, aid_officer):
+        client.force_login(persona)
+        page = client.get(url).content.decode()
+        assert "13900001111" in page
+
+
+def test_every_reading_and_download_of_a_students_details_is_logged(
+    client, world, aid_officer, scheme, student, today
+):
+    application = identified(world, student, scheme, today)
+    client.force_login(aid_officer)
+    client.get(reverse("funding:student_detail", args=[student.pk]))
+    client.get(reverse("funding:aid_application_detail", args=[application.pk]))
+    client.get(reverse("funding:aid_export_xlsx"))
+    log = list(StudentAccessLog.objects.filter(user=aid_officer).order_by("id"))
+    assert [(e.action, e.student_id) for e in log] == [
+        ("view", student.pk),
+        ("view", student.pk),
+        ("export", student.pk),
+    ]
+    # The aid officers read the log; the coordinator does not.
+    page = client.get(reverse("funding:aid_access_log")).content.decode()
+    assert "资助办" in page
+    client.force_login(world.coord_assisted)
+    assert client.get(reverse("funding:aid_access_log")).status_code == 403
+
+
+def test_a_student_with_an_id_number_is_refused_on_the_page(client, world):
+    client.force_login(world.coord_assisted)
+    response = client.post(
+        reverse("funding:student_create"),
+        {"school": world.assisted.pk, "name": "李四", "gender": "f", "grade": "2",
+         "class_name": "二(1)班", "guardian_name": "李父", "guardian_phone": "139",
+         "note": "身份证 51010220150101123X"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "id_note_error_1" in response.content.decode()
+    assert not Student.objects.exists()
+
+
+def test_the_aid_lists_run_a_fixed_number_of_queries(
+    client, world, aid_officer, scheme, student, today, django_assert_num_queries
+):
+    identified(world, student, scheme, today)
+    client.force_login(aid_officer)
+    url = reverse("funding:aid_home")
+    # 1 user, 2 role assignments, 3-4 region subtrees (bureau, aid), 5 schemes for the
+    # filter, 6 count, 7 the page (student, school, scheme, tier joined), 8 the access
+    # log (one insert), 9 unread count.
+    with django_assert_num_queries(9):
+        assert client.get(url).status_code == 200
+    for name in ("王小红", "刘小兵"):
+        other = services.student_create(
+            actor=world.coord_assisted, school=world.assisted, name=name, gender="f",
+            grade="4", class_name="四(1)班", guardian_name="家长", guardian_phone="1",
+        )  # fmt: skip
+        identified(world, other, scheme, today)
+    with django_assert_num_queries(9):
+        assert client.get(url).status_code == 200
