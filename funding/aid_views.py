@@ -24,7 +24,7 @@ from schools.views import PAGE_SIZE, _filtered, _is_filtered, _post_data
 from twinning import access, calendar
 from twinning.attachments import stored_file_response
 from twinning.downloads import table_response
-from twinning.forms import add_service_errors
+from twinning.forms import add_service_errors, form_action
 
 from . import selectors, services
 from .aid_forms import (
@@ -110,7 +110,9 @@ def aid_export(request, fmt: str):
     return table_response("student-aid", header, data, fmt)
 
 
-def _application_page(request, application, **forms):
+def _application_page(request, application, resolving=None, **forms):
+    """The application's page; ``forms`` (by name) and ``resolving`` (an objection's pk and
+    its resolve form) are forms sent back with their errors."""
     scope = request.scope
     log_access(request.user, StudentAccessLog.Action.VIEW,
                _("application #%(number)s") % {"number": application.pk},
@@ -138,7 +140,14 @@ def _application_page(request, application, **forms):
             initial={"received_on": calendar.today()}
         )
     if manages:
-        context["resolve_form"] = ResolveForm()
+        for objection in context["objections"]:
+            if objection.resolved_at is None:
+                # One form an objection, with its own ids (one label, one box).
+                objection.resolve_form = (
+                    resolving[1]
+                    if resolving and resolving[0] == objection.pk
+                    else ResolveForm(auto_id=f"id_objection{objection.pk}_%s")
+                )
     if decides and status == AidStatus.NOTICE:
         context["approve_form"] = forms.get("approve") or CommentForm()
     if decides and status in (AidStatus.REVIEW, AidStatus.NOTICE):
@@ -148,8 +157,9 @@ def _application_page(request, application, **forms):
     if manages and status == AidStatus.PAID and not hasattr(application, "review"):
         context["review_form"] = forms.get("review") or ReviewForm()
     return render(
-        request, "funding/aid/application_detail.html", context, status=400 if forms else 200
-    )
+        request, "funding/aid/application_detail.html", context,
+        status=400 if forms or resolving else 200,
+    )  # fmt: skip
 
 
 def _tiers_history(application) -> list:
@@ -168,18 +178,10 @@ def application_detail(request, pk: int):
 
 
 def _act(request, application, name, form, call, success):
-    if form is None or form.is_valid():
-        try:
-            call(**(form.cleaned_data if form is not None else {}))
-        except ValidationError as error:
-            if form is None:
-                messages.error(request, " ".join(error.messages))
-                return redirect("funding:aid_application_detail", application.pk)
-            add_service_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect("funding:aid_application_detail", application.pk)
-    return _application_page(request, application, **{name: form})
+    return form_action(
+        request, form=form, call=call, success=success, done=application.get_absolute_url(),
+        again=lambda form: _application_page(request, application, **{name: form}),
+    )  # fmt: skip
 
 
 def _kept(request, pk):
@@ -254,12 +256,14 @@ def objection_resolve(request, pk: int):
     if objection is None:
         raise Http404
     application = _managed(request, objection.application_id)
-    return _act(
-        request, application, "resolve", ResolveForm(request.POST),
-        lambda resolution, upheld: services.aid_objection_resolve(
+    form = ResolveForm(request.POST, auto_id=f"id_objection{objection.pk}_%s")
+    return form_action(
+        request, form=form, success=_("The objection is resolved."),
+        call=lambda resolution, upheld: services.aid_objection_resolve(
             actor=request.user, objection=objection, resolution=resolution, upheld=upheld
         ),
-        _("The objection is resolved."),
+        done=application.get_absolute_url(),
+        again=lambda form: _application_page(request, application, resolving=(objection.pk, form)),
     )  # fmt: skip
 
 
@@ -387,6 +391,7 @@ def student_create(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def student_edit(request, pk: int):
     student = selectors.student_get_for_user(request.user, pk)
+    log_access(request.user, StudentAccessLog.Action.VIEW, _("the student's form"), [student])
     form = _student_form(request, instance=student)
     if request.method == "POST" and form.is_valid():
         try:
@@ -551,12 +556,18 @@ def notice_create(request):
     return render(request, "funding/aid/notice_form.html", {"form": form})
 
 
-def _notice_context(notice) -> dict:
+def _notice_context(notice, *, public: bool = False) -> dict:
+    """The notice's rows with masked names; the public sees those still proposed or
+    granted (not a rejected or withdrawn one)."""
+    applications = selectors.notice_rows(notice)
+    if public:
+        shown = (AidStatus.NOTICE, AidStatus.APPROVED, AidStatus.PAID)
+        applications = [a for a in applications if a.status in shown]
     rows = [
         {"name": mask_name(a.student.name), "grade": a.student.get_grade_display(),
          "tier": a.tier.name, "amount": a.tier.amount, "items": a.tier.items,
          "status": a.status, "status_label": a.get_status_display(), "pk": a.pk}
-        for a in selectors.notice_rows(notice)
+        for a in applications
     ]  # fmt: skip
     return {"notice": notice, "rows": rows}
 
@@ -591,7 +602,7 @@ def notice_public(request, token: str):
     """The published notice, for anyone with its address (no sign-in): masked names, the
     grade and the tier, the dates and how to object; printable on A4."""
     notice = selectors.aid_notice_public(token)
-    return render(request, "funding/aid/notice_public.html", _notice_context(notice))
+    return render(request, "funding/aid/notice_public.html", _notice_context(notice, public=True))
 
 
 # --- the access log ----------------------------------------------------------------------------

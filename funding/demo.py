@@ -228,7 +228,9 @@ def _student_aid(users: dict, schools: dict, count) -> None:
     """A national grant of the city, per term in two tiers, for five students of the
     village school of the demo pair: two paid after a notice that has ended, two on a
     published notice now, one still being identified."""
-    from datetime import timedelta
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
 
     from .models import AidNotice, AidScheme, AidStep
 
@@ -279,9 +281,11 @@ def _student_aid(users: dict, schools: dict, count) -> None:
     # demo dates its other history), so that its aid could be approved and paid.
     first_notice = _notice(coordinator, officer, school, scheme, period, made["paid"])
     ended = today - timedelta(days=14)
+    starts_on = ended - timedelta(days=6)
     AidNotice.objects.filter(pk=first_notice.pk).update(
-        starts_on=ended - timedelta(days=6), ends_on=ended
-    )
+        starts_on=starts_on, ends_on=ended,
+        published_at=timezone.make_aware(datetime.combine(starts_on, time(8))),
+    )  # fmt: skip
     for application in made["paid"]:
         services.aid_application_approve(actor=officer, application=application)
         if first <= today:

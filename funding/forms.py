@@ -221,6 +221,11 @@ class RejectForm(forms.Form):
         label=_("Why is it rejected?"), max_length=2000, widget=forms.Textarea({"rows": 2})
     )
 
+    def __init__(self, *args, **kwargs):
+        # Shown beside the approval's comment box: its own ids, so each label finds its box.
+        kwargs.setdefault("auto_id", "id_reject_%s")
+        super().__init__(*args, **kwargs)
+
 
 class PayForm(PlainWidgets, forms.Form):
     paid_on = forms.DateField(label=_("Paid on"), widget=DATE_INPUT)

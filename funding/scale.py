@@ -359,7 +359,7 @@ def _tranches(ctx, funded: list[Funded], keepers) -> dict[tuple[int, int], int]:
             elif number == 2 and released and evaluated is not None and evaluated < this_year:
                 year, passed = evaluated, rng.random() < 0.9
                 score = rng.randint(75, 96) if passed else rng.randint(55, 74)
-                note = _("Evaluation of %(year)s: %(score)s") % {"year": year, "score": score}
+                note = str(score)  # as the service keeps it: in no language
                 if passed:
                     status = TrancheStatus.RELEASED
                     at = _between(rng, max(released, ctx.days_ago(90)), now, 0.0, 0.3)
@@ -559,23 +559,22 @@ def _ledger(funded, budgets, keepers, tranche_ids, claims: list[Claim], ids: lis
         budget_id = budgets[f.programme_id].pk
         keeper = keepers[f.region_id][0]
         base = (budget_id, f.allocation_id, f.pairing_id, f.helping[1])
-        memo = _("Allocated to %(pairing)s") % {"pairing": f.title}
+        memo = f.title  # as the services write them: in no language
         rows.append((EntryKind.ALLOCATION, Account.ALLOCATED, f.amount, *base, None, None, None,
                      memo[:200], keeper, f.allocated_at))  # fmt: skip
         for number, amount, status, _year, at in f.tranches:
             if status == TrancheStatus.RELEASED:
-                memo = _("Tranche %(number)s released") % {"number": number}
+                memo = f"#{number}"
                 rows.append((EntryKind.RELEASE, Account.RELEASED, amount, *base,
                               tranche_ids[(f.allocation_id, number)], None, None, memo,
                               keeper, at))  # fmt: skip
-    labels = {value: str(label) for value, label in Purpose.choices}
     reversed_ids = {}
     for pk, claim in zip(ids, claims, strict=True):
         v, f = claim.values, claim.funded
         if v["status"] not in (S.PAID, S.REVERSED):
             continue
         base = (budgets[f.programme_id].pk, f.allocation_id, f.pairing_id, f.helping[1])
-        memo = f"{labels[v['purpose']]} · {v['payment_reference']}"[:200]
+        memo = v["payment_reference"][:200]
         rows.append((EntryKind.PAYMENT, Account.PAID, v["amount"], *base, None, pk, None, memo,
                      v["paid_by_id"], v["paid_at"]))  # fmt: skip
         if v["status"] == S.REVERSED:

@@ -195,13 +195,25 @@ def approval_queue(user) -> QuerySet[Disbursement]:
         if not scope.bureau_region_ids:
             return qs.none()
         qs = qs.filter(pairing__region_id__any_of=scope.bureau_region_ids)
-    return qs.exclude(requested_by=user).order_by("submitted_at", "id")
+    # Not the ones the user asked for, changed or submitted (services.money.had_a_hand_in).
+    touched = Disbursement.history.filter(history_user_id=user.pk).values("id")
+    return qs.exclude(requested_by=user).exclude(pk__in=touched).order_by("submitted_at", "id")
+
+
+def had_a_hand_in(d: Disbursement, user_id: int) -> bool:
+    """Whether the user asked for this money: requested it, or changed or submitted it
+    before it was decided (its history says). Such a user never decides it
+    (funding.services.money)."""
+    if d.requested_by_id == user_id:
+        return True
+    before = {"history_date__lte": d.submitted_at} if d.submitted_at else {}
+    return Disbursement.history.filter(id=d.pk, history_user_id=user_id, **before).exists()
 
 
 def can_decide(user, d: Disbursement) -> bool:
     return access.can_decide_disbursement(
         resolve_scope(user), d.pairing, d.requested_by_id, user.pk
-    )
+    ) and not had_a_hand_in(d, user.pk)
 
 
 def can_pay(user, d: Disbursement) -> bool:

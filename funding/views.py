@@ -27,7 +27,7 @@ from teachers.models import Teacher
 from twinning import access
 from twinning.attachments import stored_file_response, thumbnail_response
 from twinning.downloads import table_response
-from twinning.forms import add_service_errors
+from twinning.forms import add_service_errors, form_action
 
 from . import charts, ledger, selectors, services
 from .forms import (
@@ -196,7 +196,7 @@ def budget_edit(request, pk: int):
 def _budget_page(request, budget, allocate_form=None):
     allocations = (
         Allocation.objects.filter(budget=budget)
-        .select_related("pairing__helping_school", "pairing__programme")
+        .select_related("budget", "pairing__helping_school", "pairing__programme")
         .order_by("-id")
     )
     page = Paginator(allocations, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -348,8 +348,18 @@ def _form(request, pairing, instance=None) -> DisbursementForm:
         schools=School.objects.filter(pk__in=school_ids).order_by("name"),
         teachers=Teacher.objects.filter(school_id__in=school_ids).order_by("school_id", "name"),
         secondments=secondments,
-        activities=Activity.objects.filter(pairing=pairing).order_by("-starts_at")[:200],
+        activities=_recent_activities(pairing),
     )  # fmt: skip
+
+
+def _recent_activities(pairing):
+    """The pairing's last 200 activities, as a queryset a form can still filter."""
+    ids = list(
+        Activity.objects.filter(pairing=pairing)
+        .order_by("-starts_at")
+        .values_list("pk", flat=True)[:200]
+    )
+    return Activity.objects.filter(pk__in=ids).order_by("-starts_at")
 
 
 def _label_choices(form: DisbursementForm) -> None:
@@ -455,18 +465,10 @@ def disbursement_detail(request, pk: int):
 
 
 def _act(request, d, form_name, form, call, success):
-    if form is None or form.is_valid():
-        try:
-            call(**(form.cleaned_data if form is not None else {}))
-        except ValidationError as error:
-            if form is None:
-                messages.error(request, " ".join(error.messages))
-                return redirect("funding:disbursement_detail", d.pk)
-            add_service_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect("funding:disbursement_detail", d.pk)
-    return _detail(request, d, **{form_name: form})
+    return form_action(
+        request, form=form, call=call, success=success, done=d.get_absolute_url(),
+        again=lambda form: _detail(request, d, **{form_name: form}),
+    )  # fmt: skip
 
 
 @login_required
@@ -659,6 +661,9 @@ def pairing_funding(request, pk: int):
         disbursements = disbursements.filter(status=status)
     page = Paginator(disbursements, PAGE_SIZE).get_page(request.GET.get("page"))
     funding = selectors.pairing_funding(pairing)
+    for allocation in funding["allocations"]:
+        # Released by the bureau that holds the budget (which may be above the programme's).
+        allocation.can_release = access.can_manage_budget(request.scope, allocation.budget)
     donations = Donation.objects.filter(pairing=pairing).select_related("school")
     context = hub.context(
         request, pairing, "funding", **funding, page_obj=page,
@@ -666,7 +671,6 @@ def pairing_funding(request, pk: int):
         statuses=DisbursementStatus.choices,
         can_request=selectors.can_request(request.user, pairing)
         and pairing.status in services.FUNDED_STATUSES and bool(funding["allocations"]),
-        can_release=access.is_pairing_bureau(request.scope, pairing),
         can_record_donations=selectors.can_request(request.user, pairing)
         and pairing.status in services.FUNDED_STATUSES,
         donations=list(donations[:SECTION_ROWS]),

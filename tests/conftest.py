@@ -159,3 +159,57 @@ def _eager_celery():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = False
+
+
+# --- money (tests/test_funding*.py) ---------------------------------------------------------
+
+RECEIPT = b"%PDF-1.4 receipt"
+
+
+def receipt(name="发票.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, RECEIPT)
+
+
+def request_money(world, pairing, amount="1200.00", purpose="transport", actor=None, **fields):
+    """A submitted request for a transport refund of the helping school, with a receipt."""
+    from funding import services as funding_services
+
+    actor = actor or world.coord_helping
+    d = funding_services.disbursement_create(
+        actor=actor, pairing=pairing, purpose=purpose, payee_kind="school",
+        school=world.helping, amount=amount, description="车费", receipts=[receipt()], **fields,
+    )  # fmt: skip
+    return funding_services.disbursement_submit(actor=actor, disbursement=d)
+
+
+@pytest.fixture
+def budget(world):
+    """The city's ring-fenced budget of 1,000,000 yuan for the world's programme."""
+    from decimal import Decimal
+
+    from funding import services as funding_services
+
+    return funding_services.budget_create(
+        actor=world.bureau, region=world.city, programme=world.programme,
+        source="市级财政结对帮扶专项", fiscal_year=2026, amount=Decimal("1000000.00"),
+        purpose="城乡学校结对帮扶", ring_fenced=True,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def allocation(world, active, budget):
+    """The active pairing's 300,000 yuan, in three tranches, none released."""
+    from funding import services as funding_services
+
+    return funding_services.allocation_create(actor=world.bureau, budget=budget, pairing=active)
+
+
+@pytest.fixture
+def released(world, allocation):
+    """The same with its first tranche (100,000 yuan) released."""
+    from funding import services as funding_services
+
+    funding_services.tranche_release(actor=world.bureau, tranche=allocation.tranches.get(number=1))
+    return allocation

@@ -605,7 +605,7 @@ def test_a_coordinator_requests_money_the_bureau_approves_and_pays_and_the_ledge
     bureau.locator("form[action$='/approve/'] [type=submit]").click()
     bureau.wait_for_load_state()
     expect(bureau.locator(".badge-approved")).to_be_visible()
-    bureau.fill("#id_paid_on", "2026-11-20")
+    bureau.fill("#id_paid_on", str(timezone.localdate()))
     bureau.fill("#id_reference", "PZ-2026-118")
     bureau.once("dialog", lambda dialog: dialog.accept())
     bureau.locator("form[action$='/pay/'] [type=submit]").click()

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,41 +26,9 @@ from funding.models import (
 )
 from teachers import services as teacher_services
 
-PDF = b"%PDF-1.4 receipt"
+from .conftest import RECEIPT, receipt, request_money
 
-
-def receipt(name="发票.pdf"):
-    return SimpleUploadedFile(name, PDF)
-
-
-@pytest.fixture
-def budget(world):
-    return services.budget_create(
-        actor=world.bureau, region=world.city, programme=world.programme,
-        source="市级财政结对帮扶专项", fiscal_year=2026, amount=Decimal("1000000.00"),
-        purpose="城乡学校结对帮扶", ring_fenced=True,
-    )  # fmt: skip
-
-
-@pytest.fixture
-def allocation(world, active, budget):
-    return services.allocation_create(actor=world.bureau, budget=budget, pairing=active)
-
-
-@pytest.fixture
-def released(world, allocation):
-    first = allocation.tranches.get(number=1)
-    services.tranche_release(actor=world.bureau, tranche=first)
-    return allocation
-
-
-def request_money(world, pairing, amount="1200.00", purpose="transport", actor=None, **fields):
-    d = services.disbursement_create(
-        actor=actor or world.coord_helping, pairing=pairing, purpose=purpose,
-        payee_kind="school", school=world.helping, amount=amount, description="车费",
-        receipts=[receipt()], **fields,
-    )  # fmt: skip
-    return services.disbursement_submit(actor=actor or world.coord_helping, disbursement=d)
+PDF = RECEIPT
 
 
 def balance(allocation):
@@ -191,7 +160,7 @@ def test_a_request_goes_from_draft_to_paid_and_the_ledger_follows(world, release
     assert balance(released).reserved == Decimal("1200.00")
     assert balance(released).available == Decimal("98800.00")
     d = services.disbursement_pay(
-        actor=world.bureau2, disbursement=d, paid_on=dt.date(2026, 11, 20), reference="PZ-001"
+        actor=world.bureau2, disbursement=d, paid_on=timezone.localdate(), reference="PZ-001"
     )
     assert d.status == DisbursementStatus.PAID
     after = balance(released)
@@ -236,15 +205,15 @@ def test_an_unapproved_request_is_not_paid_and_a_paid_one_not_twice(world, relea
     d = request_money(world, released.pairing)
     with pytest.raises(ValidationError):
         services.disbursement_pay(
-            actor=world.bureau, disbursement=d, paid_on=dt.date(2026, 11, 20), reference="PZ"
+            actor=world.bureau, disbursement=d, paid_on=timezone.localdate(), reference="PZ"
         )
     services.disbursement_approve(actor=world.bureau, disbursement=d)
     services.disbursement_pay(
-        actor=world.bureau, disbursement=d, paid_on=dt.date(2026, 11, 20), reference="PZ-1"
+        actor=world.bureau, disbursement=d, paid_on=timezone.localdate(), reference="PZ-1"
     )
     with pytest.raises(ValidationError, match="already been paid|已支付"):
         services.disbursement_pay(
-            actor=world.bureau, disbursement=d, paid_on=dt.date(2026, 11, 21), reference="PZ-2"
+            actor=world.bureau, disbursement=d, paid_on=timezone.localdate(), reference="PZ-2"
         )
     assert LedgerEntry.objects.filter(kind=EntryKind.PAYMENT).count() == 1
     d.refresh_from_db()
@@ -380,7 +349,7 @@ def test_a_reversal_cancels_a_payment_and_keeps_it(world, released):
     d = request_money(world, released.pairing, amount="800.00")
     services.disbursement_approve(actor=world.bureau, disbursement=d)
     services.disbursement_pay(
-        actor=world.bureau, disbursement=d, paid_on=dt.date(2026, 11, 20), reference="PZ-9"
+        actor=world.bureau, disbursement=d, paid_on=timezone.localdate(), reference="PZ-9"
     )
     with pytest.raises(ValidationError):
         services.disbursement_reverse(actor=world.bureau, disbursement=d, reason="")
@@ -399,7 +368,7 @@ def test_balances_are_the_sums_of_the_ledger(world, released):
         d = request_money(world, released.pairing, amount=amount)
         services.disbursement_approve(actor=world.bureau, disbursement=d)
         services.disbursement_pay(
-            actor=world.bureau, disbursement=d, paid_on=dt.date(2026, 11, 2), reference=amount
+            actor=world.bureau, disbursement=d, paid_on=timezone.localdate(), reference=amount
         )
     by_account = {
         account: sum(
@@ -593,7 +562,7 @@ def test_whatever_happens_the_ledger_balances_and_nothing_is_overspent(world, re
                     services.disbursement_reject(actor=world.bureau, disbursement=d, comment="否")
                 elif step == "pay":
                     services.disbursement_pay(
-                        actor=world.bureau, disbursement=d, paid_on=dt.date(2026, 11, 2),
+                        actor=world.bureau, disbursement=d, paid_on=timezone.localdate(),
                         reference="P",
                     )  # fmt: skip
                 else:
@@ -635,3 +604,62 @@ def test_the_approvers_hear_of_a_request_and_the_requester_of_the_decision(
 
     notify_disbursement(d.transitions.latest("at", "id").pk)
     assert mine.count() == 1
+
+
+# --- found on a second reading ----------------------------------------------------------------
+
+
+def test_whoever_changed_or_submitted_a_request_does_not_decide_it(world, released):
+    d = services.disbursement_create(
+        actor=world.coord_helping, pairing=released.pairing, purpose="transport",
+        payee_kind="school", school=world.helping, amount="100", receipts=[receipt()],
+    )  # fmt: skip
+    # The bureau raises the coordinator's draft and submits it: someone else decides it.
+    services.disbursement_update(actor=world.bureau, disbursement=d, amount=Decimal("50000"))
+    services.disbursement_submit(actor=world.bureau, disbursement=d)
+    with pytest.raises(PermissionDenied):
+        services.disbursement_approve(actor=world.bureau, disbursement=d)
+    from funding import selectors
+
+    assert d not in selectors.approval_queue(world.bureau)
+    assert d in selectors.approval_queue(world.bureau2)
+    services.disbursement_approve(actor=world.bureau2, disbursement=d)
+
+
+def test_a_meal_allowance_is_claimed_for_days_served_only(world, released, scene_teachers):
+    today = timezone.localdate()
+    secondment = activity_services.secondment_record(
+        actor=world.coord_helping, pairing=released.pairing, kind="secondment",
+        teacher=scene_teachers.helping, host_school=world.assisted,
+        start=today - dt.timedelta(days=10), end=today + dt.timedelta(days=30), duties="挂职",
+    )  # fmt: skip
+    with pytest.raises(ValidationError) as error:
+        services.disbursement_create(
+            actor=world.coord_helping, pairing=released.pairing, purpose="meal_allowance",
+            secondment=secondment, period_end=today + dt.timedelta(days=5),
+        )  # fmt: skip
+    assert "period_end" in error.value.message_dict
+    # Without a period: up to today.
+    d = services.disbursement_create(
+        actor=world.coord_helping, pairing=released.pairing, purpose="meal_allowance",
+        secondment=secondment,
+    )  # fmt: skip
+    assert d.period_end == today
+
+
+def test_an_allocation_too_small_for_its_tranches_is_refused(world, active, budget):
+    with pytest.raises(ValidationError) as error:
+        services.allocation_create(actor=world.bureau, budget=budget, pairing=active, amount="0.02")
+    assert "amount" in error.value.message_dict
+    assert not LedgerEntry.objects.exists()
+
+
+def test_a_payment_is_not_dated_before_its_approval(world, released):
+    d = request_money(world, released.pairing)
+    services.disbursement_approve(actor=world.bureau, disbursement=d)
+    with pytest.raises(ValidationError) as error:
+        services.disbursement_pay(
+            actor=world.bureau, disbursement=d,
+            paid_on=timezone.localdate() - dt.timedelta(days=1), reference="PZ",
+        )  # fmt: skip
+    assert "paid_on" in error.value.message_dict

@@ -2,12 +2,11 @@
 their lifecycle, the ledger and the totals, with the same rules and scoping as the services."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from rest_framework.test import APIRequestFactory
 
 from funding import api as funding_api
@@ -25,40 +24,11 @@ from funding.models import (
 from schools import services as school_services
 from teachers import services as teacher_services
 
+from .conftest import RECEIPT, receipt, request_money
 from .factories import SchoolFactory
 from .test_api import _fresh_scope, api
 
-PDF = b"%PDF-1.4 receipt"
-
-
-def receipt(name="发票.pdf"):
-    return SimpleUploadedFile(name, PDF)
-
-
-@pytest.fixture
-def budget(world):
-    return services.budget_create(
-        actor=world.bureau, region=world.city, programme=world.programme,
-        source="市级财政结对帮扶专项", fiscal_year=2026, amount=Decimal("1000000.00"),
-        purpose="城乡学校结对帮扶", ring_fenced=True,
-    )  # fmt: skip
-
-
-@pytest.fixture
-def released(world, active, budget):
-    """The active pairing's allocation (3 × 100,000) with its first tranche released."""
-    allocation = services.allocation_create(actor=world.bureau, budget=budget, pairing=active)
-    services.tranche_release(actor=world.bureau, tranche=allocation.tranches.get(number=1))
-    return allocation
-
-
-def request_money(world, pairing, amount="1200.00", actor=None):
-    actor = actor or world.coord_helping
-    d = services.disbursement_create(
-        actor=actor, pairing=pairing, purpose="transport", payee_kind="school",
-        school=world.helping, amount=amount, description="车费", receipts=[receipt()],
-    )  # fmt: skip
-    return services.disbursement_submit(actor=actor, disbursement=d)
+PDF = RECEIPT
 
 
 def transport(world, pairing, **changes):
@@ -122,7 +92,7 @@ def test_lean_representations_equal_the_generic_ones(world, active, released, la
     d = request_money(world, active)
     services.disbursement_approve(actor=world.bureau, disbursement=d)
     services.disbursement_pay(
-        actor=world.bureau, disbursement=d, paid_on=dt.date(2026, 11, 20), reference="PZ-1"
+        actor=world.bureau, disbursement=d, paid_on=timezone.localdate(), reference="PZ-1"
     )
     services.disbursement_reverse(actor=world.bureau, disbursement=d, reason="重复支付")
     request = APIRequestFactory().get("/api/")
@@ -181,11 +151,11 @@ def test_a_request_goes_from_draft_to_paid_through_the_api(world, active, releas
     assert totals(bureau)["available"] == "98800.00"
 
     paid = bureau.post(
-        url + "pay/", {"paid_on": "2026-11-20", "reference": "PZ-001"}, format="json"
+        url + "pay/", {"paid_on": str(timezone.localdate()), "reference": "PZ-001"}, format="json"
     ).json()
     assert (paid["status"], paid["paid_on"], paid["payment_reference"]) == (
         "paid",
-        "2026-11-20",
+        str(timezone.localdate()),
         "PZ-001",
     )
     assert [(s["from_status"], s["to_status"]) for s in paid["steps"]] == [

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from activities import services as activity_services
 from funding import services
@@ -63,7 +64,7 @@ def test_a_request_goes_through_the_pages_from_draft_to_paid(client, world, acti
     client.post(reverse("funding:disbursement_approve", args=[d.pk]), {"comment": "同意"})
     client.post(
         reverse("funding:disbursement_pay", args=[d.pk]),
-        {"paid_on": "2026-11-20", "reference": "PZ-2026-118"},
+        {"paid_on": str(timezone.localdate()), "reference": "PZ-2026-118"},
     )
     d.refresh_from_db()
     assert d.status == DisbursementStatus.PAID and d.payment_reference == "PZ-2026-118"
@@ -142,7 +143,7 @@ def test_the_ledger_download_is_safe_to_open(client, world, funded):
     d = claim(world, funded.pairing, description='=HYPERLINK("http://x")')
     services.disbursement_approve(actor=world.bureau, disbursement=d)
     services.disbursement_pay(
-        actor=world.bureau, disbursement=d, paid_on=dt.date(2026, 11, 20), reference="=1+1"
+        actor=world.bureau, disbursement=d, paid_on=timezone.localdate(), reference="=1+1"
     )
     services.disbursement_reverse(actor=world.bureau, disbursement=d, reason="重复支付")
     client.force_login(world.bureau)
@@ -205,7 +206,7 @@ def test_funding_lists_run_a_fixed_number_of_queries(
         d = claim(world, active, amount=f"{100 + n}.00")
         services.disbursement_approve(actor=world.bureau2, disbursement=d)
         services.disbursement_pay(
-            actor=world.bureau2, disbursement=d, paid_on=dt.date(2026, 11, 20), reference=f"P{n}"
+            actor=world.bureau2, disbursement=d, paid_on=timezone.localdate(), reference=f"P{n}"
         )
     with django_assert_num_queries(expected):
         assert client.get(url).status_code == 200
@@ -258,3 +259,22 @@ def test_the_dashboard_shows_the_money_and_what_waits(client, world, active, fun
     page = client.get(reverse("dashboard")).content.decode()
     assert reverse("funding:approval_queue") in page
     assert "300000.00" in page.replace(",", "")
+
+
+def test_a_request_names_the_activity_it_pays_for(client, world, active, funded):
+    from activities import services as activity_services
+    from activities.models import ActivityKind
+
+    start = timezone.now() - dt.timedelta(days=3)
+    activity, _clashes = activity_services.activity_schedule(
+        actor=world.coord_helping, pairing=active, kind=ActivityKind.objects.get(code="visit"),
+        title="互访", host_school=world.assisted, place="会议室", starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+    )  # fmt: skip
+    client.force_login(world.coord_helping)
+    client.post(
+        reverse("funding:disbursement_create", args=[active.pk]),
+        {"allocation": funded.pk, "purpose": "activity", "payee_kind": "school",
+         "school": world.helping.pk, "amount": "300", "activity": activity.pk},
+    )  # fmt: skip
+    assert Disbursement.objects.get().activity == activity

@@ -36,6 +36,11 @@ ID_NUMBER = "51010120100101123X"  # the shape of a resident ID (not a real one)
 PDF = b"%PDF-1.4 guardian's signed form"
 
 
+def published(officer, **fields):
+    """A notice opened and published at once (aid is approved on a published notice)."""
+    return services.aid_notice_publish(actor=officer, notice=services.aid_notice_open(**fields))
+
+
 @pytest.fixture
 def clock(monkeypatch):
     """``calendar.today()`` as the test sets it."""
@@ -429,7 +434,7 @@ def test_aid_in_kind_is_given_without_a_payment_reference(world, aid, clock):
         tier=aid.clothing.tiers.get(), term=None,
     )  # fmt: skip
     assert (application.term, application.period_key) == (None, "2026")
-    services.aid_notice_open(
+    published(aid.officer, 
         actor=world.coord_helping, school=world.helping, scheme=aid.clothing, period="2026",
         starts_on=TODAY,
     )  # fmt: skip
@@ -498,7 +503,7 @@ def paid(world, aid, clock):
         world, aid, new_student(world.coord_helping, world.helping, name="李小红"),
         tier=aid.tier2,
     )  # fmt: skip
-    services.aid_notice_open(
+    published(aid.officer, 
         actor=world.coord_helping, school=world.helping, scheme=aid.grant, period="2026-1",
         starts_on=dt.date(2026, 9, 28),
     )  # fmt: skip
@@ -622,7 +627,7 @@ def test_aid_for_a_period_that_is_over_is_refused(world, aid, clock):
 
 def test_the_approver_is_never_whoever_started_the_application(world, aid, clock):
     application = in_review(world, aid, new_student(aid.officer, world.assisted), actor=aid.officer)
-    services.aid_notice_open(
+    published(aid.officer, 
         actor=aid.officer, school=world.assisted, scheme=aid.grant, period="2026-1",
         starts_on=TODAY,
     )  # fmt: skip
@@ -648,12 +653,14 @@ def test_coordinators_and_others_without_the_aid_right_cannot_decide_publish_or_
         actor=world.coord_helping, school=world.helping, scheme=aid.grant, period="2026-1",
         starts_on=TODAY,
     )  # fmt: skip
+    with pytest.raises(PermissionDenied):
+        services.aid_notice_publish(actor=user, notice=notice)
+    assert AidNotice.objects.get().published_at is None
+    services.aid_notice_publish(actor=aid.officer, notice=notice)
     objection = services.aid_objection_record(
         actor=world.coord_helping, application=application, content="有异议", received_on=TODAY
     )
     clock.today = dt.date(2026, 10, 12)
-    with pytest.raises(PermissionDenied):
-        services.aid_notice_publish(actor=user, notice=notice)
     with pytest.raises(PermissionDenied):
         services.aid_objection_resolve(
             actor=user, objection=objection, resolution="无", upheld=True
@@ -669,7 +676,6 @@ def test_coordinators_and_others_without_the_aid_right_cannot_decide_publish_or_
             actor=user, application=application, paid_on=clock.today, reference="ZZ"
         )
     assert refresh(application).status == AidStatus.APPROVED
-    assert AidNotice.objects.get().published_at is None
     assert AidObjection.objects.get().upheld is False
 
 
@@ -733,3 +739,17 @@ def test_each_sees_the_students_in_their_care_and_nobody_else_any(world, aid, cl
     }  # fmt: skip
     for user in (aid.far_officer, world.outsider, world.inspector, world.bureau):
         assert not selectors.aid_scheme_list_visible_to(user).exists()
+
+
+def test_aid_is_approved_only_on_a_notice_published_before_it_started(world, aid, clock):
+    application = in_review(world, aid, new_student(world.coord_helping, world.helping))
+    notice = services.aid_notice_open(
+        actor=world.coord_helping, school=world.helping, scheme=aid.grant, period="2026-1",
+        starts_on=TODAY,
+    )  # fmt: skip
+    clock.today = dt.date(2026, 10, 12)  # the notice is over, and was never public
+    with pytest.raises(ValidationError, match="not been published|未发布"):
+        services.aid_application_approve(actor=aid.officer, application=application)
+    with pytest.raises(ValidationError):  # too late to publish it now
+        services.aid_notice_publish(actor=aid.officer, notice=notice)
+    assert refresh(application).status == AidStatus.NOTICE

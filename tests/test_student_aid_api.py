@@ -27,7 +27,7 @@ from funding.models import (
 
 from . import test_student_aid
 from .test_api import _fresh_scope, api
-from .test_student_aid import PDF, TODAY, apply, in_review, new_student
+from .test_student_aid import PDF, TODAY, apply, in_review, new_student, published
 
 # The fixtures of the service tests: the calendar's day, the aid officers and schemes, and
 # an application paid.
@@ -409,7 +409,7 @@ def test_an_upheld_objection_rejects_the_application_in_the_api(world, aid, cloc
 
 def test_whoever_started_an_application_and_coordinators_do_not_decide_it(world, aid, clock):
     application = in_review(world, aid, new_student(aid.officer, world.helping), actor=aid.officer)
-    services.aid_notice_open(
+    published(aid.officer, 
         actor=aid.officer, school=world.helping, scheme=aid.grant, period="2026-1",
         starts_on=TODAY,
     )  # fmt: skip

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
+from django.shortcuts import redirect
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -179,3 +181,23 @@ class MultipleFileField(forms.FileField):
         if len(files) > self.limit:
             raise forms.ValidationError(_("At most %(max)s files.") % {"max": self.limit})
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def form_action(request, *, form, call, success: str, done: str, again):
+    """One POST action of a record's page (approve, pay, record a step …): validate
+    ``form`` (None: the action takes no input) and call the service with its data. Done:
+    ``success`` as a message and a redirect to ``done``. A service's ``ValidationError``
+    changes nothing; it is shown next to the form's fields on the page ``again(form)``
+    renders, or, for an action without a form, as a message on ``done``."""
+    if form is None or form.is_valid():
+        try:
+            call(**(form.cleaned_data if form is not None else {}))
+        except ValidationError as error:
+            if form is None:
+                messages.error(request, " ".join(error.messages))
+                return redirect(done)
+            add_service_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect(done)
+    return again(form)

@@ -377,6 +377,10 @@ def aid_notice_publish(*, actor: User, notice: AidNotice) -> AidNotice:
     notice = AidNotice.objects.select_for_update().select_related("region").get(pk=notice.pk)
     if not access.can_manage_aid_in(resolve_scope(actor), notice.region):
         raise PermissionDenied(_("The region's aid officers publish its notices."))
+    if notice.published_at is None and calendar.today() > notice.starts_on:
+        raise ValidationError(
+            _("This notice has started unpublished: open a new one (its days would be short).")
+        )
     if notice.published_at is None:
         notice.published_at = timezone.now()
         notice.published_by = actor
@@ -456,6 +460,12 @@ def aid_application_approve(
     _check_decider(actor, application)
     _require(application, AidStatus.NOTICE,
              _("The application is %(status)s; only one on notice is approved."))  # fmt: skip
+    # Publishing is refused once a notice has started (aid_notice_publish), so a published
+    # notice was public for all of its days.
+    if application.notice.published_at is None:
+        raise ValidationError(
+            _("The notice has not been published: the aid officers publish it before it starts.")
+        )
     if calendar.today() <= application.notice.ends_on:
         raise ValidationError(
             _("The public notice runs until %(end)s; approve after it.")
@@ -508,6 +518,11 @@ def aid_application_pay(
             {"paid_on": _("Aid of %(period)s is paid between %(start)s and %(end)s, and not "
                           "on a future day.")
              % {"period": application.period_key, "start": first, "end": last}}
+        )  # fmt: skip
+    if application.notice is not None and paid_on <= application.notice.ends_on:
+        raise ValidationError(
+            {"paid_on": _("Aid is paid after its public notice (which ended on %(end)s).")
+             % {"end": application.notice.ends_on}}
         )  # fmt: skip
     reference = (reference or "").strip()
     if application.scheme.form == AidForm.MONEY and not reference:

@@ -52,6 +52,7 @@ from ..models import (
     Tranche,
     TrancheStatus,
 )
+from ..selectors import had_a_hand_in
 
 # Pairings that may be funded.
 FUNDED_STATUSES = (PairingStatus.APPROVED, PairingStatus.ACTIVE)
@@ -169,6 +170,14 @@ def tranche_schedule(total: Decimal, count: int) -> list[Decimal]:
     return [part] * (count - 1) + [total - part * (count - 1)]
 
 
+def _check_divisible(amount: Decimal, tranches: int) -> None:
+    if amount < CENT * max(tranches, 1):
+        raise ValidationError(
+            {"amount": _("The amount must give each of the %(count)s tranches at least a cent.")
+             % {"count": tranches}}
+        )  # fmt: skip
+
+
 def _first_due(pairing: Pairing) -> dt.date:
     signed = pairing.agreement_signed_on or pairing.agreement_start or calendar.today()
     return signed + dt.timedelta(days=FIRST_TRANCHE_DAYS)
@@ -205,7 +214,7 @@ def _allocate(budget: Budget, pairing: Pairing, amount: Decimal, actor: User) ->
     _entry(
         kind=EntryKind.ALLOCATION, account=Account.ALLOCATED, amount=amount,
         allocation=allocation, actor=actor,
-        memo=_("Allocated to %(pairing)s") % {"pairing": pairing.title},
+        memo=pairing.title[:200],
     )  # fmt: skip
     return allocation
 
@@ -244,6 +253,7 @@ def allocation_create(
     if Allocation.objects.filter(budget=budget, pairing=pairing).exists():
         raise ValidationError({"pairing": _("This pairing already has money from this budget.")})
     amount = money(pairing.programme.funding_per_pair if amount is None else amount)
+    _check_divisible(amount, pairing.programme.tranche_count)
     left = _unallocated(budget)
     if amount > left:
         raise ValidationError(
@@ -265,6 +275,7 @@ def budget_allocate_programme(*, actor: User, budget: Budget) -> list[Allocation
     per_pair = budget.programme.funding_per_pair
     if per_pair <= 0:
         raise ValidationError(_("The programme gives no funding per pairing."))
+    _check_divisible(per_pair, budget.programme.tranche_count)
     ids = (
         Pairing.objects.filter(
             programme_id=budget.programme_id, status__in=FUNDED_STATUSES,
@@ -297,7 +308,7 @@ def _release(tranche: Tranche, actor: User, note: str, **fields) -> Tranche:
     _entry(
         kind=EntryKind.RELEASE, account=Account.RELEASED, amount=tranche.amount,
         allocation=tranche.allocation, tranche=tranche, actor=actor,
-        memo=_("Tranche %(number)s released") % {"number": tranche.number},
+        memo=f"#{tranche.number}",
     )  # fmt: skip
     return tranche
 
@@ -346,7 +357,8 @@ def tranche_release_on_evaluation(
         )
         if tranche is None or tranche.status == TrancheStatus.RELEASED:
             continue
-        note = _("Evaluation of %(year)s: %(score)s") % {"year": school_year, "score": score}
+        # Kept in no language: the page says "evaluation of <year>" in the reader's.
+        note = str(score)
         if passed:
             changed.append(_release(tranche, actor, note, evaluation_year=school_year))
         else:
@@ -379,8 +391,13 @@ def _meal_allowance(d: Disbursement) -> None:
         raise ValidationError({"secondment": _("Choose the secondment the allowance is for.")})
     if secondment.pairing_id != d.pairing_id or secondment.is_cancelled:
         raise ValidationError({"secondment": _("Choose a secondment of this pairing.")})
+    today = calendar.today()
     d.period_start = d.period_start or secondment.start
-    d.period_end = d.period_end or secondment.end
+    d.period_end = d.period_end or min(secondment.end, today)
+    if d.period_end > today:
+        raise ValidationError(
+            {"period_end": _("An allowance is claimed for days served, up to today.")}
+        )
     if d.period_start > d.period_end:
         raise ValidationError({"period_end": _("The period cannot end before it starts.")})
     if d.period_start < secondment.start or d.period_end > secondment.end:
@@ -574,8 +591,10 @@ def disbursement_submit(*, actor: User, disbursement: Disbursement) -> Disbursem
 
 def _check_decider(actor: User, d: Disbursement) -> None:
     scope = resolve_scope(actor)
-    if d.requested_by_id == actor.pk and access.is_pairing_bureau(scope, d.pairing):
-        raise PermissionDenied(_("Someone other than the requester approves a request."))
+    if access.is_pairing_bureau(scope, d.pairing) and had_a_hand_in(d, actor.pk):
+        raise PermissionDenied(
+            _("Someone other than whoever asked for, changed or submitted a request decides it.")
+        )
     access.require(
         access.can_decide_disbursement(scope, d.pairing, d.requested_by_id, actor.pk),
         _("Only the programme's bureau staff decide requests for money."),
@@ -655,6 +674,8 @@ def disbursement_pay(
         raise ValidationError({"paid_on": _("Give the date of payment.")})
     if paid_on > calendar.today():
         raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
+    if d.decided_at and paid_on < timezone.localdate(d.decided_at):
+        raise ValidationError({"paid_on": _("The payment cannot be dated before the approval.")})
     before = d.status
     d.pay()
     d.paid_on, d.payment_reference, d.paid_by = paid_on, reference[:60], actor
@@ -663,7 +684,7 @@ def disbursement_pay(
     _entry(
         kind=EntryKind.PAYMENT, account=Account.PAID, amount=d.amount, allocation=d.allocation,
         disbursement=d, actor=actor,
-        memo=f"{d.get_purpose_display()} · {reference[:60]}"[:200],
+        memo=reference[:200],
     )  # fmt: skip
     _step(d, actor, before, reference)
     _notify_on_commit(d)
