@@ -14,7 +14,6 @@ import re
 from decimal import Decimal
 
 from django.core.validators import RegexValidator
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -41,11 +40,11 @@ from twinning.api import (
     iso_date,
     iso_datetime,
 )
-from twinning.db import get_or_404
 from twinning.filters import FilterSet, IdFilter, IntegerFilter
 from twinning.text import labels
 
 from . import selectors, services
+from .api import yuan
 from .models import (
     MONEY,
     AidApplication,
@@ -68,10 +67,6 @@ from .privacy import log_access, mask_name
 from .services.aid import MAX_DOCUMENTS
 
 
-def yuan(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
-
 class TextChoiceField(serializers.ChoiceField):
     """A choice sent as a JSON string: DRF's own also takes 3 for "3" (a grade), which the
     schema, a string enum, does not admit."""
@@ -91,26 +86,6 @@ def _what(request) -> str:
 
 def _log(request, students) -> None:
     log_access(request.user, StudentAccessLog.Action.API, _what(request), students)
-
-
-# --- scoped reads this module needs beyond funding.selectors ---------------------------------
-
-
-def tiers_visible_to(user) -> QuerySet[AidTier]:
-    """Tiers of the schemes ``user`` reads."""
-    return AidTier.objects.filter(
-        scheme__in=selectors.aid_scheme_list_visible_to(user).values("pk")
-    )
-
-
-def objection_get_for_user(user, pk) -> AidObjection:
-    """An objection to an application ``user`` reads; else 404."""
-    return get_or_404(
-        AidObjection.objects.filter(
-            application__in=selectors.aid_application_list_visible_to(user).values("pk")
-        ).select_related("application"),
-        pk,
-    )
 
 
 # --- filters --------------------------------------------------------------------------------
@@ -598,7 +573,10 @@ class AidApplicationCreateSerializer(serializers.Serializer):
         help_text=_("An open scheme of the student's region or a region above it."),
     )  # fmt: skip
     tier = ScopedPrimaryKeyRelatedField(
-        AidTier, tiers_visible_to, label=_("tier"), help_text=_("A tier of the scheme.")
+        AidTier,
+        selectors.aid_tier_list_visible_to,
+        label=_("tier"),
+        help_text=_("A tier of the scheme."),
     )
     school_year = IntegerField(
         min_value=2000, max_value=2100, label=_("school year"),
@@ -647,7 +625,8 @@ class AidPaySerializer(serializers.Serializer):
 class AidReviewWriteSerializer(serializers.Serializer):
     decision = TextChoiceField(choices=AidReview.Decision.choices, label=_("decision"))
     tier = ScopedPrimaryKeyRelatedField(
-        AidTier, tiers_visible_to, required=False, allow_null=True, label=_("new tier"),
+        AidTier, selectors.aid_tier_list_visible_to, required=False, allow_null=True,
+        label=_("new tier"),
         help_text=_("For a change of tier: another tier of the same scheme."),
     )  # fmt: skip
     note = CharField(required=False, allow_blank=True, default="", label=_("note"))
@@ -854,7 +833,7 @@ class AidObjectionViewSet(viewsets.GenericViewSet):
     )  # fmt: skip
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk):
-        objection = objection_get_for_user(request.user, pk)
+        objection = selectors.aid_objection_get_for_user(request.user, pk)
         access.require(
             access.can_manage_aid_of(resolve_scope(request.user), objection.application.region_id),
             _("The region's aid officers resolve objections."),

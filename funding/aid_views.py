@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -41,7 +40,7 @@ from .aid_forms import (
     StudentForm,
 )
 from .forms import CommentForm, RejectForm
-from .models import AidObjection, AidStatus, AidStep, StudentAccessLog
+from .models import AidStatus, AidStep, StudentAccessLog
 from .privacy import log_access, mask_name
 
 
@@ -249,12 +248,7 @@ def application_objection(request, pk: int):
 @login_required
 @require_POST
 def objection_resolve(request, pk: int):
-    objection = AidObjection.objects.filter(
-        pk=pk,
-        application__in=selectors.aid_application_list_visible_to(request.user).values("pk"),
-    ).first()
-    if objection is None:
-        raise Http404
+    objection = selectors.aid_objection_get_for_user(request.user, pk)
     application = _managed(request, objection.application_id)
     form = ResolveForm(request.POST, auto_id=f"id_objection{objection.pk}_%s")
     return form_action(

@@ -161,15 +161,6 @@ class BudgetSerializer(LeanRepresentation, ModelSerializer):
         }  # fmt: skip
 
 
-def _with_budget_balances(budgets) -> list[Budget]:
-    """``budgets`` with their ``balance`` (one call for all: two queries)."""
-    budgets = list(budgets)
-    balances = ledger.budget_balances(budgets)
-    for budget in budgets:
-        budget.balance = balances[budget.pk]
-    return budgets
-
-
 class BudgetWriteSerializer(serializers.Serializer):
     programme = ScopedPrimaryKeyRelatedField(
         Programme, school_selectors.programme_list_visible_to, required=False,
@@ -271,15 +262,6 @@ def _allocations(queryset):
         Prefetch("tranches", queryset=Tranche.objects.order_by("number")),
         Prefetch("pairing__members", queryset=PairingMember.objects.select_related("school")),
     )
-
-
-def _with_balances(allocations) -> list[Allocation]:
-    """``allocations`` with their ``balance`` (one call for all: two queries)."""
-    allocations = list(allocations)
-    balances = ledger.allocation_balances(a.pk for a in allocations)
-    for allocation in allocations:
-        allocation.balance = balances[allocation.pk]
-    return allocations
 
 
 class TrancheReleaseSerializer(serializers.Serializer):
@@ -543,12 +525,12 @@ class BudgetViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(
-            self.get_serializer(_with_budget_balances(page), many=True).data
+            self.get_serializer(ledger.with_budget_balances(page), many=True).data
         )
 
     def _read(self, pk, status_code=status.HTTP_200_OK) -> Response:
         budget = selectors.budget_get_for_user(self.request.user, pk)
-        data = BudgetSerializer(_with_budget_balances([budget])[0]).data
+        data = BudgetSerializer(ledger.with_budget_balances([budget])[0]).data
         return Response(data, status=status_code)
 
     def retrieve(self, request, pk):
@@ -605,7 +587,9 @@ class BudgetViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             pk__in=[a.pk for a in made]
         )
         return Response(
-            AllocationSerializer(_with_balances(allocations.order_by("pk")), many=True).data,
+            AllocationSerializer(
+                ledger.with_allocation_balances(allocations.order_by("pk")), many=True
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -628,12 +612,12 @@ class AllocationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(
-            self.get_serializer(_with_balances(page), many=True).data
+            self.get_serializer(ledger.with_allocation_balances(page), many=True).data
         )
 
     def retrieve(self, request, pk):
         allocation = get_or_404(self.get_queryset(), pk)
-        return Response(self.get_serializer(_with_balances([allocation])[0]).data)
+        return Response(self.get_serializer(ledger.with_allocation_balances([allocation])[0]).data)
 
 
 class TrancheViewSet(viewsets.GenericViewSet):

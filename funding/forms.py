@@ -14,14 +14,12 @@ from schools.pairing_forms import DATE_INPUT
 from twinning.filters import IdFilter, IntegerFilter
 from twinning.forms import FilterForm, MultipleFileField, PlainWidgets
 
+from . import filters as api_filters
 from .models import (
-    Account,
     Budget,
     Disbursement,
-    DisbursementStatus,
     Donation,
     DonationCategory,
-    EntryKind,
     LedgerEntry,
     PayeeKind,
     Purpose,
@@ -31,15 +29,16 @@ from .services.money import MAX_RECEIPTS
 # --- lists ----------------------------------------------------------------------------------
 
 
-class DisbursementFilter(PageFilterMixin, InRegionFilterSet):
+class DisbursementFilter(PageFilterMixin, InRegionFilterSet, api_filters.DisbursementFilter):
+    """The API's filters (status, purpose, pairing) with the page's search, region and
+    dates."""
+
     q = django_filters.CharFilter(label=_("Payee or description"), method="filter_q")
-    status = filters.ChoiceFilter(choices=DisbursementStatus.choices, label=_("Status"))
-    purpose = filters.ChoiceFilter(choices=Purpose.choices, label=_("Purpose"))
+    page_labels = {"status": _("Status"), "purpose": _("Purpose")}
     region = filters.ModelChoiceFilter(
         queryset=visible_regions, method="filter_region", label=_("region")
     )
     region_code = region_code_filter()
-    pairing = IdFilter(field_name="pairing", label=_("pairing"))
     date_from = filters.DateFilter(
         field_name="created_at", lookup_expr="date__gte", label=_("From")
     )
@@ -69,9 +68,11 @@ class DisbursementFilter(PageFilterMixin, InRegionFilterSet):
         )
 
 
-class LedgerFilter(PageFilterMixin, InRegionFilterSet):
-    kind = filters.ChoiceFilter(choices=EntryKind.choices, label=_("Kind"))
-    account = filters.ChoiceFilter(choices=Account.choices, label=_("Account"))
+class LedgerFilter(PageFilterMixin, InRegionFilterSet, api_filters.LedgerFilter):
+    """The API's filters (kind, account, pairing, budget) with the page's fiscal year,
+    region and dates."""
+
+    page_labels = {"kind": _("Kind"), "account": _("Account")}
     fiscal_year = IntegerFilter(
         field_name="budget__fiscal_year", label=_("Fiscal year"), min_value=2000, max_value=2100
     )
@@ -79,8 +80,6 @@ class LedgerFilter(PageFilterMixin, InRegionFilterSet):
         queryset=visible_regions, method="filter_region", label=_("region")
     )
     region_code = region_code_filter()
-    pairing = IdFilter(field_name="pairing", label=_("pairing"))
-    budget = IdFilter(field_name="budget", label=_("budget"))
     date_from = filters.DateFilter(field_name="at", lookup_expr="date__gte", label=_("From"))
     date_to = filters.DateFilter(field_name="at", lookup_expr="date__lte", label=_("To"))
 

@@ -121,3 +121,21 @@ def totals(entries, disbursements) -> Balance:
         paid=sums["paid"] or ZERO,
         reserved=reserved or ZERO,
     )
+
+
+def with_allocation_balances(allocations) -> list:
+    """``allocations`` as a list, each with its ``balance`` (two queries for all)."""
+    allocations = list(allocations)
+    balances = allocation_balances(a.pk for a in allocations)
+    for allocation in allocations:
+        allocation.balance = balances[allocation.pk]
+    return allocations
+
+
+def with_budget_balances(budgets) -> list:
+    """``budgets`` as a list, each with its ``balance`` (two queries for all)."""
+    budgets = list(budgets)
+    balances = budget_balances(budgets)
+    for budget in budgets:
+        budget.balance = balances[budget.pk]
+    return budgets

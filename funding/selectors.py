@@ -28,7 +28,9 @@ from .models import (
     AidApplication,
     AidDocument,
     AidNotice,
+    AidObjection,
     AidScheme,
+    AidTier,
     Allocation,
     Budget,
     Disbursement,
@@ -263,15 +265,12 @@ def donation_value(donations: QuerySet[Donation]) -> dict:
 def pairing_funding(pairing: Pairing) -> dict:
     """The funding tab: allocations with their tranches and balances, the pairing's
     balance (5 queries)."""
-    allocations = list(
+    allocations = ledger.with_allocation_balances(
         Allocation.objects.filter(pairing=pairing)
         .select_related("budget")
         .prefetch_related(Prefetch("tranches", queryset=Tranche.objects.order_by("number")))
         .order_by("id")
     )
-    balances = ledger.allocation_balances(a.pk for a in allocations)
-    for allocation in allocations:
-        allocation.balance = balances[allocation.pk]
     return {
         "allocations": allocations,
         "balance": ledger.pairing_balances([pairing.pk])[pairing.pk],
@@ -429,6 +428,21 @@ def aid_scheme_list_visible_to(user) -> QuerySet[AidScheme]:
         return qs.none()
     return qs.filter(
         Q(region_id__any_of=scope.aid_region_ids) | Q(region_id__any_of=scope.context_region_ids)
+    )
+
+
+def aid_tier_list_visible_to(user) -> QuerySet[AidTier]:
+    """Tiers of the schemes ``user`` reads."""
+    return AidTier.objects.filter(scheme__in=aid_scheme_list_visible_to(user).values("pk"))
+
+
+def aid_objection_get_for_user(user, pk) -> AidObjection:
+    """An objection to an application ``user`` reads; else 404."""
+    return get_or_404(
+        AidObjection.objects.filter(
+            application__in=aid_application_list_visible_to(user).values("pk")
+        ).select_related("application"),
+        pk,
     )
 
 

@@ -59,11 +59,9 @@ def _require_funding_reader(request) -> None:
 def _with_balances(allocations) -> list[Allocation]:
     """A page of allocations with their pairings' schools (one query) and balances (two)."""
     members = PairingMember.objects.select_related("school")
-    rows = list(allocations.prefetch_related(Prefetch("pairing__members", queryset=members)))
-    balances = ledger.allocation_balances(a.pk for a in rows)
-    for allocation in rows:
-        allocation.balance = balances[allocation.pk]
-    return rows
+    return ledger.with_allocation_balances(
+        allocations.prefetch_related(Prefetch("pairing__members", queryset=members))
+    )
 
 
 def _programmes(user):
@@ -112,10 +110,7 @@ def overview(request):
         allocations = allocations.filter(budget__fiscal_year=fiscal_year)
         budgets = budgets.filter(fiscal_year=fiscal_year)
     page = Paginator(allocations, PAGE_SIZE).get_page(request.GET.get("page"))
-    budget_rows = list(budgets[:10])
-    budget_balances = ledger.budget_balances(budget_rows)
-    for budget in budget_rows:
-        budget.balance = budget_balances[budget.pk]
+    budget_rows = ledger.with_budget_balances(budgets[:10])
     return render(
         request,
         "funding/overview.html",
@@ -143,10 +138,7 @@ def budget_list(request):
     _require_funding_reader(request)
     budgets = selectors.budget_list_visible_to(request.user)
     page = Paginator(budgets, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    balances = ledger.budget_balances(rows)
-    for budget in rows:
-        budget.balance = balances[budget.pk]
+    rows = ledger.with_budget_balances(page.object_list)
     return render(
         request,
         "funding/budget_list.html",

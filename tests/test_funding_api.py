@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from rest_framework.test import APIRequestFactory
 
 from funding import api as funding_api
-from funding import selectors, services
+from funding import ledger, selectors, services
 from funding.models import (
     Allocation,
     Budget,
@@ -97,8 +97,8 @@ def test_lean_representations_equal_the_generic_ones(world, active, released, la
     services.disbursement_reverse(actor=world.bureau, disbursement=d, reason="重复支付")
     request = APIRequestFactory().get("/api/")
     request.user = world.bureau
-    budgets = funding_api._with_budget_balances(selectors.budget_list_visible_to(world.bureau))
-    allocations = funding_api._with_balances(
+    budgets = ledger.with_budget_balances(selectors.budget_list_visible_to(world.bureau))
+    allocations = ledger.with_allocation_balances(
         funding_api._allocations(selectors.allocation_list_visible_to(world.bureau))
     )
     cases = [
