@@ -8,6 +8,7 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self):
         from schools import hub
+        from twinning import access, imports
 
         from . import home, selectors
 
@@ -22,3 +23,28 @@ class ActivitiesConfig(AppConfig):
                 ),
             )
         )  # fmt: skip
+        imports.register(
+            imports.ImportKind(
+                key="activities",
+                title=_("Import activities"),
+                name=_("Exchange activities"),
+                resource="activities.resources.ActivityResource",
+                # A pairing's bureau and its schools' coordinators schedule its activities
+                # (access.can_schedule_activities): whoever holds either role schedules
+                # somewhere; each row's pairing is checked by the resource.
+                may_import=access.keeps_school_records,
+                refusal=_(
+                    "The coordinators of the pairing's schools and its bureau schedule "
+                    "its activities."
+                ),
+                list_url="activities:activity_list",
+                matching=_(
+                    "A row finds its pairing by the codes of the helping and the assisted "
+                    "school. It changes the activity of that pairing with the same kind, "
+                    "start and title while it is planned or postponed, and schedules an "
+                    "activity otherwise; a completed or cancelled activity cannot be changed. "
+                    "Participating teachers are not imported: add them on the activity's page."
+                ),
+                order=60,
+            )
+        )

@@ -56,6 +56,13 @@ urlpatterns: list = [
     path("teachers/<int:pk>/participation/", views.participation_record, name="participation"),
     path("teachers/<int:pk>/participation.pdf", views.participation_pdf, name="participation_pdf"),
     path("resources/", views.resource_list, name="resource_list"),
+    path("resources/export.csv", views.resource_export, {"fmt": "csv"}, name="resource_export_csv"),
+    path(
+        "resources/export.xlsx",
+        views.resource_export,
+        {"fmt": "xlsx"},
+        name="resource_export_xlsx",
+    ),  # fmt: skip
     path("resources/<int:pk>/", views.resource_download, name="resource_download"),
     path("resources/<int:pk>/thumbnail/", views.resource_thumbnail, name="resource_thumbnail"),
     path("resources/<int:pk>/remove/", views.resource_remove, name="resource_remove"),

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from schools.pairing_forms import PairingFilter
 from schools.selectors import pairing_row
 from schools.views import PAGE_SIZE, _filtered, _is_filtered, _post_data
 from teachers import selectors as teacher_selectors
-from twinning import access, calendar, progress
+from twinning import access, calendar, imports, progress
 from twinning.attachments import stored_file_response, thumbnail_response
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors
@@ -46,6 +47,7 @@ from .forms import (
     SecondmentForm,
 )
 from .models import Activity, ActivityStatus, Secondment
+from .resources import ActivityResource
 
 # The coming and the unlogged activities the tab shows; the list has them all.
 SECTION_ROWS = 10
@@ -77,38 +79,21 @@ def activity_list(request):
             "page_obj": page,
             "activities": _rows(page.object_list),
             "is_filtered": _is_filtered(filterset),
+            "can_import": imports.kind_get("activities").may_import(request.scope),
         },
     )
-
-
-def _local(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
 @login_required
 @require_safe
 def activity_export(request, fmt: str):
+    """The filtered activity list in the columns of the import, so that the file can be
+    corrected and loaded again."""
     _filterset, activities = _filtered(
         ActivityFilter, request, selectors.activity_list_visible_to(request.user)
     )
-    header = [_("Starts"), _("Ends"), _("Kind"), _("Title"), _("Host school"), _("Place"),
-              _("Online link"), _("Students taking part"), _("Status"), _("Summary")]  # fmt: skip
-    rows = (
-        (
-            _local(a.starts_at),
-            _local(a.ends_at),
-            a.kind.name,
-            a.title,
-            a.host_school.name,
-            a.place,
-            a.online_link,
-            a.student_count,
-            a.get_status_display(),
-            a.summary,
-        )  # fmt: skip
-        for a in activities.iterator(chunk_size=1000)
-    )
-    return table_response("activities", header, rows, fmt)
+    rows = ActivityResource(user=request.user).export_rows(activities)
+    return table_response("activities", rows[0], rows[1:], fmt)
 
 
 # --- schedule and change -----------------------------------------------------------------
@@ -631,6 +616,35 @@ def pairing_resources(request, pk: int):
 @require_safe
 def resource_list(request):
     return _resource_page(request)
+
+
+@login_required
+@require_safe
+def resource_export(request, fmt: str):
+    """The filtered library, as the list shows it (the files themselves stay behind
+    their links)."""
+    _filterset, resources = _filtered(
+        ResourceFilter, request, selectors.resource_list_visible_to(request.user)
+    )
+    header = [_("Resource"), _("Description"), _("Category"), _("Subject"), _("Grade"),
+              _("Shared by"), _("Uploaded by"), _("Uploaded"), _("Size"),
+              _("Pairing number")]  # fmt: skip
+    rows = (
+        (
+            r.title,
+            r.description,
+            r.get_category_display(),
+            r.subject,
+            r.get_grade_display(),
+            r.school.name,
+            r.uploaded_by.display_name,
+            timezone.localtime(r.uploaded_at).strftime("%Y-%m-%d %H:%M"),
+            filesizeformat(r.size).replace("\xa0", " "),
+            r.pairing_id,
+        )  # fmt: skip
+        for r in resources.iterator(chunk_size=1000)
+    )
+    return table_response("resources", header, rows, fmt)
 
 
 @login_required

@@ -64,7 +64,8 @@ PERSONAS = {
 
 # Every page and endpoint, as (name, URL). {pairing}, {school}, {programme}, {region},
 # {school_code} (and the {teacher}, {mentorship}, {activity}, {disbursement}, {student},
-# {aid_application}, {aid_notice} of the detail pages) are filled with objects the persona
+# {aid_application}, {aid_notice}, {import_batch} of the detail pages) are filled with
+# objects the persona
 # can see. A page that answers a
 # persona with 403 (a teacher's dashboard) is listed as refused and not timed.
 PAGES = [
@@ -126,6 +127,10 @@ PAGES = [
     ("aid notice detail", "/aid/notices/{aid_notice}/"),
     ("aid scheme list", "/aid/schemes/"),
     ("student access log", "/aid/access-log/"),
+    # Imports: the history of a region's files, one file's check (its errors listed).
+    ("import history", "/imports/"),
+    ("import history, with errors", "/imports/?status=invalid"),
+    ("import detail", "/imports/batches/{import_batch}/"),
     ("api pairings", "/api/pairings/"),
     ("api pairings ×200", "/api/pairings/?page_size=200"),
     ("api pairing detail", "/api/pairings/{pairing}/"),
@@ -155,6 +160,7 @@ PAGES = [
     ("api aid applications", "/api/aid-applications/"),
     ("api aid notices", "/api/aid-notices/"),
     ("api student access log", "/api/student-access-log/"),
+    ("api imports", "/api/imports/"),
 ]
 FLOOR = {"html": "/bench/floor/", "json": "/bench/floor.json"}
 
@@ -398,6 +404,8 @@ def fill(port: int, cookies: dict) -> dict[str, str]:
         or first("/api/aid-applications/?page_size=1"),
         "aid_notice": first("/api/aid-notices/?published=true&page_size=1")
         or first("/api/aid-notices/?page_size=1"),
+        "import_batch": first("/api/imports/?status=invalid&page_size=1")
+        or first("/api/imports/?page_size=1"),
     }
     return {k: v for k, v in values.items() if v is not None}
 
@@ -461,6 +469,7 @@ def render_table(meta: dict, rows: list[dict]) -> str:
             f"{row['p95_ms']} | {row['rps']} | {row['queries']} | {row['p95_ratio']:.2f} "
             f"(≤ {row['target_ratio']:g}) | {verdict} |"
         )
+    lines += imports_lines(meta)
     return "\n".join(lines) + "\n"
 
 
@@ -497,7 +506,37 @@ def render_summary(meta: dict, rows: list[dict]) -> str:
                 else "—"
             )
         lines.append(f"| {page} | " + " | ".join(row) + " |")
+    lines += imports_lines(meta)
     return "\n".join(lines) + "\n"
+
+
+def measure_imports(env: dict) -> dict:
+    """The import throughput (bench/imports.py), in the bench's environment."""
+    print("import of teachers (bench/imports.py) …", flush=True)
+    done = subprocess.run(
+        [PYTHON, "bench/imports.py"], cwd=ROOT, env=env, check=True, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def imports_lines(meta: dict) -> list[str]:
+    result = meta.get("imports")
+    if not result:
+        return []
+    check, imported = result["check"], result["import"]
+    return [
+        "",
+        f"Import of {result['rows']:,} teachers as the province's bureau (bench/imports.py, "
+        f"an .xlsx of {result['bytes'] / 1e6:.1f} MB over {result['schools']:,} schools, "
+        f"in-process as the worker runs it): check (upload and dry run) "
+        f"{check['rows_per_second']:,} rows/s ({check['seconds']} s), import (confirm and "
+        f"commit) {imported['rows_per_second']:,} rows/s ({imported['seconds']} s); target "
+        f"≥ {result['target_rows_per_second']} rows/s "
+        f"{'✓' if result['within_target'] else '✗'}.",
+    ]
 
 
 def update_readme(table: str) -> None:
@@ -588,6 +627,9 @@ def main() -> int:
                     )
     finally:
         stop_server(server)
+    imported = None
+    if not args.only or "import" in args.only:
+        imported = measure_imports(env)
 
     import psycopg
 
@@ -617,6 +659,7 @@ def main() -> int:
             for c, by_kind in floor_runs.items()
         },
         "refused": refused,
+        "imports": imported,
     }
     table = render_table(meta, rows)
     # A partial run (--only) must not stand in for the committed results.
@@ -633,6 +676,9 @@ def main() -> int:
     missed = [
         r for r in rows if r["concurrency"] == max(args.concurrency) and not r["within_target"]
     ]
+    if imported and not imported["within_target"]:
+        missed.append({"page": "import of teachers", "role": "bureau-province",
+                       "p95_ms": 0, "p95_ratio": 0})  # fmt: skip
     if not args.only and not args.no_readme:
         update_readme(render_summary(meta, rows))
     if missed:

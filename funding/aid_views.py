@@ -16,11 +16,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from schools.views import PAGE_SIZE, _filtered, _is_filtered, _post_data
-from twinning import access, calendar
+from twinning import access, calendar, imports
 from twinning.attachments import stored_file_response
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors, form_action
@@ -40,8 +41,10 @@ from .aid_forms import (
     StudentForm,
 )
 from .forms import CommentForm, RejectForm
-from .models import AidStatus, AidStep, StudentAccessLog
+from .models import AidStatus, AidStep, Student, StudentAccessLog
 from .privacy import log_access, mask_name
+from .resources import StudentResource
+from .views import _local
 
 
 def _require_aid(request) -> None:
@@ -347,8 +350,23 @@ def student_list(request):
         request,
         "funding/aid/student_list.html",
         {"filter": filterset, "page_obj": page, "students": rows,
-         "is_filtered": _is_filtered(filterset)},
+         "is_filtered": _is_filtered(filterset),
+         "may_import": imports.kind_get("students").may_import(request.scope)},
     )  # fmt: skip
+
+
+@login_required
+@require_safe
+def student_export(request, fmt: str):
+    """The filtered student list in the columns of the import, so that the file can be
+    corrected and loaded again; the resource exports only the students the user sees,
+    with their names as the list shows them, and logs the download."""
+    _require_aid(request)
+    _filterset, students = _filtered(
+        StudentFilter, request, selectors.student_list_visible_to(request.user)
+    )
+    rows = StudentResource(user=request.user).export_rows(students)
+    return table_response("students", rows[0], rows[1:], fmt)
 
 
 def _student_form(request, instance=None):
@@ -460,6 +478,28 @@ def scheme_list(request):
 
 
 @login_required
+@require_safe
+def scheme_export(request, fmt: str):
+    """The schemes in scope with their tiers, as the list shows them (no student)."""
+    _require_aid(request)
+    header = [_("Scheme"), _("Region"), _("Kind"), _("Granted"), _("Tiers"), _("Status")]
+    active, closed = _("Active"), _("Closed")
+
+    def tiers(scheme) -> str:
+        return "; ".join(
+            " ".join(str(part) for part in (t.name, t.amount or "", t.items) if part)
+            for t in scheme.tiers.all()
+        )
+
+    rows = (
+        (s.name, s.region.name, f"{s.get_kind_display()} · {s.get_form_display()}",
+         s.get_period_display(), tiers(s), active if s.is_active else closed)
+        for s in selectors.aid_scheme_list_visible_to(request.user).iterator(chunk_size=1000)
+    )  # fmt: skip
+    return table_response("aid-schemes", header, rows, fmt)
+
+
+@login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def scheme_create(request):
     access.require(request.scope.is_admin or bool(request.scope.aid_region_ids))
@@ -524,6 +564,21 @@ def notice_list(request):
         request, "funding/aid/notice_list.html",
         {"page_obj": page, "notices": list(page.object_list)},
     )  # fmt: skip
+
+
+@login_required
+@require_safe
+def notice_export(request, fmt: str):
+    """The notices in scope, as the list shows them: no student is named."""
+    _require_aid(request)
+    header = [_("School"), _("Scheme"), _("Period"), _("First day"), _("Last day"), _("Published")]
+    not_yet = _("Not yet")
+    rows = (
+        (n.school.name, n.scheme.name, n.period_key, n.starts_on, n.ends_on,
+         _local(n.published_at) if n.published_at else not_yet)
+        for n in selectors.aid_notice_list_visible_to(request.user).iterator(chunk_size=1000)
+    )  # fmt: skip
+    return table_response("aid-notices", header, rows, fmt)
 
 
 @login_required
@@ -602,9 +657,8 @@ def notice_public(request, token: str):
 # --- the access log ----------------------------------------------------------------------------
 
 
-@login_required
-@require_safe
-def access_log(request):
+def _access_log_entries(request):
+    """The log the aid officers read, of one student when ``?student=`` names one."""
     access.require(
         request.scope.is_admin or bool(request.scope.aid_region_ids),
         _("The aid officers read who saw students' details."),
@@ -613,8 +667,39 @@ def access_log(request):
     student = request.GET.get("student")
     if student and student.isdigit() and len(student) < 12:
         entries = entries.filter(student_id=int(student))
+    return entries
+
+
+@login_required
+@require_safe
+def access_log(request):
+    entries = _access_log_entries(request)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request, "funding/aid/access_log.html",
         {"page_obj": page, "entries": list(page.object_list)},
     )  # fmt: skip
+
+
+@login_required
+@require_safe
+def access_log_export(request, fmt: str):
+    """The log as the page lists it, with the students' names as it shows them. The
+    download names students, so it is logged like any download of their details; the
+    file is the log as it stood when asked for, without that download's own lines."""
+    entries = _access_log_entries(request).filter(at__lte=timezone.now())
+    # The log is the largest table: the students it names are read in one query and its
+    # lines are streamed rather than loaded whole.
+    named = entries.filter(student__isnull=False).order_by().values("student_id")
+    log_access(
+        request.user, StudentAccessLog.Action.EXPORT,
+        _("download of the access log (%(format)s)") % {"format": fmt},
+        Student.objects.filter(pk__in=named).only("region"),
+    )  # fmt: skip
+    header = [_("When"), _("Who"), _("What"), _("What was read"), _("Student")]
+    rows = (
+        (_local(e.at), e.user.display_name, e.get_action_display(), e.what,
+         e.student.name if e.student else "")
+        for e in entries.iterator(chunk_size=1000)
+    )  # fmt: skip
+    return table_response("student-access-log", header, rows, fmt)

@@ -8,6 +8,7 @@ class FundingConfig(AppConfig):
 
     def ready(self):
         from schools import hub
+        from twinning import access, imports
 
         from . import home, selectors
 
@@ -20,3 +21,21 @@ class FundingConfig(AppConfig):
                 ),
             )
         )  # fmt: skip
+        imports.register(
+            imports.ImportKind(
+                key="students",
+                title=_("Import students"),
+                name=_("Students"),
+                resource="funding.resources.StudentResource",
+                may_import=access.handles_aid,
+                refusal=_(
+                    "The school's coordinators and the region's aid officers keep its students."
+                ),
+                list_url="funding:student_list",
+                matching=_(
+                    "A row updates the student of its school with the same name and guardian's "
+                    "phone and adds a student otherwise."
+                ),
+                order=30,
+            )
+        )

@@ -8,12 +8,33 @@ app_name = "funding"
 urlpatterns: list = [
     path("funding/", views.overview, name="overview"),
     path("funding/budgets/", views.budget_list, name="budget_list"),
+    path(
+        "funding/budgets/export.csv", views.budget_export, {"fmt": "csv"}, name="budget_export_csv"
+    ),
+    path(
+        "funding/budgets/export.xlsx",
+        views.budget_export,
+        {"fmt": "xlsx"},
+        name="budget_export_xlsx",
+    ),  # fmt: skip
     path("funding/budgets/new/", views.budget_create, name="budget_create"),
     path("funding/budgets/<int:pk>/", views.budget_detail, name="budget_detail"),
     path("funding/budgets/<int:pk>/edit/", views.budget_edit, name="budget_edit"),
     path("funding/budgets/<int:pk>/allocate/", views.budget_allocate, name="budget_allocate"),
     path("funding/tranches/<int:pk>/release/", views.tranche_release, name="tranche_release"),
     path("funding/approvals/", views.approval_queue, name="approval_queue"),
+    path(
+        "funding/approvals/export.csv",
+        views.approval_queue_export,
+        {"fmt": "csv"},
+        name="approval_queue_export_csv",
+    ),  # fmt: skip
+    path(
+        "funding/approvals/export.xlsx",
+        views.approval_queue_export,
+        {"fmt": "xlsx"},
+        name="approval_queue_export_xlsx",
+    ),  # fmt: skip
     path("funding/disbursements/", views.disbursement_list, name="disbursement_list"),
     path(
         "funding/disbursements/export.csv",
@@ -112,6 +133,18 @@ urlpatterns: list = [
     path("aid/export.csv", aid_views.aid_export, {"fmt": "csv"}, name="aid_export_csv"),
     path("aid/export.xlsx", aid_views.aid_export, {"fmt": "xlsx"}, name="aid_export_xlsx"),
     path("aid/students/", aid_views.student_list, name="student_list"),
+    path(
+        "aid/students/export.csv",
+        aid_views.student_export,
+        {"fmt": "csv"},
+        name="student_export_csv",
+    ),  # fmt: skip
+    path(
+        "aid/students/export.xlsx",
+        aid_views.student_export,
+        {"fmt": "xlsx"},
+        name="student_export_xlsx",
+    ),  # fmt: skip
     path("aid/students/new/", aid_views.student_create, name="student_create"),
     path("aid/students/<int:pk>/", aid_views.student_detail, name="student_detail"),
     path("aid/students/<int:pk>/edit/", aid_views.student_edit, name="student_edit"),
@@ -144,13 +177,49 @@ urlpatterns: list = [
     ),  # fmt: skip
     path("aid/documents/<int:pk>/", aid_views.document_download, name="aid_document"),
     path("aid/schemes/", aid_views.scheme_list, name="aid_scheme_list"),
+    path(
+        "aid/schemes/export.csv",
+        aid_views.scheme_export,
+        {"fmt": "csv"},
+        name="aid_scheme_export_csv",
+    ),  # fmt: skip
+    path(
+        "aid/schemes/export.xlsx",
+        aid_views.scheme_export,
+        {"fmt": "xlsx"},
+        name="aid_scheme_export_xlsx",
+    ),  # fmt: skip
     path("aid/schemes/new/", aid_views.scheme_create, name="aid_scheme_create"),
     path("aid/schemes/<int:pk>/", aid_views.scheme_detail, name="aid_scheme_detail"),
     path("aid/schemes/<int:pk>/edit/", aid_views.scheme_edit, name="aid_scheme_edit"),
     path("aid/notices/", aid_views.notice_list, name="aid_notice_list"),
+    path(
+        "aid/notices/export.csv",
+        aid_views.notice_export,
+        {"fmt": "csv"},
+        name="aid_notice_export_csv",
+    ),  # fmt: skip
+    path(
+        "aid/notices/export.xlsx",
+        aid_views.notice_export,
+        {"fmt": "xlsx"},
+        name="aid_notice_export_xlsx",
+    ),  # fmt: skip
     path("aid/notices/new/", aid_views.notice_create, name="aid_notice_create"),
     path("aid/notices/<int:pk>/", aid_views.notice_detail, name="aid_notice_detail"),
     path("aid/notices/<int:pk>/publish/", aid_views.notice_publish, name="aid_notice_publish"),
     path("aid/notice/<str:token>/", aid_views.notice_public, name="aid_notice_public"),
     path("aid/access-log/", aid_views.access_log, name="aid_access_log"),
+    path(
+        "aid/access-log/export.csv",
+        aid_views.access_log_export,
+        {"fmt": "csv"},
+        name="aid_access_log_export_csv",
+    ),  # fmt: skip
+    path(
+        "aid/access-log/export.xlsx",
+        aid_views.access_log_export,
+        {"fmt": "xlsx"},
+        name="aid_access_log_export_xlsx",
+    ),  # fmt: skip
 ]

@@ -147,6 +147,36 @@ def budget_list(request):
     )  # fmt: skip
 
 
+@login_required
+@require_safe
+def budget_export(request, fmt: str):
+    """The budgets in scope with their balances, as the list shows them."""
+    _require_funding_reader(request)
+    # Budgets are few (a region's fund sources a year): their balances are two queries
+    # for all of them (funding.ledger), so the list is read whole.
+    budgets = ledger.with_budget_balances(selectors.budget_list_visible_to(request.user))
+    header = [_("Fiscal year"), _("Fund source"), _("Region"), _("Programme"), _("Purpose"),
+              _("Ring-fenced"), _("Amount (yuan)"), _("Allocated"), _("Released"),
+              _("Paid")]  # fmt: skip
+    yes, no = _("Yes"), _("No")
+    rows = (
+        (
+            b.fiscal_year,
+            b.source,
+            b.region.name,
+            b.programme.name if b.programme else "",
+            b.purpose,
+            yes if b.ring_fenced else no,
+            b.amount,
+            b.balance.allocated,
+            b.balance.released,
+            b.balance.paid,
+        )  # fmt: skip
+        for b in budgets
+    )
+    return table_response("budgets", header, rows, fmt)
+
+
 def _budget_form(request, instance=None) -> BudgetForm:
     return BudgetForm(
         _post_data(request), instance=instance, regions=selectors.budget_regions(request.user),
@@ -337,6 +367,33 @@ def approval_queue(request):
         "funding/approval_queue.html",
         {"page_obj": page, "disbursements": list(page.object_list)},
     )
+
+
+@login_required
+@require_safe
+def approval_queue_export(request, fmt: str):
+    """The requests waiting for the user's decision, as the queue lists them. Not a
+    filter of the requests' download: the queue leaves out what the user asked for."""
+    _require_funding_reader(request)
+    header = [_("Number"), _("Pairing number"), _("Helping school"), _("Purpose"), _("Payee"),
+              _("School"), _("Amount (yuan)"), _("What it pays for"), _("Submitted"),
+              _("Requested by")]  # fmt: skip
+    rows = (
+        (
+            d.pk,
+            d.pairing_id,
+            d.pairing.helping_school.name,
+            d.get_purpose_display(),
+            d.payee_name,
+            d.school.name,
+            d.amount,
+            d.description,
+            _local(d.submitted_at),
+            d.requested_by.display_name,
+        )  # fmt: skip
+        for d in selectors.approval_queue(request.user).iterator(chunk_size=1000)
+    )
+    return table_response("approvals", header, rows, fmt)
 
 
 def _form(request, pairing, instance=None) -> DisbursementForm:

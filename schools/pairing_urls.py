@@ -7,7 +7,11 @@ from . import pairing_views as views
 urlpatterns: list = [
     path("pairings/", views.pairing_list, name="pairing_list"),
     path("pairings/new/", views.pairing_create, name="pairing_create"),
-    path("pairings/export.csv", views.pairing_export, name="pairing_export"),
+    # One name for both formats: {% url 'schools:pairing_export' fmt='xlsx' %} is the
+    # workbook, {% url 'schools:pairing_export' %} (or fmt='csv') the CSV (its pattern
+    # comes last, so that the name without arguments reverses to it).
+    path("pairings/export.xlsx", views.pairing_export, {"fmt": "xlsx"}, name="pairing_export"),
+    path("pairings/export.csv", views.pairing_export, {"fmt": "csv"}, name="pairing_export"),
     # The pairing page: a hub of tabs (schools/hub.py), each its own URL.
     path("pairings/<int:pk>/", views.pairing_detail, name="pairing_detail"),
     path("pairings/<int:pk>/plan/", views.pairing_plan, name="pairing_plan"),

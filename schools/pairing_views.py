@@ -20,14 +20,12 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from twinning import access
+from twinning import access, imports
 from twinning.access import resolve_scope
-from twinning.downloads import csv_response
-from twinning.text import join_names
+from twinning.downloads import table_response
 
 from . import hub, selectors, services
 from .models import NeedsDimension, PairingMember, PairingStatus, PeriodKind
@@ -43,6 +41,7 @@ from .pairing_forms import (
     ProgressForm,
     TransitionForm,
 )
+from .resources import PairingResource
 
 PAGE_SIZE = 25
 
@@ -152,53 +151,19 @@ def pairing_list(request):
             "school_filtered": school_id is not None or bool(school_code),
             "chosen_school": chosen_school,
             "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
+            "may_import": imports.kind_get("pairings").may_import(request.scope),
         },
     )
 
 
 @login_required
 @require_safe
-def pairing_export(request):
-    """The filtered list as CSV (UTF-8 with a BOM, so that Excel reads the Chinese)."""
+def pairing_export(request, fmt: str = "csv"):
+    """The filtered list in the columns of the import (xlsx or CSV), so that the file
+    can be corrected and loaded again."""
     _filterset, pairings = _filtered_pairings(request)
-    header = [
-        _("ID"),
-        _("Pairing"),
-        _("Helping school"),
-        _("Helping school code"),
-        _("Assisted schools"),
-        _("Assisted school codes"),
-        _("Programme"),
-        _("Status"),
-        _("Region"),
-        _("Created"),
-        _("Agreement signed on"),
-        _("Agreement start"),
-        _("Agreement end"),
-    ]
-
-    def rows():
-        for pairing in pairings.iterator(chunk_size=500):
-            assisted = [
-                m.school for m in pairing.members.all() if m.role == PairingMember.Role.ASSISTED
-            ]
-            yield (
-                pairing.pk,
-                pairing.title,
-                pairing.helping_school.name,
-                pairing.helping_school.code,
-                join_names(s.name for s in assisted),
-                " ".join(s.code for s in assisted),
-                pairing.programme.name,
-                pairing.get_status_display(),
-                pairing.region.name,
-                timezone.localtime(pairing.created_at).date().isoformat(),
-                pairing.agreement_signed_on,
-                pairing.agreement_start,
-                pairing.agreement_end,
-            )
-
-    return csv_response("pairings", header, rows())
+    rows = PairingResource(user=request.user).export_rows(pairings)
+    return table_response("pairings", rows[0], rows[1:], fmt)
 
 
 # --- create ----------------------------------------------------------------------

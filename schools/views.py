@@ -17,13 +17,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from twinning import access
-from twinning.downloads import csv_response
+from twinning import access, imports
+from twinning.downloads import table_response
 from twinning.forms import add_service_errors
 
 from . import selectors, services
 from .forms import DayOverrideForm, ProgrammeFilter, ProgrammeForm, SchoolFilter, SchoolForm
 from .models import PairingStatus, Region
+from .resources import SchoolResource
 
 PAGE_SIZE = 25
 
@@ -81,46 +82,21 @@ def school_list(request):
             "schools": page.object_list,
             "is_filtered": _is_filtered(filterset),
             "can_create": scope.is_admin or bool(scope.bureau_region_ids),
+            "can_import": imports.KINDS["schools"].may_import(scope),
         },
     )
 
 
 @login_required
 @require_safe
-def school_export(request):
-    """The filtered school list as CSV (UTF-8 with a BOM, so that Excel reads the Chinese)."""
+def school_export(request, fmt: str = "csv"):
+    """The filtered school list in the columns of the import (xlsx or CSV), so that it
+    can be corrected and loaded again."""
     _filterset, schools = _filtered(
         SchoolFilter, request, selectors.school_list_visible_to(request.user)
     )
-    header = [
-        _("Name"),
-        _("School code"),
-        _("Region"),
-        _("Stage"),
-        _("Urban or rural"),
-        _("Enrolment"),
-        _("Staff count"),
-        _("Address"),
-        _("Contact person"),
-        _("Contact phone"),
-    ]
-
-    rows = (
-        (
-            school.name,
-            school.code,
-            school.region.name,
-            school.get_stage_display(),
-            school.get_location_display(),
-            school.enrolment,
-            school.staff_count,
-            school.address,
-            school.contact_name,
-            school.contact_phone,
-        )
-        for school in schools.iterator(chunk_size=1000)
-    )
-    return csv_response("schools", header, rows)
+    rows = SchoolResource(user=request.user).export_rows(schools)
+    return table_response("schools", rows[0], rows[1:], fmt)
 
 
 @login_required
@@ -199,6 +175,31 @@ def programme_list(request):
             "can_create": scope.is_admin or bool(scope.bureau_region_ids),
         },
     )
+
+
+@login_required
+@require_safe
+def programme_export(request, fmt: str):
+    """The filtered programme list, in the page's columns."""
+    _filterset, programmes = _filtered(
+        ProgrammeFilter, request, selectors.programme_list_visible_to(request.user)
+    )
+    header = [_("Name"), _("Region"), _("Years"), _("Pairing kind"), _("Reach"),
+              _("Funding per pairing (yuan)"), _("Open for proposals")]  # fmt: skip
+    yes, no = _("Yes"), _("No")
+    rows = (
+        (
+            p.name,
+            p.region.name,
+            f"{p.start_year}–{p.start_year + p.years}",
+            p.get_pairing_kind_display(),
+            p.get_reach_display(),
+            p.funding_per_pair,
+            yes if p.is_open else no,
+        )  # fmt: skip
+        for p in programmes.iterator(chunk_size=1000)
+    )
+    return table_response("programmes", header, rows, fmt)
 
 
 @login_required

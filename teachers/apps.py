@@ -8,8 +8,44 @@ class TeachersConfig(AppConfig):
 
     def ready(self):
         from schools import hub
+        from twinning import access, imports
 
         from . import home
 
         hub.register(hub.Tab("mentorships", _("Mentorships"), "teachers:pairing_mentorships", 30))
         home.register()
+        imports.register(
+            imports.ImportKind(
+                key="teachers",
+                title=_("Import teachers"),
+                name=_("Teachers"),
+                resource="teachers.resources.TeacherResource",
+                may_import=access.keeps_school_records,
+                refusal=_("Only a school's coordinators and its bureau keep its teachers."),
+                list_url="teachers:teacher_list",
+                matching=_(
+                    "A row updates the teacher of its school with the same staff number (or, "
+                    "without one, the same name and phone) and adds a teacher otherwise."
+                ),
+                order=20,
+            )
+        )
+        imports.register(
+            imports.ImportKind(
+                key="mentorships",
+                title=_("Import mentorships"),
+                name=_("Mentorships"),
+                resource="teachers.mentorship_resources.MentorshipResource",
+                # Whoever may open the page that starts a mentorship (mentorship_create).
+                may_import=access.keeps_school_records,
+                refusal=_("Coordinators and bureau staff start mentorships."),
+                list_url="teachers:mentorship_list",
+                matching=_(
+                    "A row finds each teacher by the school code and the staff number (or, "
+                    "without one, the name). It updates the agreement of the active "
+                    "mentorship with the same mentor, mentee and subject, and starts a "
+                    "mentorship otherwise."
+                ),
+                order=50,
+            )
+        )

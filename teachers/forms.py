@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from schools.forms import PageFilterMixin
 from schools.models import School, school_code_validator
 from twinning.forms import FilterForm, PlainWidgets
-from twinning.imports import ACCEPT, FILE_HELP
 
 from . import filters, selectors
 from .models import Honour, Teacher
@@ -124,11 +123,3 @@ HonourFormSet = forms.formset_factory(
 
 def honour_initial(teacher: Teacher) -> list[dict]:
     return [{"kind": h.kind, "level": h.level, "year": h.year} for h in teacher.honours.all()]
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("File"),
-        help_text=FILE_HELP,
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
-    )

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from schools import hub
 from schools import selectors as school_selectors
 from schools.views import PAGE_SIZE, _filtered, _is_filtered, _post_data
-from twinning import access, progress
+from twinning import access, imports, progress
 from twinning.attachments import file_response, stored_file_response, thumbnail_response
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors
@@ -37,6 +37,7 @@ from .mentorship_forms import (
     ReasonForm,
     RecordForm,
 )
+from .mentorship_resources import MentorshipResource
 from .models import REFLECTION_QUESTIONS, Mentorship, MentorshipStatus
 
 # --- list and download -------------------------------------------------------------------
@@ -58,6 +59,7 @@ def mentorship_list(request):
             "mentorships": compliance.with_standings(page.object_list),
             "is_filtered": _is_filtered(filterset),
             "can_start": access.keeps_school_records(request.scope),
+            "can_import": imports.kind_get("mentorships").may_import(request.scope),
             "to_review": selectors.review_queue(request.user).count(),
         },
     )
@@ -66,27 +68,13 @@ def mentorship_list(request):
 @login_required
 @require_safe
 def mentorship_export(request, fmt: str):
+    """The filtered mentorship list in the columns of the import, so that the file can be
+    corrected and loaded again."""
     _filterset, mentorships = _filtered(
         MentorshipFilter, request, selectors.mentorship_list_visible_to(request.user)
     )
-    found = compliance.standings(mentorships)
-    header = [_("Mentor"), _("Mentor's school"), _("Mentee"), _("Mentee's school"),
-              _("Subject"), _("Start"), _("End"), _("Status"), _("Obligations")]  # fmt: skip
-    rows = (
-        (
-            m.mentor.name,
-            m.mentor.school.name,
-            m.mentee.name,
-            m.mentee.school.name,
-            m.subject,
-            m.start.isoformat(),
-            m.end.isoformat(),
-            m.get_status_display(),
-            found[m.pk].status_label if m.pk in found else "",
-        )  # fmt: skip
-        for m in mentorships.iterator(chunk_size=1000)
-    )
-    return table_response("mentorships", header, rows, fmt)
+    rows = MentorshipResource(user=request.user).export_rows(mentorships)
+    return table_response("mentorships", rows[0], rows[1:], fmt)
 
 
 # --- start one ---------------------------------------------------------------------------
@@ -372,6 +360,21 @@ def review_queue(request):
     queue = selectors.review_queue(request.user)
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "teachers/review_queue.html", {"page_obj": page, "records": page})
+
+
+@login_required
+@require_safe
+def review_queue_export(request, fmt: str):
+    """The records waiting for the user's sign-off, oldest first. Records have no list
+    with a download of its own, so the queue has one."""
+    header = [_("Mentee"), _("What"), _("Date"), _("Lesson subject"), _("Class"), _("Topic"),
+              _("Notes")]  # fmt: skip
+    rows = (
+        (r.mentorship.mentee.name, r.get_kind_display(), r.date, r.lesson_subject,
+         r.lesson_class, r.lesson_topic, r.content)
+        for r in selectors.review_queue(request.user).iterator(chunk_size=1000)
+    )  # fmt: skip
+    return table_response("records-to-review", header, rows, fmt)
 
 
 # --- compliance --------------------------------------------------------------------------

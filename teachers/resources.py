@@ -17,15 +17,20 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from import_export import fields, widgets
 
 from schools.models import School
 from twinning.resources import (
     ChoiceWidget,
+    CodeWidget,
     RequiredTextWidget,
+    SchoolByCodeWidget,
     ScopedResource,
     TextWidget,
+    YesNoWidget,
     cell_text,
+    code_text,
     invalid,
 )
 
@@ -50,33 +55,13 @@ _SEPARATORS = re.compile(r"[、,，;；/\n]+")
 _YEAR = re.compile(r"^(?P<label>.+?)\s*[（(]\s*(?P<year>\d{4})\s*[)）]$")
 
 
-class SchoolWidget(widgets.Widget):
-    """A school by its code, among the schools whose registry the user keeps."""
-
-    def __init__(self, schools_by_code: dict):
-        self.schools_by_code = schools_by_code
-        super().__init__()
-
-    def clean(self, value, row=None, **kwargs):
-        code = cell_text(value)
-        if not code:
-            raise ValueError(_("Enter the school code."))
-        school = self.schools_by_code.get(code)
-        if school is None:
-            raise ValueError(_("No school with this code whose teachers you keep."))
-        return school
-
-    def render(self, value, obj=None, **kwargs):
-        return value.code if value else ""
-
-
 class YearWidget(widgets.Widget):
     """A year such as 2015, 2015年 or a date cell; empty is none."""
 
     def clean(self, value, row=None, **kwargs):
         if hasattr(value, "year"):
             return value.year
-        text = cell_text(value).removesuffix("年")
+        text = code_text(value).removesuffix("年")
         if not text:
             return None
         try:
@@ -88,28 +73,12 @@ class YearWidget(widgets.Widget):
         return "" if value is None else str(value)
 
 
-class YesNoWidget(widgets.Widget):
-    """是/否 (or yes/no, 1/0); an empty cell is yes."""
-
-    YES = {"是", "在职", "yes", "y", "true", "1"}
-    NO = {"否", "离职", "no", "n", "false", "0"}
-
-    def clean(self, value, row=None, **kwargs):
-        text = cell_text(value).lower()
-        if not text or text in self.YES:
-            return True
-        if text in self.NO:
-            return False
-        raise ValueError(_("Write 是 or 否."))
-
-    def render(self, value, obj=None, **kwargs):
-        return "是" if value else "否"
-
-
 class HonoursWidget(widgets.Widget):
     """Honours as a list in one cell: 市级骨干教师（2021）、学科带头人."""
 
     def _by_label(self) -> dict[str, tuple[str, str]]:
+        if getattr(self, "_labels", None) is not None:
+            return self._labels
         labels = {}
         levels = [("", "")] + list(Honour.Level.choices)
         for language, _name in settings.LANGUAGES:
@@ -117,6 +86,7 @@ class HonoursWidget(widgets.Widget):
                 for kind, _kind_label in Honour.Kind.choices:
                     for level, _level_label in levels:
                         labels[str(honour_label(kind, level)).lower()] = (kind, level)
+        self._labels = labels  # read once a file, not once a row
         return labels
 
     def clean(self, value, row=None, **kwargs):
@@ -152,6 +122,19 @@ class HonoursWidget(widgets.Widget):
 class TeacherResource(ScopedResource):
     COLUMNS = COLUMNS
     REQUIRED = ("school", "name")
+    EXAMPLE = {
+        "school": "1234567890",
+        "school_name": "示例小学",
+        "name": "王芳",
+        "gender": "女",
+        "subjects": "语文",
+        "title": "一级教师",
+        "first_employed_year": "2015",
+        "staff_number": "T-0001",
+        "phone": "13800000000",
+        "honour_list": "区县级骨干教师（2021）",
+        "is_active": "是",
+    }
 
     name = fields.Field("name", COLUMNS["name"], RequiredTextWidget())
     school_name = fields.Field("school__name", COLUMNS["school_name"], TextWidget(), readonly=True)
@@ -161,9 +144,13 @@ class TeacherResource(ScopedResource):
     first_employed_year = fields.Field(
         "first_employed_year", COLUMNS["first_employed_year"], YearWidget()
     )
-    staff_number = fields.Field("staff_number", COLUMNS["staff_number"], TextWidget())
-    phone = fields.Field("phone", COLUMNS["phone"], TextWidget())
-    school = fields.Field("school", COLUMNS["school"], SchoolWidget({}))
+    staff_number = fields.Field("staff_number", COLUMNS["staff_number"], CodeWidget())
+    phone = fields.Field("phone", COLUMNS["phone"], CodeWidget())
+    school = fields.Field(
+        "school",
+        COLUMNS["school"],
+        SchoolByCodeWidget(unknown=_lazy("No school with this code whose teachers you keep.")),
+    )
     honour_list = fields.Field("honour_list", COLUMNS["honour_list"], HonoursWidget())
     is_active = fields.Field("is_active", COLUMNS["is_active"], YesNoWidget())
 
@@ -174,8 +161,14 @@ class TeacherResource(ScopedResource):
         import_id_fields = ("school",)
         skip_unchanged = True
         report_skipped = True
-        clean_model_instances = False  # the service validates
+        clean_model_instances = False  # the service validates (validate_instance)
         use_transactions = True
+        # Rows are checked one by one and written together (services.teachers_import):
+        # a bureau loads 20,000 teachers at once. No per-row diff is kept (skip_row
+        # compares with what get_instance noted).
+        use_bulk = True
+        batch_size = 2000
+        skip_diff = True
 
     def __init__(self, user=None, **kwargs):
         super().__init__(user=user, **kwargs)
@@ -187,29 +180,35 @@ class TeacherResource(ScopedResource):
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
         column = COLUMNS["school"]
-        codes = {cell_text(c) for c in dataset[column]} if column in dataset.headers else set()
+        codes = {code_text(c) for c in dataset[column]} if column in dataset.headers else set()
         schools = selectors.schools_whose_teachers_are_kept_by(self.user).filter(code__in=codes)
         self._schools_by_code.clear()
         self._schools_by_code.update({school.code: school for school in schools})
-        # Every teacher the file may match, loaded once with their honours.
-        existing = (
-            Teacher.objects.filter(school__in=list(self._schools_by_code.values()))
-            .select_related("school")
-            .prefetch_related("honours")
-        )
+        # Every teacher the file may match, loaded once, with their honours as keys.
+        schools_by_id = {school.pk: school for school in self._schools_by_code.values()}
+        existing = Teacher.objects.filter(school__in=list(schools_by_id)).order_by("pk")
+        honours: dict[int, set] = {}
+        for teacher_id, *key in Honour.objects.filter(
+            teacher__school__in=list(schools_by_id)
+        ).values_list("teacher_id", "kind", "level", "year"):
+            honours.setdefault(teacher_id, set()).add(tuple(key))
+        self._honours_of = honours
         self._by_staff_number: dict[tuple, Teacher] = {}
         self._by_name_phone: dict[tuple, Teacher] = {}
         for teacher in existing:
+            teacher.school = schools_by_id[teacher.school_id]
             if teacher.staff_number:
                 self._by_staff_number[teacher.school_id, teacher.staff_number] = teacher
             self._by_name_phone.setdefault(
                 (teacher.school_id, teacher.name, teacher.phone), teacher
             )
         self._rows_by_key: dict[tuple, int] = {}
+        self._rows_by_teacher: dict[int, int] = {}
 
     def before_import_row(self, row, row_number=None, **kwargs):
-        school = cell_text(row.get(COLUMNS["school"]))
-        staff_number = cell_text(row.get(COLUMNS["staff_number"]))
+        super().before_import_row(row, row_number=row_number, **kwargs)
+        school = code_text(row.get(COLUMNS["school"]))
+        staff_number = code_text(row.get(COLUMNS["staff_number"]))
         if school and staff_number:
             first = self._rows_by_key.setdefault((school, staff_number), row_number)
             if first != row_number:
@@ -223,34 +222,68 @@ class TeacherResource(ScopedResource):
                 )
 
     def get_instance(self, instance_loader, row):
-        school = self._schools_by_code.get(cell_text(row.get(COLUMNS["school"])))
+        school = self._schools_by_code.get(code_text(row.get(COLUMNS["school"])))
         if school is None:
             return None
-        staff_number = cell_text(row.get(COLUMNS["staff_number"]))
+        staff_number = code_text(row.get(COLUMNS["staff_number"]))
         if staff_number:
             return self._by_staff_number.get((school.pk, staff_number))
         name = cell_text(row.get(COLUMNS["name"]))
-        phone = cell_text(row.get(COLUMNS["phone"]))
+        phone = code_text(row.get(COLUMNS["phone"]))
         return self._by_name_phone.get((school.pk, name, phone))
 
-    def skip_row(self, instance, original, row, import_validation_errors=None):
-        if original is None or original.pk is None or import_validation_errors:
-            return False
-        same = all(
-            getattr(instance, name) == getattr(original, name) for name in services.TEACHER_FIELDS
-        )
-        return same and _honour_keys(instance.honour_list) == _honour_keys(original.honours.all())
-
-    def do_instance_save(self, instance, is_create):
-        values = {name: getattr(instance, name) for name in services.TEACHER_FIELDS}
-        honours = getattr(instance, "honour_list", None)
-        if is_create:
-            teacher = services.teacher_create(
-                actor=self.user, school=instance.school, honours=honours, **values
+    def after_init_instance(self, instance, new, row, **kwargs):
+        if new:
+            return
+        # One row a teacher: a second would overwrite the first in the same write.
+        first = self._rows_by_teacher.setdefault(instance.pk, kwargs.get("row_number"))
+        if first != kwargs.get("row_number"):
+            raise ValidationError(
+                _("This row is the same teacher as row %(row)s of the file.") % {"row": first + 1}
             )
-            instance.pk = teacher.pk
-        else:
-            services.teacher_update(actor=self.user, teacher=instance, honours=honours, **values)
+        # What the row is compared with (skip_row): the teacher as the database has it.
+        instance.before_import = (
+            {name: getattr(instance, name) for name in services.TEACHER_FIELDS},
+            self._honours_of.get(instance.pk, set()),
+        )
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        if not errors:
+            try:
+                services.teacher_check(instance, getattr(instance, "honour_list", None))
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        before = getattr(instance, "before_import", None)
+        if before is None or import_validation_errors:
+            return False
+        values, honours = before
+        same = all(getattr(instance, name) == values[name] for name in services.TEACHER_FIELDS)
+        if not hasattr(instance, "honour_list"):  # the file has no honours column
+            return same
+        return same and _honour_keys(instance.honour_list) == honours
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        # New and changed teachers go to the service together, at the end of each batch.
+        self._write(result, raise_errors)
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        self._write(result, raise_errors)
+
+    def _write(self, result, raise_errors) -> None:
+        if not (self.create_instances or self.update_instances):
+            return
+        creates, updates = list(self.create_instances), list(self.update_instances)
+        self.create_instances.clear()
+        self.update_instances.clear()
+        try:
+            services.teachers_import(actor=self.user, creates=creates, updates=updates)
+        except Exception as error:  # reported for the file as a whole, nothing kept
+            self.handle_import_error(result, error, raise_errors)
 
     # --- export ---------------------------------------------------------------------
 
@@ -269,21 +302,3 @@ def _honour_keys(honours) -> set[tuple]:
         (h["kind"], h["level"], h["year"]) if isinstance(h, dict) else (h.kind, h.level, h.year)
         for h in honours or []
     }
-
-
-def template_rows() -> list[list[str]]:
-    """The header row and one example row, for the downloadable template."""
-    example = {
-        "school": "1234567890",
-        "school_name": "示例小学",
-        "name": "王芳",
-        "gender": "女",
-        "subjects": "语文",
-        "title": "一级教师",
-        "first_employed_year": "2015",
-        "staff_number": "T-0001",
-        "phone": "13800000000",
-        "honour_list": "区县级骨干教师（2021）",
-        "is_active": "是",
-    }
-    return [list(COLUMNS.values()), [example[name] for name in COLUMNS]]

@@ -11,13 +11,6 @@ urlpatterns: list = [
     path("teachers/export.csv", views.teacher_export, {"fmt": "csv"}, name="teacher_export_csv"),
     path("teachers/export.xlsx", views.teacher_export, {"fmt": "xlsx"}, name="teacher_export_xlsx"),
     path("teachers/new/", views.teacher_create, name="teacher_create"),
-    path("teachers/import/", views.teacher_import, name="teacher_import"),
-    path(
-        "teachers/import/template.xlsx",
-        views.teacher_import_template,
-        name="teacher_import_template",
-    ),
-    path("teachers/import/<int:pk>/", views.teacher_import_batch, name="teacher_import_batch"),
     path("teachers/<int:pk>/", views.teacher_detail, name="teacher_detail"),
     path("teachers/<int:pk>/edit/", views.teacher_edit, name="teacher_edit"),
     # mentorships
@@ -33,6 +26,18 @@ urlpatterns: list = [
     ),
     path("mentorships/new/", mv.mentorship_create, name="mentorship_create"),
     path("mentorships/review/", mv.review_queue, name="review_queue"),
+    path(
+        "mentorships/review/export.csv",
+        mv.review_queue_export,
+        {"fmt": "csv"},
+        name="review_queue_export_csv",
+    ),
+    path(
+        "mentorships/review/export.xlsx",
+        mv.review_queue_export,
+        {"fmt": "xlsx"},
+        name="review_queue_export_xlsx",
+    ),
     path("mentorships/compliance/", mv.compliance_overview, name="compliance"),
     path("mentorships/<int:pk>/", mv.mentorship_detail, name="mentorship_detail"),
     path("mentorships/<int:pk>/accept/", mv.mentorship_accept, name="mentorship_accept"),

@@ -12,16 +12,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from schools import selectors as school_selectors
 from schools.views import PAGE_SIZE, _filtered, _is_filtered, _post_data
-from twinning import access, imports
-from twinning.downloads import table_response, xlsx_response
+from twinning import access
+from twinning.downloads import table_response
 from twinning.forms import add_service_errors
-from twinning.models import ImportBatch
 
 from . import selectors, services
-from .forms import HonourFormSet, ImportForm, TeacherFilter, TeacherForm, honour_initial
-from .resources import TeacherResource, template_rows
-
-IMPORT_KIND = "teachers"
+from .forms import HonourFormSet, TeacherFilter, TeacherForm, honour_initial
+from .resources import TeacherResource
 
 
 def _require_keeper(scope) -> None:
@@ -61,13 +58,6 @@ def teacher_export(request, fmt: str):
     )
     rows = TeacherResource(user=request.user).export_rows(teachers)
     return table_response("teachers", rows[0], rows[1:], fmt)
-
-
-@login_required
-@require_safe
-def teacher_import_template(request):
-    header, example = template_rows()
-    return xlsx_response("teachers-template", header, [example])
 
 
 @login_required
@@ -150,47 +140,3 @@ def teacher_edit(request, pk: int):
         "teachers/teacher_form.html",
         {"form": form, "formset": formset, "teacher": teacher},
     )
-
-
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def teacher_import(request):
-    """Upload a file; it is checked at once and nothing is written (see teacher_import_batch)."""
-    _require_keeper(request.scope)
-    form = ImportForm(_post_data(request), request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        content = upload.read(imports.MAX_BYTES + 1)
-        batch = imports.import_check(
-            actor=request.user, kind=IMPORT_KIND, resource=TeacherResource(user=request.user),
-            filename=upload.name, content=content,
-        )  # fmt: skip
-        return redirect("teachers:teacher_import_batch", pk=batch.pk)
-    history = imports.import_batches_of(request.user, kind=IMPORT_KIND)[:10]
-    return render(request, "teachers/teacher_import.html", {"form": form, "history": history})
-
-
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def teacher_import_batch(request, pk: int):
-    """The check of an uploaded file: its errors by row and column, or what importing it
-    would do, and (POST) the import itself, all rows or none."""
-    batch = imports.import_batch_get_for_user(request.user, pk, kind=IMPORT_KIND)
-    if request.method == "POST":
-        _require_keeper(request.scope)
-        try:
-            batch = imports.import_confirm(
-                actor=request.user, batch=batch, resource=TeacherResource(user=request.user)
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("teachers:teacher_import_batch", pk=batch.pk)
-        if batch.status == ImportBatch.Status.IMPORTED:
-            counts = batch.counts
-            messages.success(
-                request,
-                _("Imported: %(new)s added, %(update)s updated, %(skip)s unchanged.") % counts,
-            )
-            return redirect("teachers:teacher_list")
-        messages.error(request, _("The file could not be imported; nothing was written."))
-    return render(request, "teachers/teacher_import_batch.html", {"batch": batch})

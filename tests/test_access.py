@@ -82,8 +82,9 @@ from teachers.models import (
     Teacher,
 )
 from tests.factories import assign
+from twinning import imports
 from twinning.downloads import XLSX_TYPE
-from twinning.models import Notification, Role
+from twinning.models import ImportBatch, Notification, Role
 from twinning.services import notification_send
 
 # Strings that identify 江城市's records; none may reach the outsider.
@@ -286,11 +287,29 @@ def person(s):
 ROUTES: dict[str, Route] = {
     # pages
     "home": Route(),
+    # Imports: the bureau of the uploader's region follows a file but only its uploader
+    # confirms it; the inspector sees none (tests/test_imports.py).
+    "imports:home": Route(),
+    "imports:history_export_csv": Route(),
+    "imports:history_export_xlsx": Route(),
+    "imports:batch": Route(kwargs=pk("import_batch"), inspector_reads=False),
+    "imports:progress": Route(kwargs=pk("import_batch"), inspector_reads=False),
+    "imports:errors_csv": Route(kwargs=pk("import_batch"), inspector_reads=False),
+    "imports:errors_xlsx": Route(kwargs=pk("import_batch"), inspector_reads=False),
+    "imports:file": Route(kwargs=pk("import_batch"), inspector_reads=False),
+    "imports:confirm": Route(
+        kwargs=pk("import_batch"),
+        read=False,
+        writes=(post(),),
+        read_only=("bureau",),
+        inspector_reads=False,
+    ),  # fmt: skip
     "dashboard": Route(),
     "my_school": Route(),
     "notifications": Route(),
     "schools:school_list": Route(),
     "schools:school_export": Route(),
+    "schools:school_export_xlsx": Route(),
     "schools:school_create": Route(
         read=False,
         writes=(
@@ -313,6 +332,8 @@ ROUTES: dict[str, Route] = {
         kwargs=pk("day_override"), read=False, writes=(post(),), read_only=("inspector",)
     ),
     "schools:programme_list": Route(),
+    "schools:programme_export_csv": Route(),
+    "schools:programme_export_xlsx": Route(),
     "schools:programme_create": Route(
         read=False,
         writes=(
@@ -368,9 +389,7 @@ ROUTES: dict[str, Route] = {
     "teachers:teacher_list": Route(),
     "teachers:teacher_export_csv": Route(),
     "teachers:teacher_export_xlsx": Route(),
-    "teachers:teacher_import_template": Route(),
     "teachers:teacher_create": Route(read=False, writes=(FORM, post(teacher_payload))),
-    "teachers:teacher_import": Route(read=False, writes=(FORM, post())),
     "teachers:teacher_detail": Route(kwargs=pk("teacher")),
     "teachers:teacher_edit": Route(
         kwargs=pk("teacher"), read=False, writes=(FORM, post(teacher_payload))
@@ -380,6 +399,8 @@ ROUTES: dict[str, Route] = {
     "teachers:mentorship_export_xlsx": Route(),
     "teachers:mentorship_create": Route(read=False, writes=(FORM, post(mentorship_form_payload))),
     "teachers:review_queue": Route(),
+    "teachers:review_queue_export_csv": Route(),
+    "teachers:review_queue_export_xlsx": Route(),
     "teachers:compliance": Route(),
     "teachers:mentorship_detail": Route(kwargs=pk("mentorship")),
     "teachers:mentorship_accept": Route(
@@ -443,6 +464,8 @@ ROUTES: dict[str, Route] = {
     "activities:participation": Route(kwargs=pk("mentee_teacher"), inspector_reads=False),
     "activities:participation_pdf": Route(kwargs=pk("mentee_teacher"), inspector_reads=False),
     "activities:resource_list": Route(),
+    "activities:resource_export_csv": Route(),
+    "activities:resource_export_xlsx": Route(),
     "activities:pairing_resources": Route(
         kwargs=pk("pairing"), writes=(post(),), read_only=("inspector",), inspector_reads=False
     ),
@@ -468,6 +491,8 @@ ROUTES: dict[str, Route] = {
     ),
     "funding:overview": Route(),
     "funding:budget_list": Route(),
+    "funding:budget_export_csv": Route(),
+    "funding:budget_export_xlsx": Route(),
     "funding:budget_create": Route(
         read=False, writes=(FORM, post(budget_payload)), read_only=FUNDS
     ),
@@ -482,6 +507,8 @@ ROUTES: dict[str, Route] = {
         kwargs=pk("next_tranche"), read=False, writes=(post(),), read_only=FUNDS
     ),
     "funding:approval_queue": Route(),
+    "funding:approval_queue_export_csv": Route(),
+    "funding:approval_queue_export_xlsx": Route(),
     "funding:disbursement_list": Route(),
     "funding:disbursement_export_csv": Route(),
     "funding:disbursement_export_xlsx": Route(),
@@ -562,6 +589,8 @@ ROUTES: dict[str, Route] = {
     "funding:aid_export_csv": Route(),
     "funding:aid_export_xlsx": Route(),
     "funding:student_list": Route(),
+    "funding:student_export_csv": Route(),
+    "funding:student_export_xlsx": Route(),
     "funding:student_create": Route(read=False, writes=(FORM, post(student_payload)), read_only=()),
     "funding:student_detail": Route(kwargs=pk("student"), **PRIVATE),
     "funding:student_edit": Route(
@@ -617,6 +646,8 @@ ROUTES: dict[str, Route] = {
     ),  # fmt: skip
     "funding:aid_document": Route(kwargs=pk("aid_document"), **PRIVATE),
     "funding:aid_scheme_list": Route(),
+    "funding:aid_scheme_export_csv": Route(),
+    "funding:aid_scheme_export_xlsx": Route(),
     "funding:aid_scheme_create": Route(
         read=False, writes=(FORM, post(scheme_payload)), read_only=("coord_assisted",)
     ),
@@ -625,6 +656,8 @@ ROUTES: dict[str, Route] = {
         kwargs=pk("scheme"), read=False, writes=(FORM, post(scheme_payload)), **DECIDED
     ),
     "funding:aid_notice_list": Route(),
+    "funding:aid_notice_export_csv": Route(),
+    "funding:aid_notice_export_xlsx": Route(),
     "funding:aid_notice_create": Route(
         read=False, writes=(FORM, post(lambda s: {"school": s.assisted.pk})), read_only=()
     ),
@@ -633,6 +666,8 @@ ROUTES: dict[str, Route] = {
         kwargs=pk("notice"), read=False, writes=(post(),), **DECIDED
     ),
     "funding:aid_access_log": Route(),
+    "funding:aid_access_log_export_csv": Route(),
+    "funding:aid_access_log_export_xlsx": Route(),
     # API
     "api:region-list": Route(api=True),
     "api:region-detail": Route(kwargs=pk("east"), api=True),
@@ -946,6 +981,17 @@ ROUTES: dict[str, Route] = {
         kwargs=pk("notice"), api=True, read=False, writes=(post(),), **DECIDED
     ),
     "api:student-access-log-list": Route(api=True),
+    "api:import-list": Route(api=True, writes=(post(lambda s: {"kind": "teachers"}),)),
+    "api:import-kinds": Route(api=True),
+    "api:import-detail": Route(kwargs=pk("import_batch"), api=True, inspector_reads=False),
+    "api:import-confirm": Route(
+        kwargs=pk("import_batch"),
+        api=True,
+        read=False,
+        writes=(post(),),
+        read_only=("bureau",),
+        inspector_reads=False,
+    ),  # fmt: skip
 }
 
 # Routes that show no scoped record, with the reason.
@@ -962,9 +1008,11 @@ PUBLIC = {
 }  # fmt: skip
 
 # Routes that only ever touch the requesting user's own records: notifications (tested
-# below), the files they uploaded for import (tests/test_teacher_pages.py) and their
-# calendar feed.
-PERSONAL = {"notification_read", "notifications_read_all", "teachers:teacher_import_batch",
+# below), the import forms and their calendar feed.
+PERSONAL = {"notification_read", "notifications_read_all",
+            # The upload form and template of a kind of record: no record but the user's
+            # own recent imports; who may import is tested in tests/test_imports.py.
+            "imports:upload", "imports:template",
             # The user's own calendar address: tests/test_calendar_pages.py.
             "activities:calendar_feed", "activities:calendar_feed_make",
             "activities:calendar_feed_revoke", "activities:calendar_feed_ics"}  # fmt: skip
@@ -1136,6 +1184,11 @@ def scene(world, active):
         actor=s.coord_assisted, application=s.application, content="家庭情况不实",
         received_on=today,
     )  # fmt: skip
+    # A file of teachers the helping school's coordinator uploaded, with an error.
+    s.import_batch = imports.import_upload(
+        actor=s.coord_helping, kind=imports.KINDS["teachers"], filename="江城实验小学教师.csv",
+        content="学校标识码,姓名,工号\n3451000001,陈红梅,JC-0001\n3451000001,,JC-0009\n".encode(),
+    )  # fmt: skip
     return s
 
 
@@ -1154,7 +1207,7 @@ def snapshot():
               Tranche, Disbursement, DisbursementTransition, Receipt, LedgerEntry, Donation,
               DonationEvidence, Student, AidScheme, AidApplication, AidNotice,
               AidObjection, AidTier, AidStepRecord, AidDocument, AidReview,
-              StudentAccessLog)  # fmt: skip
+              StudentAccessLog, ImportBatch)  # fmt: skip
     return (
         [m.objects.count() for m in models],
         list(

@@ -157,10 +157,13 @@ def test_the_list_filters_and_downloads_as_excel(client, world, active):
     assert "互访活动" in page and "专题讲座：双减" not in page
     response = client.get(reverse("activities:activity_export_xlsx"))
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert len(rows) == 3 and "专题讲座：双减" in [r[3] for r in rows]
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    rows = [dict(zip(header, r, strict=True)) for r in rows]
+    # The columns of the import (activities/resources.py), so that it loads again.
+    assert header[:5] == ("帮扶学校标识码", "受援学校标识码", "结对编号", "活动类型", "标题")
+    assert len(rows) == 2 and "专题讲座：双减" in [r["标题"] for r in rows]
     # A summary typed as a formula stays text in the download.
-    assert "'=HYPERLINK(1)" in [r[9] for r in rows]
+    assert "'=HYPERLINK(1)" in [r["活动总结"] for r in rows]
 
 
 def fill(world, pairing, teachers, tag: str) -> None:
@@ -189,8 +192,9 @@ def fill(world, pairing, teachers, tag: str) -> None:
         # each section (to log, coming up, held): 13–18, 19 this year's secondments,
         # 20 their days, 21 unread count.
         ("bureau", lambda w: reverse("activities:pairing_exchanges", args=[w.pairing.pk]), 21),
-        # 3 region subtree, 4 visible pairings, 5 the activities (kind, school joined).
-        ("bureau", lambda w: reverse("activities:activity_export_csv"), 5),
+        # 3 region subtree, 4 visible pairings, 5 the pairings' member schools' codes, 6
+        # the activities (kind, host school joined).
+        ("bureau", lambda w: reverse("activities:activity_export_csv"), 6),
         # API: 3 region subtree, 4 visible pairings, 5 count, 6 page, 7 participants,
         # 8 evidence.
         ("bureau", lambda w: reverse("api:activity-list"), 8),

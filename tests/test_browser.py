@@ -290,7 +290,8 @@ def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
             f"/programmes/{world.programme.pk}/edit/", "/programmes/new/", "/notifications/",
             "/accounts/password/", "/pairings/999999/", "/teachers/",
             f"/teachers/{teacher.pk}/", f"/teachers/{teacher.pk}/edit/", "/teachers/new/",
-            "/teachers/import/", "/mentorships/", "/mentorships/compliance/",
+            "/imports/", "/imports/teachers/", "/imports/schools/", "/mentorships/",
+            "/mentorships/compliance/",
             "/mentorships/compliance/?group=county", f"/pairings/{active.pk}/mentorships/",
             f"/mentorships/{mentorship.pk}/", "/mentorships/new/",
             f"/mentorships/new/?pairing={active.pk}",
@@ -436,14 +437,24 @@ def test_coordinator_imports_teachers_fixing_the_errors_the_check_shows(
     page.set_input_files("#id_file", right)
     page.get_by_role("button", name="上传并检查").click()
     page.wait_for_load_state()
-    expect(page.locator("main")).to_contain_text("导入后将新增 1 位教师")
+    expect(page.locator("main")).to_contain_text("导入后将新增 1 条")
     assert_accessible(page)
+    assert not Teacher.objects.filter(name="王芳").exists()  # nothing before the confirmation
     page.get_by_role("button", name="立即导入").click()
     page.wait_for_load_state()
-    expect(page.get_by_role("status")).to_contain_text("新增 1 人")
-    expect(page.locator("table")).to_contain_text("王芳")
+    expect(page.get_by_role("status")).to_contain_text("新增 1 条")
     assert_accessible(page)
+    page.get_by_role("link", name="前往教师").click()
+    page.wait_for_load_state()
+    expect(page.locator("table")).to_contain_text("王芳")
     assert Teacher.objects.get(name="王芳").title == "first"
+
+    # The history lists both files, the wrong one with its errors.
+    visit(page, f"{live_server.url}/imports/")
+    expect(page.locator("table")).to_contain_text("wrong.xlsx")
+    expect(page.locator("table")).to_contain_text("right.xlsx")
+    assert fits_the_screen(page)
+    assert_accessible(page)
 
 
 def test_on_a_phone_the_mentee_files_the_mentor_comments_and_signs_off_compliance_updates(

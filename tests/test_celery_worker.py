@@ -84,3 +84,33 @@ def test_the_weekly_reminder_runs_twice_on_a_real_worker_and_reminds_once(
     assert sorted(reminders.values_list("recipient__username", flat=True)) == ["mentee", "mentor"]
     titles = set(reminders.values_list("title", flat=True))
     assert len([m for m in mail.outbox if m.subject in titles]) == 2
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_long_file_is_checked_and_imported_by_a_real_worker(world, settings):
+    from teachers.models import Teacher
+    from twinning import imports
+    from twinning.models import ImportBatch
+
+    settings.IMPORT_BACKGROUND_ROWS = 2
+    lines = "".join(f"3451000001,后台{i},BG-{i}\n" for i in range(6))
+    content = ("学校标识码,姓名,工号\n" + lines).encode()
+    celery_app.conf.task_always_eager = False
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        batch = imports.import_upload(
+            actor=world.coord_helping, kind=imports.KINDS["teachers"], filename="long.csv",
+            content=content,
+        )  # fmt: skip
+        assert batch.status == ImportBatch.Status.CHECKING
+        assert _wait_for(lambda: ImportBatch.objects.get(pk=batch.pk).status == "ready")
+        batch.refresh_from_db()
+        assert batch.counts["new"] == 6
+        assert not Teacher.objects.filter(name__startswith="后台").exists()
+
+        batch = imports.import_confirm(actor=world.coord_helping, batch=batch)
+        assert batch.status == ImportBatch.Status.IMPORTING
+        assert _wait_for(lambda: ImportBatch.objects.get(pk=batch.pk).status == "imported")
+    assert Teacher.objects.filter(name__startswith="后台").count() == 6
+    batch.refresh_from_db()
+    assert imports.progress_of(batch) == 6

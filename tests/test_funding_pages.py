@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from activities import services as activity_services
 from funding import services
@@ -157,6 +158,69 @@ def test_the_ledger_download_is_safe_to_open(client, world, funded):
     assert amounts[0] == -500  # the reversal, a number Excel can add up
     csv = b"".join(client.get(reverse("funding:disbursement_export_csv")).streaming_content)
     assert b"'=HYPERLINK" in csv
+
+
+def _xlsx_rows(response) -> list[tuple]:
+    assert response.status_code == 200
+    return list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+
+
+def test_the_budget_download_holds_the_budgets_in_scope_with_their_balances(client, world, funded):
+    d = claim(world, funded.pairing)
+    services.disbursement_approve(actor=world.bureau, disbursement=d)
+    services.disbursement_pay(
+        actor=world.bureau, disbursement=d, paid_on=timezone.localdate(), reference="P1"
+    )
+    services.budget_create(
+        actor=world.outsider, region=world.far_city, programme=world.far_programme,
+        source="远方市专项", fiscal_year=2026, amount="5000", purpose="结对",
+    )  # fmt: skip
+    client.force_login(world.inspector)
+    header, *rows = _xlsx_rows(client.get(reverse("funding:budget_export_xlsx")))
+    with translation.override("zh-hans"):
+        assert list(header) == [
+            _("Fiscal year"), _("Fund source"), _("Region"), _("Programme"), _("Purpose"),
+            _("Ring-fenced"), _("Amount (yuan)"), _("Allocated"), _("Released"), _("Paid"),
+        ]  # fmt: skip
+        assert rows == [
+            (2026, "市级财政结对帮扶专项", "江城市", "江城市城乡学校结对帮扶", "结对帮扶", _("Yes"),
+             1000000, 300000, 100000, 500),
+        ]  # fmt: skip
+    client.force_login(world.outsider)
+    csv = b"".join(client.get(reverse("funding:budget_export_csv")).streaming_content).decode()
+    assert "远方市专项" in csv and "市级财政" not in csv
+    client.force_login(world.mentor)
+    assert client.get(reverse("funding:budget_export_csv")).status_code == 403
+
+
+def test_the_approval_download_is_the_users_queue(client, world, funded):
+    theirs = claim(world, funded.pairing, amount="320.00", description="送教车费")
+    own = claim(world, funded.pairing, amount="700.00", actor=world.bureau)
+    services.disbursement_create(
+        actor=world.coord_helping, pairing=funded.pairing, purpose="transport",
+        payee_kind="school", school=world.helping, amount="90", description="草稿",
+    )  # fmt: skip
+    client.force_login(world.bureau)
+    header, *rows = _xlsx_rows(client.get(reverse("funding:approval_queue_export_xlsx")))
+    with translation.override("zh-hans"):
+        assert list(header) == [
+            _("Number"), _("Pairing number"), _("Helping school"), _("Purpose"), _("Payee"),
+            _("School"), _("Amount (yuan)"), _("What it pays for"), _("Submitted"),
+            _("Requested by"),
+        ]  # fmt: skip
+    # Not the bureau's own request (a colleague decides it), not a draft.
+    assert [(r[0], r[1], r[2], r[6], r[7], r[9]) for r in rows] == [
+        (theirs.pk, funded.pairing_id, "江城实验小学", 320, "送教车费", "张联络")
+    ]
+    client.force_login(world.bureau2)
+    csv = b"".join(
+        client.get(reverse("funding:approval_queue_export_csv")).streaming_content
+    ).decode("utf-8-sig")
+    assert [line.split(",")[0] for line in csv.splitlines()[1:]] == [str(theirs.pk), str(own.pk)]
+    # A coordinator decides nothing: an empty queue.
+    client.force_login(world.coord_helping)
+    response = client.get(reverse("funding:approval_queue_export_csv"))
+    assert len(b"".join(response.streaming_content).decode("utf-8-sig").splitlines()) == 1
 
 
 def test_the_bureau_keeps_budgets_and_allocates_the_programme(client, world, active):

@@ -1,10 +1,14 @@
 """The mentorship pages: a teacher's home, filing, review, the pairing's tab, compliance."""
 
 import datetime as dt
+import io
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from teachers import services
 from teachers.models import Mentorship, MentorshipRecord
@@ -88,6 +92,40 @@ def test_the_mentor_reviews_comments_and_signs_off_from_the_queue(client, world,
     client.force_login(world.mentee)
     edit = client.get(reverse("teachers:record_edit", args=[record.pk]))
     assert edit.status_code == 302  # locked: back to the mentorship with a message
+
+
+def test_the_review_download_is_the_mentors_queue_oldest_first(client, world, mentorship):
+    observed = services.record_file(
+        actor=world.mentee, mentorship=mentorship, kind="observation",
+        date=TODAY - dt.timedelta(days=3), lesson_subject="语文", lesson_class="三(2)班",
+        lesson_topic="秋天的雨", observed="partner", content="=导入生动",
+    )  # fmt: skip
+    signed = services.record_file(actor=world.mentee, mentorship=mentorship,
+                                  kind="reflection", date=TODAY, content="反思")  # fmt: skip
+    services.record_sign_off(actor=world.mentor, record=signed)
+    services.record_file(actor=world.mentee, mentorship=mentorship, kind="lesson_design",
+                         date=TODAY, content="教案")  # fmt: skip
+    services.record_file(actor=world.mentor, mentorship=mentorship, kind="guidance",
+                         date=TODAY, content="导师指导")  # fmt: skip
+    client.force_login(world.mentor)
+    response = client.get(reverse("teachers:review_queue_export_xlsx"))
+    header, *rows = openpyxl.load_workbook(io.BytesIO(response.content)).active.values
+    with translation.override("zh-hans"):
+        assert list(header) == [_("Mentee"), _("What"), _("Date"), _("Lesson subject"),
+                                _("Class"), _("Topic"), _("Notes")]  # fmt: skip
+        observation = observed.get_kind_display()
+    # Signed-off records and the mentor's own are not waiting; a formula stays text.
+    assert [(r[0], r[1], r[2].date(), r[3], r[4], r[5], r[6]) for r in rows[:1]] == [
+        ("赵小燕", observation, TODAY - dt.timedelta(days=3), "语文", "三(2)班", "秋天的雨",
+         "'=导入生动")
+    ]  # fmt: skip
+    assert [r[6] for r in rows] == ["'=导入生动", "教案"]
+    csv = b"".join(client.get(reverse("teachers:review_queue_export_csv")).streaming_content)
+    assert "秋天的雨" in csv.decode("utf-8-sig")
+    # Nothing waits for the coordinator's sign-off.
+    client.force_login(world.coord_helping)
+    csv = b"".join(client.get(reverse("teachers:review_queue_export_csv")).streaming_content)
+    assert len(csv.decode("utf-8-sig").splitlines()) == 1
 
 
 def test_a_next_that_leaves_the_site_is_ignored(client, world, mentorship):

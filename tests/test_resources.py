@@ -3,12 +3,15 @@ bureau read, nobody else; files checked by content; search, filters, the activit
 produced a resource."""
 
 import datetime as dt
+import io
 
+import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from rest_framework.test import APIClient
 
 from activities import selectors, services
@@ -103,6 +106,32 @@ def test_the_tab_shares_searches_and_filters(client, world, active):
         reverse("activities:resource_download", args=[Resource.objects.first().pk])
     )
     assert download.status_code == 200
+
+
+def test_the_library_download_is_the_filtered_list_the_user_reads(client, world, active):
+    share(world, active)
+    share(world, active, "coord_assisted", title="英语绘本课件", category="courseware",
+          subject="英语", grade="5", description="=HYPERLINK(1)")  # fmt: skip
+    client.force_login(world.bureau)
+    response = client.get(reverse("activities:resource_export_xlsx"), {"grade": "5"})
+    header, *rows = openpyxl.load_workbook(io.BytesIO(response.content)).active.values
+    with translation.override("zh-hans"):
+        assert list(header) == [
+            _("Resource"), _("Description"), _("Category"), _("Subject"), _("Grade"),
+            _("Shared by"), _("Uploaded by"), _("Uploaded"), _("Size"), _("Pairing number"),
+        ]  # fmt: skip
+    assert len(rows) == 1
+    row = dict(zip(header, rows[0], strict=True))
+    with translation.override("zh-hans"):
+        assert row[_("Resource")] == "英语绘本课件" and row[_("Shared by")] == "西山山村小学"
+        assert row[_("Description")] == "'=HYPERLINK(1)"  # text, not a formula
+        assert (row[_("Uploaded by")], row[_("Pairing number")]) == ("刘联络", active.pk)
+    csv = b"".join(client.get(reverse("activities:resource_export_csv")).streaming_content)
+    assert "《秋天的雨》教学设计" in csv.decode() and "英语绘本课件" in csv.decode()
+    # The inspector reads no library, nor its download.
+    client.force_login(world.inspector)
+    csv = b"".join(client.get(reverse("activities:resource_export_csv")).streaming_content)
+    assert len(csv.decode("utf-8-sig").splitlines()) == 1
 
 
 def test_the_inspector_neither_sees_the_tab_nor_reads_the_library(client, world, active):

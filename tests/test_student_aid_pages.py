@@ -3,14 +3,19 @@ public with masked names, the aid officer approves and records the payment; who 
 student's details, and the log of every reading."""
 
 import datetime as dt
+import io
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from funding import services
 from funding.models import AidApplication, AidStatus, AidStep, Student, StudentAccessLog
-from twinning import calendar
+from funding.resources import COLUMNS
+from twinning import calendar, imports
 from twinning.models import Role
 
 from .factories import UserFactory, assign
@@ -146,6 +151,117 @@ def test_every_reading_and_download_of_a_students_details_is_logged(
     assert "资助办" in page
     client.force_login(world.coord_assisted)
     assert client.get(reverse("funding:aid_access_log")).status_code == 403
+
+
+def _xlsx_rows(response) -> list[tuple]:
+    assert response.status_code == 200
+    return list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+
+
+def _csv_lines(response) -> list[str]:
+    assert response.status_code == 200
+    return b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+
+
+def test_the_student_download_is_the_filtered_list_in_the_import_columns_and_is_logged(
+    client, world, student
+):
+    services.student_create(
+        actor=world.coord_assisted, school=world.assisted, name="王小红", gender="f",
+        grade="4", class_name="四(1)班", guardian_name="王父", guardian_phone="13900002222",
+    )  # fmt: skip
+    services.student_create(
+        actor=world.coord_helping, school=world.helping, name="李小兵", gender="m",
+        grade="3", class_name="三(1)班", guardian_name="李父", guardian_phone="13900003333",
+    )  # fmt: skip
+    client.force_login(world.coord_assisted)
+    page = client.get(reverse("funding:student_list"), {"grade": "3"}).content.decode()
+    assert "张小明" in page  # the list names students in full, so does the download
+    StudentAccessLog.objects.all().delete()
+    header, *rows = _xlsx_rows(client.get(reverse("funding:student_export_xlsx"), {"grade": "3"}))
+    assert list(header) == list(COLUMNS.values())  # the import's columns
+    assert [(r[0], r[2], r[7]) for r in rows] == [("3451000002", "张小明", "13900001111")]
+    log = StudentAccessLog.objects.get()
+    assert (log.user, log.student, log.action) == (world.coord_assisted, student, "export")
+
+    # The whole list loads again and changes nothing.
+    content = client.get(reverse("funding:student_export_xlsx")).content
+    batch = imports.import_upload(
+        actor=world.coord_assisted, kind=imports.KINDS["students"], filename="s.xlsx",
+        content=content,
+    )  # fmt: skip
+    assert batch.status == "ready", batch.errors
+    assert batch.counts == {"new": 0, "update": 0, "skip": 2, "error": 0}
+    # Nobody without a part in aid downloads students.
+    client.force_login(world.inspector)
+    assert client.get(reverse("funding:student_export_csv")).status_code == 403
+
+
+def test_the_scheme_and_notice_downloads_show_what_their_lists_show(
+    client, world, aid_officer, scheme, student, today
+):
+    identified(world, student, scheme, today)
+    notice = services.aid_notice_open(
+        actor=world.coord_assisted, school=world.assisted, scheme=scheme, period="2026-1",
+        starts_on=today,
+    )  # fmt: skip
+    client.force_login(aid_officer)
+    logged = StudentAccessLog.objects.count()
+    header, *rows = _xlsx_rows(client.get(reverse("funding:aid_scheme_export_xlsx")))
+    with translation.override("zh-hans"):
+        assert list(header) == [_("Scheme"), _("Region"), _("Kind"), _("Granted"), _("Tiers"),
+                                _("Status")]  # fmt: skip
+        kind = f"{scheme.get_kind_display()} · {scheme.get_form_display()}"
+        assert rows == [(scheme.name, "江城市", kind, scheme.get_period_display(),
+                         "一档 625.00; 二档 500.00", _("Active"))]  # fmt: skip
+    header, *rows = _xlsx_rows(client.get(reverse("funding:aid_notice_export_xlsx")))
+    with translation.override("zh-hans"):
+        assert list(header) == [_("School"), _("Scheme"), _("Period"), _("First day"),
+                                _("Last day"), _("Published")]  # fmt: skip
+        assert [r[:3] + (r[3].date(), r[4].date(), r[5]) for r in rows] == [
+            ("西山山村小学", scheme.name, "2026-1", notice.starts_on, notice.ends_on, _("Not yet"))
+        ]
+    # The list of notices names no student: nor does its download, which is not logged.
+    assert not [line for line in _csv_lines(client.get(reverse("funding:aid_notice_export_csv")))
+                if "张" in line]  # fmt: skip
+    assert StudentAccessLog.objects.count() == logged
+    client.force_login(world.outsider)  # handles aid elsewhere: nothing of 江城市
+    assert len(_csv_lines(client.get(reverse("funding:aid_scheme_export_csv")))) == 1
+    assert len(_csv_lines(client.get(reverse("funding:aid_notice_export_csv")))) == 1
+
+
+def test_the_access_log_download_names_students_as_the_page_and_is_logged(
+    client, world, aid_officer, student
+):
+    other = services.student_create(
+        actor=world.coord_assisted, school=world.assisted, name="王小红", gender="f",
+        grade="4", class_name="四(1)班", guardian_name="王父", guardian_phone="13900002222",
+    )  # fmt: skip
+    client.force_login(world.coord_assisted)
+    client.get(reverse("funding:student_detail", args=[student.pk]))
+    client.get(reverse("funding:student_detail", args=[other.pk]))
+    client.force_login(aid_officer)
+    page = client.get(reverse("funding:aid_access_log")).content.decode()
+    assert "张小明" in page  # the log names students in full
+    before = StudentAccessLog.objects.count()
+    header, *rows = _xlsx_rows(
+        client.get(reverse("funding:aid_access_log_export_xlsx"), {"student": student.pk})
+    )
+    with translation.override("zh-hans"):
+        assert list(header) == [_("When"), _("Who"), _("What"), _("What was read"),
+                                _("Student")]  # fmt: skip
+        viewed, page_name = str(StudentAccessLog.Action.VIEW.label), _("the student's page")
+        # The log as it stood: not this download's own line.
+        assert [r[1:] for r in rows] == [("刘联络", viewed, page_name, "张小明")]
+    # The download names a student, so it is in the log like any other download.
+    new = StudentAccessLog.objects.exclude(action="view").get()
+    assert (new.user, new.student, new.action) == (aid_officer, student, "export")
+    assert StudentAccessLog.objects.count() == before + 1
+    lines = _csv_lines(client.get(reverse("funding:aid_access_log_export_csv")))
+    assert len(lines) == 1 + before + 1  # both views and the first download
+    assert StudentAccessLog.objects.filter(action="export", student=other).exists()
+    client.force_login(world.coord_assisted)
+    assert client.get(reverse("funding:aid_access_log_export_csv")).status_code == 403
 
 
 def test_a_student_with_an_id_number_is_refused_on_the_page(client, world):

@@ -39,7 +39,7 @@ def _xlsx(rows) -> bytes:
 def _upload(client, content: bytes, name="teachers.xlsx"):
     upload = io.BytesIO(content)
     upload.name = name
-    return client.post(reverse("teachers:teacher_import"), {"file": upload})
+    return client.post(reverse("imports:upload", args=["teachers"]), {"file": upload})
 
 
 HEADER = list(COLUMNS.values())
@@ -232,12 +232,12 @@ def test_an_import_is_checked_first_and_written_only_when_confirmed(client, worl
     ])  # fmt: skip
     response = _upload(client, content)
     batch = ImportBatch.objects.get()
-    assert response.url == reverse("teachers:teacher_import_batch", args=[batch.pk])
+    assert response.url == reverse("imports:batch", args=[batch.pk])
     assert batch.status == "ready" and batch.errors == []
     assert batch.counts == {"new": 1, "update": 1, "skip": 0, "error": 0}
     assert not Teacher.objects.filter(name="新老师").exists()  # nothing written yet
 
-    response = client.post(reverse("teachers:teacher_import_batch", args=[batch.pk]))
+    response = client.post(reverse("imports:confirm", args=[batch.pk]))
     assert response.status_code == 302
     new = Teacher.objects.get(name="新老师")
     assert new.title == "first" and new.first_employed_year == 2019
@@ -246,7 +246,7 @@ def test_an_import_is_checked_first_and_written_only_when_confirmed(client, worl
     }  # fmt: skip
     assert Teacher.objects.get(staff_number="JC-01").phone == "13900000000"
     # Confirming twice imports once.
-    client.post(reverse("teachers:teacher_import_batch", args=[batch.pk]))
+    client.post(reverse("imports:confirm", args=[batch.pk]))
     assert Teacher.objects.filter(name="新老师").count() == 1
 
 
@@ -277,10 +277,10 @@ def test_every_bad_row_is_reported_by_row_and_column_and_nothing_is_written(
     assert (9, "荣誉称号") in where
     assert 2 not in {e["row"] for e in batch.errors}
     assert list(Teacher.objects.values_list("pk", "name", "phone")) == before
-    page = client.get(reverse("teachers:teacher_import_batch", args=[batch.pk]))
+    page = client.get(reverse("imports:batch", args=[batch.pk]))
     assert "宇宙级名师" in page.content.decode()
     # A file with errors cannot be confirmed.
-    client.post(reverse("teachers:teacher_import_batch", args=[batch.pk]))
+    client.post(reverse("imports:confirm", args=[batch.pk]))
     assert list(Teacher.objects.values_list("pk", "name", "phone")) == before
 
 
@@ -295,7 +295,7 @@ def test_a_row_matching_the_staff_number_of_an_existing_teacher_updates_them(
     )
     batch = ImportBatch.objects.get()
     assert batch.counts["update"] == 1
-    client.post(reverse("teachers:teacher_import_batch", args=[batch.pk]))
+    client.post(reverse("imports:confirm", args=[batch.pk]))
     assert Teacher.objects.get(staff_number="JC-01").name == "陈红梅（新）"
 
 
@@ -330,7 +330,7 @@ def test_a_gbk_csv_from_excel_imports(client, world, registry):
     _upload(client, text.encode("gbk"), name="teachers.csv")
     batch = ImportBatch.objects.get()
     assert batch.status == "ready", batch.errors
-    client.post(reverse("teachers:teacher_import_batch", args=[batch.pk]))
+    client.post(reverse("imports:confirm", args=[batch.pk]))
     assert Teacher.objects.filter(name="钱老师", school=world.helping).exists()
 
 
@@ -343,23 +343,31 @@ def test_export_then_import_changes_nothing(client, world, registry):
     batch = ImportBatch.objects.get()
     assert batch.status == "ready", batch.errors
     assert batch.counts == {"new": 0, "update": 0, "skip": 2, "error": 0}
-    client.post(reverse("teachers:teacher_import_batch", args=[batch.pk]))
+    client.post(reverse("imports:confirm", args=[batch.pk]))
     assert Teacher.history.count() == history
     assert list(Honour.objects.values_list("teacher_id", "kind", "level", "year")) == honours
 
 
-def test_someone_elses_import_is_not_found(client, world, registry):
+def test_only_the_uploader_confirms_and_outsiders_see_nothing(client, world, registry):
     client.force_login(world.coord_helping)
     _upload(client, _xlsx([HEADER, _row(school="3451000001", name="甲")]))
     batch = ImportBatch.objects.get()
+    # The bureau of the school's region follows the import but does not confirm it.
     client.force_login(world.bureau)
-    assert client.get(reverse("teachers:teacher_import_batch", args=[batch.pk])).status_code == 404
-    assert client.post(reverse("teachers:teacher_import_batch", args=[batch.pk])).status_code == 404
+    assert client.get(reverse("imports:batch", args=[batch.pk])).status_code == 200
+    assert client.post(reverse("imports:confirm", args=[batch.pk])).status_code == 403
+    client.force_login(world.outsider)
+    assert client.get(reverse("imports:batch", args=[batch.pk])).status_code == 404
+    assert client.post(reverse("imports:confirm", args=[batch.pk])).status_code == 404
     assert not Teacher.objects.filter(name="甲").exists()
 
 
 def test_the_template_has_the_columns_and_an_example_row(client, world):
     client.force_login(world.coord_helping)
-    response = client.get(reverse("teachers:teacher_import_template"))
-    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    response = client.get(reverse("imports:template", args=["teachers"]))
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    rows = list(workbook.worksheets[0].values)
     assert list(rows[0]) == HEADER and len(rows) == 2
+    # The notes sheet says which columns must be filled and what a choice accepts.
+    notes = {row[0]: row for row in workbook.worksheets[1].values if row and row[0]}
+    assert notes["姓名"][1] in ("是", "Yes") and "高级教师" in notes["职称"][2]

@@ -746,10 +746,28 @@ def test_csv_export_has_a_bom_and_the_filtered_rows(client, world, active):
     body = b"".join(response.streaming_content)
     assert body.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["ID", "Pairing", "Helping school"]
+    # The columns of the pairing import (schools/resources.py), so the file loads again.
+    assert rows[0][:5] == ["项目名称", "帮扶学校标识码", "帮扶学校名称", "受援学校标识码",
+                           "受援学校名称"]  # fmt: skip
     assert len(rows) == 2
-    assert rows[1][1] == "江城实验小学 → 西山山村小学"
-    assert rows[1][7] == "Active"
+    assert rows[1][:5] == ["江城市城乡学校结对帮扶", "3451000001", "江城实验小学", "3451000002",
+                           "西山山村小学"]  # fmt: skip
+    assert rows[1][5] == "2026-09-01"  # signed on
+    assert rows[1][-1] == "Active"
+
+
+def test_the_excel_download_is_the_same_filtered_list(client, world, active):
+    import openpyxl
+
+    _pairings(world, 2)
+    client.force_login(world.inspector)
+    response = client.get(reverse("schools:pairing_export", kwargs={"fmt": "xlsx"}),
+                          {"status": "active"})  # fmt: skip
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0][0] == "项目名称" and len(rows) == 2
+    assert rows[1][1] == "3451000001" and rows[1][3] == "3451000002"
 
 
 # --- query counts -----------------------------------------------------------------------------

@@ -10,8 +10,11 @@ import csv
 import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from schools.models import Programme, School
 
@@ -160,17 +163,30 @@ def test_school_export_is_scoped_and_filtered(client, world):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
     header, *rows = read_csv(response)
-    assert len(header) == 10
-    assert [(row[0], row[1], row[2]) for row in rows] == [("西山山村小学", "3451000002", "西山县")]
+    # The columns of the import, so that the file loads again.
+    assert header[:4] == ["学校标识码", "学校名称", "行政区划代码", "学段"]
+    assert [(row[0], row[1], row[2]) for row in rows] == [("3451000002", "西山山村小学", "510102")]
 
     rows = read_csv(client.get(reverse("schools:school_export")))[1:]
-    assert sorted(row[0] for row in rows) == sorted(JIANGCHENG_SCHOOLS)
+    assert sorted(row[1] for row in rows) == sorted(JIANGCHENG_SCHOOLS)
+
+
+def test_school_export_as_excel_imports_again_unchanged(client, world):
+    from twinning import imports
+
+    client.force_login(world.bureau)
+    content = client.get(reverse("schools:school_export_xlsx")).content
+    batch = imports.import_upload(
+        actor=world.bureau, kind=imports.KINDS["schools"], filename="s.xlsx", content=content
+    )
+    assert batch.status == "ready", batch.errors
+    assert batch.counts == {"new": 0, "update": 0, "skip": 3, "error": 0}
 
 
 def test_outsider_export_holds_no_school_of_another_city(client, world):
     client.force_login(world.outsider)
     rows = read_csv(client.get(reverse("schools:school_export")))[1:]
-    assert [row[0] for row in rows] == ["远方小学"]
+    assert [row[1] for row in rows] == ["远方小学"]
     assert read_csv(client.get(reverse("schools:school_export"), {"q": "江城"}))[1:] == []
 
 
@@ -178,7 +194,7 @@ def test_export_defuses_spreadsheet_formulas(client, world):
     SchoolFactory(name="=HYPERLINK(1)", region=world.east)
     client.force_login(world.bureau)
     rows = read_csv(client.get(reverse("schools:school_export"), {"q": "HYPERLINK"}))[1:]
-    assert rows[0][0] == "'=HYPERLINK(1)"
+    assert rows[0][1] == "'=HYPERLINK(1)"
 
 
 # --- school detail ------------------------------------------------------------------
@@ -380,6 +396,29 @@ def test_programme_search_and_region_filter(client, world):
         "东城县城乡共同体"
     ]
     assert len(names_in(client.get(url, {"region": world.city.pk}), "programmes")) == 2
+
+
+def test_programme_download_is_the_scoped_filtered_list_with_the_pages_columns(client, world):
+    ProgrammeFactory(name="东城县城乡共同体", region=world.east, is_open=False, years=2)
+    client.force_login(world.bureau)
+    response = client.get(reverse("schools:programme_export_xlsx"), {"is_open": "false"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    with translation.override("zh-hans"):
+        assert list(header) == [
+            _("Name"), _("Region"), _("Years"), _("Pairing kind"), _("Reach"),
+            _("Funding per pairing (yuan)"), _("Open for proposals"),
+        ]  # fmt: skip
+        assert rows == [("东城县城乡共同体", "东城县", "2026–2028", _("One to one"),
+                         _("Across counties"), 300000, _("No"))]  # fmt: skip
+    rows = read_csv(client.get(reverse("schools:programme_export_csv")))[1:]
+    assert sorted(row[0] for row in rows) == ["东城县城乡共同体", "江城市城乡学校结对帮扶"]
+
+    client.force_login(world.outsider)
+    rows = read_csv(client.get(reverse("schools:programme_export_csv")))[1:]
+    assert [row[0] for row in rows] == ["远方市结对帮扶"]
+    assert read_csv(client.get(reverse("schools:programme_export_csv"), {"q": "江城"}))[1:] == []
 
 
 def test_programme_list_runs_a_constant_number_of_queries(client, world, django_assert_num_queries):

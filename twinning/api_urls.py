@@ -24,13 +24,19 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from .api import CharField, ErrorSerializer, not_found
+from .import_api import ImportBatchViewSet
 from .schema import text_pattern
 
 app_name = "api"
+
+_imports = SimpleRouter()
+_imports.include_format_suffixes = False
+_imports.register("imports", ImportBatchViewSet, basename="import")
 
 
 class TokenSerializer(serializers.Serializer):
@@ -116,6 +122,7 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
+    path("", include(_imports.urls)),
     # Each app mounts its own routes (by dotted path: the core imports no app).
     path("", include("schools.api_urls")),
     path("", include("teachers.api_urls")),

@@ -11,7 +11,9 @@ from django.shortcuts import redirect
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from . import imports
 from .attachments import DOCUMENT_TYPES
 
 
@@ -201,3 +203,13 @@ def form_action(request, *, form, call, success: str, done: str, again):
             messages.success(request, success)
             return redirect(done)
     return again(form)
+
+
+class ImportForm(forms.Form):
+    """The upload of a spreadsheet to import (twinning.imports)."""
+
+    file = forms.FileField(
+        label=_lazy("File"),
+        help_text=imports.FILE_HELP,
+        widget=forms.ClearableFileInput(attrs={"accept": imports.ACCEPT}),
+    )

@@ -165,8 +165,10 @@ class ImportBatch(models.Model):
     """
 
     class Status(models.TextChoices):
+        CHECKING = "checking", _("Being checked")
         INVALID = "invalid", _("Has errors")
         READY = "ready", _("Ready to import")
+        IMPORTING = "importing", _("Being imported")
         IMPORTED = "imported", _("Imported")
 
     kind = models.CharField(_("kind"), max_length=30)
@@ -179,6 +181,7 @@ class ImportBatch(models.Model):
     filename = models.CharField(_("file name"), max_length=200)
     content = models.BinaryField(_("file"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
     # {"new": n, "update": n, "skip": n, "error": n}
     counts = models.JSONField(_("counts"), default=dict)
     # [{"row": 3, "column": "工号", "message": "…"}], row 0 for the file as a whole
@@ -194,6 +197,14 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+    @property
+    def kind_name(self) -> str:
+        """What the file holds (teachers, schools …), as its kind registered it."""
+        from .imports import KINDS
+
+        kind = KINDS.get(self.kind)
+        return str(kind.name) if kind else self.kind
 
 
 def stored_file_path(instance, filename: str) -> str:

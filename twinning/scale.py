@@ -74,10 +74,78 @@ class ScaleContext:
 
 
 def scale_modules() -> Iterator[tuple[str, ModuleType]]:
-    """``(app label, scale module)`` of every installed app that has one, in order."""
+    """``(app label, scale module)`` of every installed app that has one, in order; the
+    core's own share (the import history, below) last, since it needs every app's users."""
+    core = None
     for config, module in app_modules("scale"):
-        if hasattr(module, "generate"):
+        if config.label == "twinning":
+            core = (config.label, module)
+        elif hasattr(module, "generate"):
             yield config.label, module
+    if core is not None:
+        yield core
+
+
+# --- the core's share: the import history ----------------------------------------------
+
+# Files uploaded over the years: a few per school coordinator and bureau user.
+IMPORTS_PER_USER = 4
+
+
+def existing_rows() -> int:
+    from .models import ImportBatch
+
+    return ImportBatch.objects.count()
+
+
+def generate(ctx: ScaleContext) -> None:
+    """The import history of the province: files of every kind, most imported, some
+    with errors, uploaded by its coordinators and bureau staff."""
+    from .models import ImportBatch, Role, RoleAssignment
+
+    timer = Timer(ctx.log)
+    rng = ctx.rng
+    uploaders = list(
+        RoleAssignment.objects.filter(role__in=[Role.COORDINATOR, Role.BUREAU])
+        .order_by("user_id")
+        .values_list("user_id", "role")
+        .distinct()
+    )
+    kinds = {Role.COORDINATOR: ["teachers", "students", "mentorships", "activities"],
+             Role.BUREAU: ["schools", "teachers", "pairings", "activities"]}  # fmt: skip
+    content = "学校标识码,姓名\n3451000001,王芳\n".encode()
+    error = [{"row": 3, "column": "学校标识码", "message": "没有这个标识码的学校。"}]
+    batches = []
+    for user_id, role in uploaders:
+        for n in range(IMPORTS_PER_USER):
+            kind = rng.choice(kinds[role])
+            rows = rng.choice([12, 40, 180, 650, 2400])
+            failed = rng.random() < 0.2
+            when = ctx.days_ago(rng.uniform(1, 700))
+            batches.append(
+                ImportBatch(
+                    kind=kind,
+                    user_id=user_id,
+                    filename=f"{kind}-{n + 1}.xlsx",
+                    content=content,
+                    rows=rows,
+                    status=ImportBatch.Status.INVALID if failed else ImportBatch.Status.IMPORTED,
+                    counts={
+                        "new": 0 if failed else rows,
+                        "update": 0,
+                        "skip": 0,
+                        "error": 1 if failed else 0,
+                    },
+                    errors=error if failed else [],
+                    imported_at=None if failed else when,
+                )  # fmt: skip
+            )
+    made = bulk(ImportBatch, batches)
+    # created_at is set on insert; spread it over the same two years.
+    for batch in made:
+        batch.created_at = batch.imported_at or ctx.days_ago(rng.uniform(1, 700))
+    ImportBatch.objects.bulk_update(made, ["created_at"], batch_size=BATCH_SIZE)
+    timer.step("import history", len(made))
 
 
 def bulk(model, objects: list, *, batch_size: int = BATCH_SIZE) -> list:

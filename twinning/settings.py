@@ -137,6 +137,19 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The progress of long imports, told by a Celery worker to the pages that show it: a
+# cache every process shares (Redis, or files on this machine without it).
+CACHES["progress"] = (
+    {**CACHES["default"], "KEY_PREFIX": CACHES["default"].get("KEY_PREFIX", "") + "-progress"}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache-progress"),
+    }
+)
+# A file of more rows than this is checked and imported by a worker, with a progress bar.
+IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "500"))
+
 # Sessions are read from the cache and written through to the database, when the cache
 # is one every process shares (Redis) or there is one process (the development server):
 # a per-process cache in several production workers would keep a logged-out session.

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("twinning.api_urls")),
     path("", include("twinning.web_urls")),
+    path("imports/", include("twinning.import_urls")),
     path("", include("schools.home_urls")),
     path("", include("schools.urls")),
     path("", include("teachers.urls")),

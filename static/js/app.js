@@ -10,6 +10,9 @@
  *    region (schools) or level (regions).
  * 3. A mentorship record form (data-record-form) shows the lesson fields only for the
  *    kinds about a lesson and opens the reflection checklist for a reflection.
+ * 4. While a worker checks or imports a long file, its page (data-import-progress="<URL>")
+ *    asks every two seconds how far it is, moves the progress bar, and reloads the page
+ *    once the work is done. Without JavaScript the page has a Refresh link.
  */
 (function () {
   "use strict";
@@ -100,4 +103,40 @@
   }
 
   document.querySelectorAll("form[data-record-form]").forEach(recordForm);
+
+  function importProgress(box) {
+    var url = box.getAttribute("data-import-progress");
+    var bar = box.querySelector("progress");
+    var count = box.querySelector("[data-import-count]");
+    var template = count ? count.textContent : "";
+    function poll() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          return response.ok ? response.json() : null;
+        })
+        .then(function (state) {
+          if (!state) {
+            return;
+          }
+          if (!state.running) {
+            window.location.reload();
+            return;
+          }
+          if (bar) {
+            bar.value = state.done;
+            bar.max = state.rows || 1;
+          }
+          if (count) {
+            count.textContent = template.replace(/\d+/, String(state.done));
+          }
+          window.setTimeout(poll, 2000);
+        })
+        .catch(function () {
+          window.setTimeout(poll, 5000);
+        });
+    }
+    window.setTimeout(poll, 2000);
+  }
+
+  document.querySelectorAll("[data-import-progress]").forEach(importProgress);
 })();

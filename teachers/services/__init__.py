@@ -19,9 +19,11 @@ from .records import (
 from .registry import (
     EARLIEST_YEAR,
     TEACHER_FIELDS,
+    teacher_check,
     teacher_create,
     teacher_link_user,
     teacher_update,
+    teachers_import,
 )
 from .reminders import mentorship_reminders_send
 
@@ -30,6 +32,7 @@ __all__ = [
     "mentorship_create", "mentorship_reminders_send", "mentorship_terminate",
     "mentorship_update",
     "record_attachment_add", "record_attachment_remove", "record_comment", "record_file",
-    "record_sign_off", "record_update", "teacher_create", "teacher_link_user", "teacher_update",
+    "record_sign_off", "record_update", "teacher_check", "teacher_create", "teacher_link_user",
+    "teacher_update", "teachers_import",
     "mentorship_policy_save", "obligation_delete", "obligation_save",
 ]  # fmt: skip

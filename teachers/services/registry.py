@@ -85,21 +85,81 @@ def teacher_update(*, actor: User, teacher: Teacher, honours=None, **fields) -> 
     return teacher
 
 
-def _set_honours(teacher: Teacher, honours) -> None:
-    """Replace the teacher's honours with ``honours`` (dicts of kind, level, year)."""
+def _check_honours(honours) -> None:
+    """``honours`` (dicts of kind, level, year): each listed once, in a possible year."""
     seen = set()
-    rows = []
     for item in honours:
         key = (item["kind"], item.get("level", ""))
         if key in seen:
             raise ValidationError({"honours": _("An honour is listed twice.")})
         seen.add(key)
         _validate_year(item.get("year"), "honours")
-        rows.append(Honour(teacher=teacher, kind=key[0], level=key[1], year=item.get("year")))
+
+
+def _honour_rows(teacher: Teacher, honours) -> list[Honour]:
+    """``honours`` as rows of ``teacher``, checked."""
+    _check_honours(honours)
+    return [
+        Honour(teacher=teacher, kind=item["kind"], level=item.get("level", ""),
+               year=item.get("year"))
+        for item in honours
+    ]  # fmt: skip
+
+
+def _set_honours(teacher: Teacher, honours) -> None:
+    """Replace the teacher's honours with ``honours`` (dicts of kind, level, year)."""
+    rows = _honour_rows(teacher, honours)
     teacher.honours.all().delete()
     Honour.objects.bulk_create(rows)
     # A prefetched list would now be stale.
     getattr(teacher, "_prefetched_objects_cache", {}).pop("honours", None)
+
+
+def teacher_check(teacher: Teacher, honours=None) -> None:
+    """Everything :func:`teacher_create` and :func:`teacher_update` check of one teacher
+    that needs no query (fields, years, honours listed once): for an import, which
+    checks each row as it reads it and writes them together (:func:`teachers_import`).
+    The staff number's uniqueness is the database's to enforce there."""
+    _validate_year(teacher.first_employed_year, "first_employed_year")
+    teacher.full_clean(exclude=["region", "school", "user"], validate_unique=False,
+                       validate_constraints=False)  # fmt: skip
+    if honours is not None:
+        _check_honours(honours)
+
+
+@transaction.atomic
+def teachers_import(*, actor: User, creates: list, updates: list) -> None:
+    """Write many teachers at once, for a spreadsheet import: ``creates`` new and
+    ``updates`` changed :class:`Teacher` objects (with their school set), each carrying
+    ``honour_list`` (dicts of kind, level, year; absent: honours unchanged).
+
+    The rules of :func:`teacher_create` and :func:`teacher_update` hold (the actor keeps
+    every school's registry, each teacher passes :func:`teacher_check`, a teacher stays
+    at their school), with the history written as one bulk insert rather than a query a
+    teacher: a province loads tens of thousands of teachers at once.
+    """
+    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+    scope = resolve_scope(actor)
+    for school in {t.school for t in creates} | {t.school for t in updates}:
+        access.require(access.can_manage_teachers_of(scope, school))
+    if any(teacher.pk is None for teacher in updates):
+        raise ValueError("an update is of a saved teacher")
+    for teacher in (*creates, *updates):
+        teacher.region_id = teacher.school.region_id
+        teacher_check(teacher, getattr(teacher, "honour_list", None))
+    if creates:
+        bulk_create_with_history(creates, Teacher, batch_size=1000, default_user=actor)
+    if updates:
+        bulk_update_with_history(
+            updates, Teacher, [*TEACHER_FIELDS, "region"], batch_size=1000, default_user=actor
+        )
+    with_honours = [t for t in (*creates, *updates) if getattr(t, "honour_list", None) is not None]
+    replaced = [t.pk for t in updates if getattr(t, "honour_list", None) is not None]
+    Honour.objects.filter(teacher__in=replaced).delete()
+    Honour.objects.bulk_create(
+        [row for t in with_honours for row in _honour_rows(t, t.honour_list)], batch_size=2000
+    )
 
 
 @transaction.atomic
