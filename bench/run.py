@@ -529,7 +529,8 @@ def imports_lines(meta: dict) -> list[str]:
     check, imported = result["check"], result["import"]
     return [
         "",
-        f"Import of {result['rows']:,} teachers as the province's bureau (bench/imports.py, "
+        f"{result.get('date', '')}: import of {result['rows']:,} teachers as the province's "
+        f"bureau (bench/imports.py, "
         f"an .xlsx of {result['bytes'] / 1e6:.1f} MB over {result['schools']:,} schools, "
         f"in-process as the worker runs it): check (upload and dry run) "
         f"{check['rows_per_second']:,} rows/s ({check['seconds']} s), import (confirm and "
@@ -539,10 +540,10 @@ def imports_lines(meta: dict) -> list[str]:
     ]
 
 
-def update_readme(table: str) -> None:
+def update_readme(table: str, marker: str = "bench") -> None:
     readme = ROOT / "README.md"
     text = readme.read_text()
-    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
     if start in text and end in text:
         before, rest = text.split(start, 1)
         _old, after = rest.split(end, 1)
@@ -630,6 +631,16 @@ def main() -> int:
     imported = None
     if not args.only or "import" in args.only:
         imported = measure_imports(env)
+        # A measurement of its own: kept and shown even after a partial run of the pages.
+        RESULTS.mkdir(exist_ok=True)
+        imported["date"] = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        imported["machine"] = machine()
+        (RESULTS / "imports.json").write_text(json.dumps(imported, indent=1) + "\n")
+        if not args.no_readme:
+            update_readme(
+                "\n".join(imports_lines({"imports": imported})).strip() + "\n",
+                marker="bench-imports",
+            )
 
     import psycopg
 
