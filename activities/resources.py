@@ -206,10 +206,6 @@ class ActivityResource(ScopedResource):
         fields = tuple(COLUMNS)
         import_order = export_order = tuple(COLUMNS)
         import_id_fields = ("title",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = False  # the service validates
-        use_transactions = True
         chunk_size = 1000
 
     def __init__(self, user=None, **kwargs):

@@ -96,10 +96,6 @@ class StudentResource(ScopedResource):
         fields = tuple(COLUMNS)
         import_order = export_order = tuple(COLUMNS)
         import_id_fields = ("school",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = False  # the service validates
-        use_transactions = True
 
     def __init__(self, user=None, **kwargs):
         super().__init__(user=user, **kwargs)

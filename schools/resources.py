@@ -116,10 +116,7 @@ class SchoolResource(ScopedResource):
         fields = tuple(COLUMNS)
         import_order = export_order = tuple(COLUMNS)
         import_id_fields = ("code",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
-        use_transactions = True
+        clean_model_instances = True  # the model's own checks (code format)
 
     # --- import ---------------------------------------------------------------------
 
@@ -330,10 +327,6 @@ class PairingResource(ScopedResource):
         fields = tuple(PAIRING_COLUMNS)
         import_order = export_order = tuple(PAIRING_COLUMNS)
         import_id_fields = ("programme",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = False  # the services validate
-        use_transactions = True
 
     def __init__(self, user=None, **kwargs):
         super().__init__(user=user, **kwargs)

@@ -159,10 +159,6 @@ class TeacherResource(ScopedResource):
         fields = tuple(COLUMNS)
         import_order = export_order = tuple(COLUMNS)
         import_id_fields = ("school",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = False  # the service validates (validate_instance)
-        use_transactions = True
         # Rows are checked one by one and written together (services.teachers_import):
         # a bureau loads 20,000 teachers at once. No per-row diff is kept (skip_row
         # compares with what get_instance noted).

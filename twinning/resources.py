@@ -275,6 +275,14 @@ class ScopedResource(resources.ModelResource):
     REQUIRED: tuple[str, ...] = ()
     EXAMPLE: dict[str, str] = {}
 
+    class Meta:
+        # Inherited by every kind: an unchanged row is reported as such and not written,
+        # the services validate (not model.full_clean), the whole file in one transaction.
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = False
+        use_transactions = True
+
     def __init__(self, user=None, progress=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
