@@ -63,7 +63,8 @@ def _fill(days: dict[dt.date, Day], activities: QuerySet[Activity], per_day: int
     start, end = _bounds(first, last)
     in_range = activities.filter(starts_at__gte=start, starts_at__lt=end)
     counts = in_range.annotate(day=TruncDate("starts_at")).order_by().values("day")
-    for row in counts.annotate(n=Count("id")):
+    # COUNT(*), not COUNT(id): the (region, starts_at) index alone answers it.
+    for row in counts.annotate(n=Count("*")):
         days[row["day"]].total = row["n"]
     busy = [day for day, entry in sorted(days.items()) if entry.total]
     for activity in _first_of_each_day(activities, busy, per_day):

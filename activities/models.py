@@ -431,6 +431,8 @@ class Resource(ChoiceLabels, StoredFile):
         indexes = [
             models.Index(fields=["pairing", "uploaded_at"], name="resource_pairing_idx"),
             models.Index(fields=["region", "uploaded_at"], name="resource_region_idx"),
+            # The newest page of a wide scope (a province's library) read off the index.
+            models.Index(fields=["uploaded_at", "id"], name="resource_recent_idx"),
         ]
 
     def __str__(self) -> str:

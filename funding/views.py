@@ -84,22 +84,26 @@ def overview(request):
     form = OverviewFilter(request.GET or None, programmes=_programmes(request.user))
     choice = form.cleaned_data if form.is_valid() else {}
     programme_id, fiscal_year = choice.get("programme"), choice.get("fiscal_year")
-    totals = selectors.totals_for(request.user, programme_id=programme_id, fiscal_year=fiscal_year)
 
-    def by_region() -> dict:
-        # Drawing the chart costs more than counting: both kept a minute (twinning.progress).
+    def roll_up() -> dict:
+        # The totals and the by-region roll-up (and its chart, which costs more than the
+        # counting) are kept a minute (twinning.progress); each pairing's and budget's
+        # balance below is exact.
         rows = selectors.by_region(request.user, programme_id=programme_id, fiscal_year=fiscal_year)
         title = _("Allocated, released and paid (10,000 yuan)")
         return {
+            "totals": selectors.totals_for(
+                request.user, programme_id=programme_id, fiscal_year=fiscal_year
+            ),
             "rows": rows,
             "chart": charts.money_chart([{"name": r["region"], **r} for r in rows], title),
         }
 
-    regions, as_of = progress.kept(
-        "funding-by-region",
+    kept, as_of = progress.kept(
+        "funding-overview",
         request.user,
         [("programme", programme_id or ""), ("fiscal_year", fiscal_year or "")],
-        by_region,
+        roll_up,
     )
     allocations = selectors.allocation_list_visible_to(request.user).order_by("-id")
     budgets = selectors.budget_list_visible_to(request.user)
@@ -116,9 +120,9 @@ def overview(request):
         "funding/overview.html",
         {
             "form": form,
-            "totals": totals,
-            "regions": regions["rows"],
-            "chart": regions["chart"],
+            "totals": kept["totals"],
+            "regions": kept["rows"],
+            "chart": kept["chart"],
             "as_of": as_of,
             "page_obj": page,
             "allocations": _with_balances(page.object_list),

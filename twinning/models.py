@@ -193,7 +193,11 @@ class ImportBatch(models.Model):
         verbose_name = _("import")
         verbose_name_plural = _("imports")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "kind", "-created_at"], name="import_user_idx")]
+        indexes = [
+            models.Index(fields=["user", "kind", "-created_at"], name="import_user_idx"),
+            # A bureau's history (everyone in its regions) read newest first off the index.
+            models.Index(fields=["created_at", "id"], name="import_recent_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.filename
