@@ -681,7 +681,11 @@ class AidNotice(ChoiceLabels, models.Model):
         verbose_name = _("public notice")
         verbose_name_plural = _("public notices")
         ordering = ["-starts_on", "-id"]
-        indexes = [models.Index(fields=["region", "starts_on"], name="aid_notice_region_idx")]
+        indexes = [
+            models.Index(fields=["region", "starts_on"], name="aid_notice_region_idx"),
+            # The newest page of a wide scope (a province's) read off the index.
+            models.Index(fields=["starts_on", "id"], name="aid_notice_recent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.scheme} · {self.period_key}"

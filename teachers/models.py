@@ -243,6 +243,8 @@ class Mentorship(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["mentor_region", "status"], name="mentorship_mregion_idx"),
             models.Index(fields=["school", "status"], name="mentorship_school_idx"),
             models.Index(fields=["mentor_school", "status"], name="mentorship_mschool_idx"),
+            # The newest page of a wide scope (a province's) read off the index.
+            models.Index(fields=["start", "id"], name="mentorship_recent_idx"),
         ]
 
     def __str__(self) -> str:
