@@ -254,3 +254,16 @@ def test_a_roll_up_kept_for_a_minute_is_kept_per_user(client, world, mentorship,
     client.force_login(world.outsider)  # same query, another user: never the first's rows
     page = client.get(reverse("teachers:compliance"))
     assert page.context["rows"] == [] and "西山山村小学" not in text(page)
+
+
+def test_the_list_filtered_by_a_school_code_finds_the_mentor_s_and_the_mentee_s_school(
+    client, world, mentorship
+):
+    client.force_login(world.bureau)
+    url = reverse("teachers:mentorship_list")
+    for code in (world.helping.code, world.assisted.code):  # the mentor's, the mentee's
+        page = client.get(url, {"school_code": code})
+        assert list(page.context["mentorships"]) == [mentorship]
+    other = text(client.get(url, {"school_code": "3451009999"}))  # no such school
+    assert "陈红梅" not in other
+    assert _("No mentorship matches your search.") in other
