@@ -58,7 +58,7 @@ def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _fill(days: dict[dt.date, Day], activities: QuerySet[Activity], per_day: int) -> None:
-    """Each day's count and its first ``per_day`` activities, by start (two queries)."""
+    """Each day's count and its first ``per_day`` activities, by start (three queries)."""
     first, last = min(days), max(days)
     start, end = _bounds(first, last)
     in_range = activities.filter(starts_at__gte=start, starts_at__lt=end)
@@ -121,10 +121,16 @@ def _first_ids(activities: QuerySet[Activity], busy: list[dt.date], per_day: int
 
 def month(year: int, number: int, activities: QuerySet[Activity]) -> list[list[Day]]:
     """The weeks (Monday first) of a month, each day with its activities; days of the
-    weeks that belong to the months around it are marked ``in_period=False``."""
+    weeks that belong to the months around it are marked ``in_period=False``.
+
+    A month's cell shows an activity's time, title and status only, so only those are
+    read (a province's month builds some 130 activities; their kinds and host schools
+    cost more than the rest of the page's queries). ``status`` stays in: the state
+    machine reads it as each activity is built, and a deferred one is a query each."""
     weeks = _calendar.Calendar(firstweekday=0).monthdatescalendar(year, number)
     days = {d: Day(d, in_period=d.month == number) for week in weeks for d in week}
-    _fill(days, activities, PER_DAY)
+    lean = activities.select_related(None).only("id", "title", "starts_at", "status")
+    _fill(days, lean, PER_DAY)
     return [[days[d] for d in week] for week in weeks]
 
 

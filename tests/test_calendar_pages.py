@@ -5,6 +5,8 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -48,6 +50,27 @@ def test_the_month_shows_each_days_first_activities_and_how_many_more(client, wo
     assert "二十日讲座" in page
     october = client.get(reverse("activities:calendar_month"), {"month": "2026-10"})
     assert "十日活动" not in october.content.decode()
+
+
+def test_the_month_runs_as_many_queries_for_many_activities_as_for_few(client, world, november):
+    """The month reads only what its cells show; a field left out that an activity needs
+    as it is built (its status) would cost a query per activity."""
+    client.force_login(world.bureau)
+    url = reverse("activities:calendar_month")
+    client.get(url, {"month": "2026-11"})  # warm the scope cache
+    with CaptureQueriesContext(connection) as few:
+        client.get(url, {"month": "2026-11"})
+    kind, active = november[0].kind, november[0].pairing
+    for day in range(2, 9):
+        services.activity_schedule(
+            actor=world.coord_helping, pairing=active, kind=kind, title=f"加开{day}",
+            host_school=world.assisted, place="会议室", starts_at=at(dt.date(2026, 11, day), 9),
+            ends_at=at(dt.date(2026, 11, day), 10),
+        )  # fmt: skip
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url, {"month": "2026-11"}).content.decode()
+    assert "加开8" in page
+    assert len(many.captured_queries) == len(few.captured_queries)
 
 
 def test_a_bad_month_shows_this_month(client, world, november):
