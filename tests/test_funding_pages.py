@@ -343,3 +343,22 @@ def test_a_request_names_the_activity_it_pays_for(client, world, active, funded)
          "school": world.helping.pk, "amount": "300", "activity": activity.pk},
     )  # fmt: skip
     assert Disbursement.objects.get().activity == activity
+
+
+def test_the_overviews_totals_are_at_most_a_minute_old_and_each_pairing_is_exact(
+    client, world, active, funded, settings
+):
+    settings.COMPLIANCE_CACHE_SECONDS = 60
+    client.force_login(world.bureau)
+    before = client.get(reverse("funding:overview"))
+    assert before.context["totals"].paid == 0 and before.context["as_of"] is not None
+    d = claim(world, active, amount="860.50")
+    services.disbursement_approve(actor=world.bureau, disbursement=d, comment="同意")
+    services.disbursement_pay(actor=world.bureau, disbursement=d, paid_on=timezone.localdate(),
+                              reference="PZ-2026-119")  # fmt: skip
+    kept = client.get(reverse("funding:overview"))
+    assert kept.context["totals"].paid == 0  # the roll-up counted a moment ago
+    assert kept.context["allocations"][0].balance.paid == Decimal("860.50")  # exact
+    settings.COMPLIANCE_CACHE_SECONDS = 0
+    fresh = client.get(reverse("funding:overview"))
+    assert fresh.context["totals"].paid == Decimal("860.50")
