@@ -160,7 +160,7 @@ class PostponeForm(PlainWidgets, forms.Form):
     )
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(PlainWidgets, forms.Form):
     # Prefixed: the activity's page also holds the log form, whose field has this name.
     prefix = "more"
 

@@ -187,7 +187,7 @@ class ObjectionForm(PlainWidgets, forms.Form):
     )
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(PlainWidgets, forms.Form):
     resolution = forms.CharField(
         label=_("What was found"), max_length=4000, widget=forms.Textarea({"rows": 2})
     )

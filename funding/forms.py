@@ -97,7 +97,7 @@ class LedgerFilter(PageFilterMixin, InRegionFilterSet, api_filters.LedgerFilter)
             self.filters[name].extra["widget"] = DATE_INPUT
 
 
-class OverviewFilter(forms.Form):
+class OverviewFilter(PlainWidgets, forms.Form):
     """The overview's programme and fiscal year (a bureau runs a few programmes)."""
 
     programme = forms.TypedChoiceField(label=_("Programme"), required=False, coerce=int)
@@ -136,7 +136,7 @@ class BudgetForm(PlainWidgets, forms.ModelForm):
         return super()._get_validation_exclusions() | {"programme", "amount"}
 
 
-class AllocateForm(forms.Form):
+class AllocateForm(PlainWidgets, forms.Form):
     """Allocate to one pairing, by its number, or to all of the programme's pairings."""
 
     pairing = forms.IntegerField(
@@ -209,13 +209,13 @@ class DisbursementForm(PlainWidgets, forms.ModelForm):
         return data
 
 
-class CommentForm(forms.Form):
+class CommentForm(PlainWidgets, forms.Form):
     comment = forms.CharField(
         label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea({"rows": 2})
     )
 
 
-class RejectForm(forms.Form):
+class RejectForm(PlainWidgets, forms.Form):
     comment = forms.CharField(
         label=_("Why is it rejected?"), max_length=2000, widget=forms.Textarea({"rows": 2})
     )
@@ -233,14 +233,14 @@ class PayForm(PlainWidgets, forms.Form):
     )
 
 
-class ReverseForm(forms.Form):
+class ReverseForm(PlainWidgets, forms.Form):
     reason = forms.CharField(
         label=_("Why is the payment reversed?"), max_length=2000,
         widget=forms.Textarea({"rows": 2}),
     )  # fmt: skip
 
 
-class ReceiptForm(forms.Form):
+class ReceiptForm(PlainWidgets, forms.Form):
     # Prefixed: the request's page also holds the other forms.
     prefix = "more"
 
@@ -313,7 +313,7 @@ class DonationForm(PlainWidgets, forms.ModelForm):
         return data
 
 
-class DonationEvidenceForm(forms.Form):
+class DonationEvidenceForm(PlainWidgets, forms.Form):
     prefix = "more"
 
     evidence = MultipleFileField(

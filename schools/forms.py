@@ -106,7 +106,7 @@ def _managed_regions(user):
     return regions if scope.is_admin else regions.filter(id__in=scope.bureau_region_ids)
 
 
-class _ModelFieldsForm(forms.Form):
+class _ModelFieldsForm(PlainWidgets, forms.Form):
     model: type
     field_names: tuple[str, ...]
 

@@ -117,7 +117,7 @@ class PairingFilter(PageFilterMixin, filters.PairingFilter):
 # --- create and edit -------------------------------------------------------------
 
 
-class ProgrammeChoiceForm(forms.Form):
+class ProgrammeChoiceForm(PlainWidgets, forms.Form):
     """Step one of a new pairing: the programme (its kind decides the next form)."""
 
     programme = forms.TypedChoiceField(label=_("Programme"), coerce=int)
@@ -263,7 +263,7 @@ class PairingEditForm(PairingSchoolsMixin, forms.Form):
 # --- lifecycle -------------------------------------------------------------------
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(PlainWidgets, forms.Form):
     """What the transitions take. Which of them are required is the services' rule."""
 
     comment = forms.CharField(
@@ -335,7 +335,7 @@ class GoalForm(PlainWidgets, forms.Form):
         self.order_fields(["school", "parent", "title", "dimension"])
 
 
-class ProgressForm(forms.Form):
+class ProgressForm(PlainWidgets, forms.Form):
     value = forms.DecimalField(
         label=_("Achieved so far"), max_digits=10, decimal_places=2, min_value=0
     )

@@ -189,11 +189,11 @@ class RecordForm(PlainWidgets, forms.Form):
         return initial
 
 
-class CommentForm(forms.Form):
+class CommentForm(PlainWidgets, forms.Form):
     text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PlainWidgets, forms.Form):
     reason = forms.CharField(
         label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -205,7 +205,7 @@ def form_action(request, *, form, call, success: str, done: str, again):
     return again(form)
 
 
-class ImportForm(forms.Form):
+class ImportForm(PlainWidgets, forms.Form):
     """The upload of a spreadsheet to import (twinning.imports)."""
 
     file = forms.FileField(
