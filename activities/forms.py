@@ -6,13 +6,14 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from schools.forms import PageFilterMixin
 from schools.models import school_code_validator
 from schools.pairing_forms import DATE_INPUT
 from twinning.attachments import RESOURCE_TYPES
-from twinning.forms import FilterForm, MultipleFileField, PlainWidgets
+from twinning.forms import FilterForm, MultipleFileField, PlainWidgets, ValuesChoiceField
 
 from . import filters
 from .models import Activity, ActivityKind, Grade, ResourceCategory, Secondment
@@ -249,6 +250,10 @@ class ResourceFilter(filters.ResourceFilter):
         return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
 
 
+def _activity_label(starts_at, title) -> str:
+    return f"{timezone.localtime(starts_at):%Y-%m-%d} {title}"
+
+
 class ResourceForm(PlainWidgets, forms.Form):
     file = forms.FileField(
         label=_("File"),
@@ -263,12 +268,12 @@ class ResourceForm(PlainWidgets, forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    activity = forms.ModelChoiceField(
+    activity = ValuesChoiceField(
         label=_("Produced by the activity"), queryset=None, required=False,
         help_text=_("The exchange this came out of, if any."),
+        label_fields=("starts_at", "title"), label_from_values=_activity_label, limit=200,
     )  # fmt: skip
 
     def __init__(self, *args, activities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["activity"].queryset = activities
-        self.fields["activity"].label_from_instance = lambda a: f"{a.starts_at:%Y-%m-%d} {a.title}"

@@ -578,7 +578,7 @@ def _resource_form(request, pairing) -> ResourceForm | None:
         request.scope, pairing, school_ids
     ):
         return None
-    activities = Activity.objects.filter(pairing=pairing).order_by("-starts_at")[:200]
+    activities = Activity.objects.filter(pairing=pairing).order_by("-starts_at", "-id")
     initial = {"activity": request.GET.get("activity")} if request.GET.get("activity") else {}
     return ResourceForm(
         _post_data(request), request.FILES or None, activities=activities, initial=initial

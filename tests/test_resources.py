@@ -144,6 +144,30 @@ def test_the_inspector_neither_sees_the_tab_nor_reads_the_library(client, world,
     assert client.get(url).status_code == 404
 
 
+def test_the_tab_links_a_resource_to_one_of_the_pairings_activities(client, world, active):
+    visit = ActivityKind.objects.get(code="visit")
+    # 07:30 in Beijing is 23:30 UTC the day before: the choice shows the local date.
+    start = timezone.make_aware(dt.datetime(2026, 11, 3, 7, 30))
+    activity, _ = services.activity_schedule(
+        actor=world.coord_helping, pairing=active, kind=visit, title="早读观摩",
+        host_school=world.assisted, place="p", starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+    )  # fmt: skip
+    client.force_login(world.coord_helping)
+    url = reverse("activities:pairing_resources", args=[active.pk])
+    page = client.get(url).content.decode()
+    assert f'<option value="{activity.pk}">2026-11-03 早读观摩</option>' in page
+    fields = {"title": "观摩记录", "category": "courseware"}
+    pdf = SimpleUploadedFile("记录.pdf", b"%PDF-1.4 x")
+    response = client.post(url, {**fields, "file": pdf, "activity": activity.pk})
+    assert response.status_code == 302, response.context["form"].errors
+    assert Resource.objects.get().activity == activity
+    other = client.post(url, {**fields, "file": SimpleUploadedFile("x.pdf", b"%PDF-1.4 x"),
+                              "activity": activity.pk + 1000})  # fmt: skip
+    assert other.status_code == 400 and "activity" in other.context["form"].errors
+    assert Resource.objects.count() == 1
+
+
 def test_an_activity_lists_the_resources_it_produced(client, world, active):
     start = timezone.now() - dt.timedelta(days=1)
     activity, _ = services.activity_schedule(

@@ -44,7 +44,8 @@ class PlainSelect(forms.Select):
         final_attrs["name"] = name
         chosen = {str(v) for v in self.format_value(value)}
         choices = self.choices
-        if isinstance(choices, ModelChoiceIterator):
+        by_values = isinstance(choices, ValuesChoiceIterator)  # already one plain query
+        if isinstance(choices, ModelChoiceIterator) and not by_values:
             # Django walks a model choice's queryset with .iterator(), which on
             # PostgreSQL is a server-side cursor: three round trips for a short list.
             field = choices.field
@@ -59,6 +60,37 @@ class PlainSelect(forms.Select):
             ),
         )
         return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
+
+
+class ValuesChoiceIterator(ModelChoiceIterator):
+    """A model choice's options read as values: one query, no model instance per option."""
+
+    def __iter__(self):
+        field = self.field
+        if field.empty_label is not None:
+            yield ("", field.empty_label)
+        rows = self.queryset.values_list("pk", *field.label_fields)
+        for pk, *values in rows[: field.limit] if field.limit else rows:
+            yield (pk, field.label_from_values(*values))
+
+
+class ValuesChoiceField(forms.ModelChoiceField):
+    """A ``ModelChoiceField`` whose options are labelled from a few columns,
+    ``label_from_values(*values of label_fields)``, instead of from model instances: a
+    long list of activities or teachers costs a tuple an option rather than a model
+    (with its state machine, for an activity). ``limit`` caps the options shown, not
+    what is accepted: the chosen value is checked against the whole queryset (which
+    must not be sliced: a slice cannot be filtered) and cleaned to its instance."""
+
+    iterator = ValuesChoiceIterator
+
+    def __init__(
+        self, *args, label_fields: tuple[str, ...], label_from_values, limit=None, **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        self.label_fields = label_fields
+        self.label_from_values = label_from_values
+        self.limit = limit
 
 
 class _OnePassInput:
