@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -194,7 +195,7 @@ class Reschedule(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.activity} · {self.previous_starts_at:%Y-%m-%d}"
+        return f"{self.activity} · {timezone.localtime(self.previous_starts_at):%Y-%m-%d}"
 
 
 class Evidence(StoredFile):
