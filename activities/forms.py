@@ -277,3 +277,9 @@ class ResourceForm(PlainWidgets, forms.Form):
     def __init__(self, *args, activities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["activity"].queryset = activities
+        given = (
+            self.data.get(self.add_prefix("activity"))
+            if self.is_bound
+            else self.initial.get("activity")
+        )
+        self.fields["activity"].keep = given or None

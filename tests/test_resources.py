@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from rest_framework.test import APIClient
 
 from activities import selectors, services
-from activities.models import ActivityKind, Resource
+from activities.forms import ResourceForm
+from activities.models import Activity, ActivityKind, Resource
 
 # The first bytes of an MP4 file (ftyp box): a recorded lesson, by its content.
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
@@ -144,7 +145,9 @@ def test_the_inspector_neither_sees_the_tab_nor_reads_the_library(client, world,
     assert client.get(url).status_code == 404
 
 
-def test_the_tab_links_a_resource_to_one_of_the_pairings_activities(client, world, active):
+def test_the_tab_links_a_resource_to_one_of_the_pairings_activities(
+    client, world, active, far_pairing
+):
     visit = ActivityKind.objects.get(code="visit")
     # 07:30 in Beijing is 23:30 UTC the day before: the choice shows the local date.
     start = timezone.make_aware(dt.datetime(2026, 11, 3, 7, 30))
@@ -162,10 +165,39 @@ def test_the_tab_links_a_resource_to_one_of_the_pairings_activities(client, worl
     response = client.post(url, {**fields, "file": pdf, "activity": activity.pk})
     assert response.status_code == 302, response.context["form"].errors
     assert Resource.objects.get().activity == activity
+    elsewhere = Activity.objects.create(  # an activity of a pairing the form does not offer
+        pairing=far_pairing, kind=visit, title="远方活动", host_school=world.far_school,
+        region=world.far_school.region, starts_at=start, ends_at=start + dt.timedelta(hours=1),
+        organiser=world.outsider, created_by=world.outsider,
+    )  # fmt: skip
     other = client.post(url, {**fields, "file": SimpleUploadedFile("x.pdf", b"%PDF-1.4 x"),
-                              "activity": activity.pk + 1000})  # fmt: skip
-    assert other.status_code == 400 and "activity" in other.context["form"].errors
+                              "activity": elsewhere.pk})  # fmt: skip
+    assert other.status_code == 400
+    assert other.context["form"].errors.as_data()["activity"][0].code == "invalid_choice"
     assert Resource.objects.count() == 1
+
+
+def test_an_activity_asked_for_is_offered_even_beyond_the_newest_shown(world, active):
+    visit = ActivityKind.objects.get(code="visit")
+    made = []
+    for day in (3, 10):
+        start = timezone.make_aware(dt.datetime(2026, 11, day, 9))
+        activity, _ = services.activity_schedule(
+            actor=world.coord_helping, pairing=active, kind=visit, title=f"{day}日观摩",
+            host_school=world.assisted, place="p", starts_at=start,
+            ends_at=start + dt.timedelta(hours=1),
+        )  # fmt: skip
+        made.append(activity)
+    older = made[0]
+    activities = Activity.objects.filter(pairing=active).order_by("-starts_at", "-id")
+    form = ResourceForm(activities=activities, initial={"activity": str(older.pk)})
+    form.fields["activity"].limit = 1  # only the newest is listed
+    html = str(form["activity"])
+    assert "10日观摩" in html
+    assert f'<option value="{older.pk}" selected>2026-11-03 3日观摩</option>' in html
+    plain = ResourceForm(activities=activities)
+    plain.fields["activity"].limit = 1
+    assert "3日观摩" not in str(plain["activity"])
 
 
 def test_an_activity_lists_the_resources_it_produced(client, world, active):

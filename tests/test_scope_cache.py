@@ -6,8 +6,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from twinning import access
-from twinning.models import Role, RoleAssignment
+from twinning import access, progress
+from twinning.models import Role, RoleAssignment, User
 from twinning.services import role_unassign
 
 from .factories import RegionFactory, SchoolFactory
@@ -89,3 +89,28 @@ def test_a_scope_built_before_a_change_is_not_kept_after_it(
     cache.set(f"scope:{user.pk}", (tokens, stale), 300)
     access.forget_scope(user)
     assert access.resolve_scope(user).bureau_region_ids == frozenset()
+
+
+def test_a_kept_roll_up_is_counted_again_once_a_role_is_taken_away(
+    world, settings, django_capture_on_commit_callbacks
+):
+    """Roll-ups (compliance, exchange targets, the funding overview) are kept a minute
+    per user; the user's scope is part of what they are kept under, so a role taken
+    away does not leave its regions' figures on the page for that minute."""
+    settings.COMPLIANCE_CACHE_SECONDS = 60
+    extra = RoleAssignment.objects.create(user=world.bureau, role=Role.INSPECTOR,
+                                          region=world.far_county)  # fmt: skip
+    counted = []
+
+    def count():
+        counted.append(1)
+        return len(counted)
+
+    def as_bureau():  # each request reads the user afresh
+        return User.objects.get(pk=world.bureau.pk)
+
+    assert progress.kept("roll-up", as_bureau(), [], count)[0] == 1
+    assert progress.kept("roll-up", as_bureau(), [], count)[0] == 1  # kept
+    with django_capture_on_commit_callbacks(execute=True):
+        role_unassign(actor=None, assignment=extra)
+    assert progress.kept("roll-up", as_bureau(), [], count)[0] == 2

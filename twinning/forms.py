@@ -70,8 +70,18 @@ class ValuesChoiceIterator(ModelChoiceIterator):
         if field.empty_label is not None:
             yield ("", field.empty_label)
         rows = self.queryset.values_list("pk", *field.label_fields)
+        shown = set()
         for pk, *values in rows[: field.limit] if field.limit else rows:
+            shown.add(str(pk))
             yield (pk, field.label_from_values(*values))
+        if field.keep is not None and str(field.keep) not in shown:
+            # The value asked for (a link's ?activity=) beyond the limit: shown too.
+            try:
+                kept = list(rows.filter(pk=field.keep))
+            except (ValueError, TypeError, ValidationError):
+                kept = []
+            for pk, *values in kept:
+                yield (pk, field.label_from_values(*values))
 
 
 class ValuesChoiceField(forms.ModelChoiceField):
@@ -80,7 +90,8 @@ class ValuesChoiceField(forms.ModelChoiceField):
     long list of activities or teachers costs a tuple an option rather than a model
     (with its state machine, for an activity). ``limit`` caps the options shown, not
     what is accepted: the chosen value is checked against the whole queryset (which
-    must not be sliced: a slice cannot be filtered) and cleaned to its instance."""
+    must not be sliced: a slice cannot be filtered) and cleaned to its instance; the
+    form sets ``keep`` to the value it was given, which is shown even beyond the limit."""
 
     iterator = ValuesChoiceIterator
 
@@ -91,6 +102,7 @@ class ValuesChoiceField(forms.ModelChoiceField):
         self.label_fields = label_fields
         self.label_from_values = label_from_values
         self.limit = limit
+        self.keep = None
 
 
 class _OnePassInput:

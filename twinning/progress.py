@@ -132,9 +132,9 @@ def standing_chart(rows: list[dict], title: str) -> str:
 
 def kept(name: str, user, params, compute):
     """``(compute(), when it was computed)``, kept ``COMPLIANCE_CACHE_SECONDS`` per
-    user, query parameters, day and language: a roll-up of a province is at most that
-    old, while each object's own standing is always exact. ``params`` are the request's
-    (key, value) pairs that shape the result."""
+    user and scope, query parameters, day and language: a roll-up of a province is at
+    most that old, while each object's own standing is always exact. ``params`` are the
+    request's (key, value) pairs that shape the result."""
     import hashlib
 
     from django.conf import settings
@@ -142,8 +142,13 @@ def kept(name: str, user, params, compute):
     from django.utils import timezone
     from django.utils.translation import get_language
 
+    from .access import resolve_scope
+
     seconds = settings.COMPLIANCE_CACHE_SECONDS
-    identity = (user.pk, sorted(params), calendar.today().isoformat(), get_language())
+    # The scope is part of the key: a role taken away (or given) counts afresh at once.
+    scope = sorted((name, sorted(value) if isinstance(value, frozenset) else value)
+                   for name, value in vars(resolve_scope(user)).items())  # fmt: skip
+    identity = (user.pk, scope, sorted(params), calendar.today().isoformat(), get_language())
     key = f"{name}:" + hashlib.sha256(repr(identity).encode()).hexdigest()
     found = cache.get(key) if seconds else None
     if found is None:
