@@ -69,7 +69,7 @@ class ValuesChoiceIterator(ModelChoiceIterator):
         field = self.field
         if field.empty_label is not None:
             yield ("", field.empty_label)
-        rows = self.queryset.values_list("pk", *field.label_fields)
+        rows = self.queryset.values_list(field.to_field_name or "pk", *field.label_fields)
         shown = set()
         for pk, *values in rows[: field.limit] if field.limit else rows:
             shown.add(str(pk))
@@ -77,7 +77,7 @@ class ValuesChoiceIterator(ModelChoiceIterator):
         if field.keep is not None and str(field.keep) not in shown:
             # The value asked for (a link's ?activity=) beyond the limit: shown too.
             try:
-                kept = list(rows.filter(pk=field.keep))
+                kept = list(rows.filter(**{field.to_field_name or "pk": field.keep}))
             except (ValueError, TypeError, ValidationError):
                 kept = []
             for pk, *values in kept:
