@@ -362,3 +362,15 @@ def test_the_overviews_totals_are_at_most_a_minute_old_and_each_pairing_is_exact
     settings.COMPLIANCE_CACHE_SECONDS = 0
     fresh = client.get(reverse("funding:overview"))
     assert fresh.context["totals"].paid == Decimal("860.50")
+
+
+def test_the_overview_says_how_old_its_totals_may_be(client, world, funded, settings):
+    client.force_login(world.bureau)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    settings.COMPLIANCE_CACHE_SECONDS = 300
+    page = client.get(reverse("funding:overview")).content.decode()
+    assert "at most 5 minutes old" in page
+    settings.COMPLIANCE_CACHE_SECONDS = 60
+    assert "at most a minute old" in client.get(reverse("funding:overview")).content.decode()
+    settings.COMPLIANCE_CACHE_SECONDS = 0  # counted on every request: nothing to say
+    assert "Counted at" not in client.get(reverse("funding:overview")).content.decode()

@@ -1,8 +1,13 @@
+import math
+
+from django.conf import settings
+
 from .access import EMPTY_SCOPE
 
 
 def navigation(request):
-    """Role flags and the unread count for the navigation bar (one query when signed in)."""
+    """Role flags and the unread count for the navigation bar (one query when signed in),
+    and how many minutes a roll-up is kept (the caption under one: includes/counted_at.html)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"scope": EMPTY_SCOPE, "unread_notifications": 0}
@@ -11,4 +16,5 @@ def navigation(request):
         "scope": scope,
         "roles": scope.roles,
         "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
+        "roll_up_minutes": math.ceil(settings.COMPLIANCE_CACHE_SECONDS / 60),
     }
