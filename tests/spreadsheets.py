@@ -6,7 +6,7 @@ import io
 
 import openpyxl
 
-from twinning.imports import import_upload, kind_get
+from twinning.imports import import_confirm, import_upload, kind_get
 
 
 def xlsx(rows) -> bytes:
@@ -29,6 +29,15 @@ def csv_bytes(rows, encoding: str = "utf-8") -> bytes:
 def check(user, kind: str, content: bytes, name: str = "import.xlsx"):
     """Upload ``content`` as ``user`` to import as ``kind``: the batch of its check."""
     return import_upload(actor=user, kind=kind_get(kind), filename=name, content=content)
+
+
+def load(user, kind: str, content: bytes, name: str = "import.xlsx"):
+    """Check and import a file that has no error: the imported batch."""
+    batch = check(user, kind, content, name)
+    assert batch.status == "ready", batch.errors
+    batch = import_confirm(actor=user, batch=batch)
+    assert batch.status == "imported", batch.errors
+    return batch
 
 
 def where(batch) -> set[tuple[int, str]]:

@@ -17,8 +17,9 @@ from activities import services
 from activities.models import Activity, ActivityKind
 from activities.resources import COLUMNS, parse_datetime
 from schools import services as school_services
-from twinning.imports import import_confirm, import_upload, kind_get, template_workbook
+from twinning.imports import import_confirm, kind_get, template_workbook
 
+from . import spreadsheets
 from .factories import ProgrammeFactory, SchoolFactory
 from .spreadsheets import csv_bytes, where, xlsx
 
@@ -43,16 +44,12 @@ def row(**values) -> list:
 
 
 def check(user, content: bytes, name="activities.xlsx"):
-    return import_upload(actor=user, kind=kind_get("activities"), filename=name, content=content)
+    return spreadsheets.check(user, "activities", content, name)
 
 
 def load(user, content: bytes, name="activities.xlsx"):
     """Check and import a file that has no error."""
-    batch = check(user, content, name)
-    assert batch.status == "ready", batch.errors
-    batch = import_confirm(actor=user, batch=batch)
-    assert batch.status == "imported", batch.errors
-    return batch
+    return spreadsheets.load(user, "activities", content, name)
 
 
 def state():

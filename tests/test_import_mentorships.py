@@ -13,8 +13,9 @@ from django.urls import reverse
 from teachers import services
 from teachers.mentorship_resources import COLUMNS
 from teachers.models import Mentorship
-from twinning.imports import import_confirm, import_upload, kind_get
+from twinning.imports import import_confirm
 
+from . import spreadsheets
 from .spreadsheets import csv_bytes, where, xlsx
 
 TODAY = dt.date(2026, 11, 18)  # a Wednesday of term 1 of 2026–2027
@@ -62,16 +63,12 @@ def row(**values) -> list[str]:
 
 
 def check(user, content: bytes, name="mentorships.xlsx"):
-    return import_upload(actor=user, kind=kind_get("mentorships"), filename=name, content=content)
+    return spreadsheets.check(user, "mentorships", content, name)
 
 
 def load(user, content: bytes, name="mentorships.xlsx"):
     """Check and import a file that has no error."""
-    batch = check(user, content, name)
-    assert batch.status == "ready", batch.errors
-    batch = import_confirm(actor=user, batch=batch)
-    assert batch.status == "imported", batch.errors
-    return batch
+    return spreadsheets.load(user, "mentorships", content, name)
 
 
 def state():

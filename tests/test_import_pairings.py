@@ -14,8 +14,9 @@ from schools import selectors, services
 from schools.models import Pairing, PairingMember, PairingTransition, Programme
 from schools.resources import PAIRING_COLUMNS, PairingResource
 from twinning.downloads import table_response
-from twinning.imports import import_confirm, import_upload, kind_get
+from twinning.imports import import_confirm
 
+from . import spreadsheets
 from .factories import ProgrammeFactory, SchoolFactory
 from .spreadsheets import csv_bytes as _csv
 from .spreadsheets import where as _where
@@ -32,7 +33,7 @@ def _row(**values):
 
 
 def _upload(user, content: bytes, name="pairings.xlsx"):
-    return import_upload(actor=user, kind=kind_get("pairings"), filename=name, content=content)
+    return spreadsheets.check(user, "pairings", content, name)
 
 
 def _snapshot():

@@ -14,9 +14,10 @@ from funding.models import Student, StudentAccessLog
 from funding.resources import COLUMNS, StudentResource
 from twinning.access import resolve_scope
 from twinning.downloads import table_response
-from twinning.imports import import_confirm, import_upload, kind_get
+from twinning.imports import import_confirm
 from twinning.models import Role
 
+from . import spreadsheets
 from .factories import UserFactory, assign
 from .spreadsheets import csv_bytes as _csv
 from .spreadsheets import where as _where
@@ -31,7 +32,7 @@ def _row(**values):
 
 
 def _upload(user, content: bytes, name="students.xlsx"):
-    return import_upload(actor=user, kind=kind_get("students"), filename=name, content=content)
+    return spreadsheets.check(user, "students", content, name)
 
 
 def _snapshot():

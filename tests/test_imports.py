@@ -18,6 +18,9 @@ from twinning import imports
 from twinning.models import ImportBatch
 from twinning.resources import cell_text, code_text, is_formula, parse_date
 
+from . import spreadsheets
+from .spreadsheets import xlsx
+
 
 @pytest.fixture(autouse=True)
 def _english():
@@ -26,19 +29,8 @@ def _english():
         yield
 
 
-def _xlsx(rows) -> bytes:
-    workbook = openpyxl.Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def _upload(user, content: bytes, kind="teachers", filename="teachers.csv") -> ImportBatch:
-    return imports.import_upload(
-        actor=user, kind=imports.KINDS[kind], filename=filename, content=content
-    )
+    return spreadsheets.check(user, kind, content, filename)
 
 
 def _csv(*lines: str) -> bytes:
@@ -120,7 +112,7 @@ def test_a_file_that_cannot_be_imported_says_why_and_writes_nothing(world, conte
 
 def test_bad_rows_are_listed_by_row_and_column_and_nothing_is_written(world):
     before = Teacher.objects.count()
-    content = _xlsx(
+    content = xlsx(
         [
             ["学校标识码", "姓名", "工号", "参加工作年份", "联系电话"],
             ["3451000001", "好老师", "JC-1", "2015", "13800000000"],
@@ -170,7 +162,7 @@ def test_a_utf16_text_file_from_excel_imports(world):
 
 def test_an_xlsx_with_a_guarded_cell_imports_the_text(world):
     # A cell exported as '=A1 (twinning.downloads.csv_cell) is text, not a formula.
-    content = _xlsx([["学校标识码", "姓名", "任教学科"], ["3451000001", "郑老师", "'=语文"]])
+    content = xlsx([["学校标识码", "姓名", "任教学科"], ["3451000001", "郑老师", "'=语文"]])
     batch = _upload(world.coord_helping, content, filename="t.xlsx")
     assert batch.status == "ready", batch.errors
     imports.import_confirm(actor=world.coord_helping, batch=batch)
@@ -452,7 +444,7 @@ def test_the_api_lists_the_kinds_with_their_columns(world):
 
 def test_a_school_import_through_the_pages_keeps_codes_and_scope(client, world):
     client.force_login(world.bureau)
-    content = _xlsx(
+    content = xlsx(
         [
             ["学校标识码", "学校名称", "行政区划代码", "学段", "城乡", "在校生数"],
             ["３４５１０００００９", "东城第三小学", "510101", "小学", "城镇", "３００"],
