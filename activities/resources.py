@@ -285,7 +285,6 @@ class ActivityResource(ScopedResource):
             activity.pairing = self._pairings[activity.pairing_id]
             self._existing[self._key(activity.pairing_id, activity.kind_id,
                                      activity.starts_at, activity.title)] = activity  # fmt: skip
-        self._rows_by_key: dict[tuple, int] = {}
         self._row: dict = {}
 
     @staticmethod
@@ -351,17 +350,10 @@ class ActivityResource(ScopedResource):
             key = self._key(pairing.pk, kind.pk, starts_at, title)
         self._row = {"pairing": pairing, "errors": errors, "key": key}
         if key is not None:
-            first = self._rows_by_key.setdefault(key, row_number)
-            if first != row_number:
-                raise ValidationError(
-                    {
-                        COLUMNS["title"]: _(
-                            "An activity of this pairing with this kind, start and title is "
-                            "already in row %(row)s of the file."
-                        )
-                        % {"row": first + 1}
-                    }
-                )
+            self.refuse_repeat(key, row_number, COLUMNS["title"], _(
+                "An activity of this pairing with this kind, start and title is already in "
+                "row %(row)s of the file."
+            ))  # fmt: skip
 
     def get_instance(self, instance_loader, row):
         found = self._existing.get(self._row.get("key"))

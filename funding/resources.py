@@ -15,7 +15,6 @@ list shows them, and each exported student is written in the access log as a dow
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields
@@ -103,7 +102,6 @@ class StudentResource(ScopedResource):
         self.fields["school"].widget.schools_by_code = self._schools_by_code
         self._exported: list[Student] = []
         self._by_key: dict[tuple, Student] = {}
-        self._rows_by_key: dict[tuple, int] = {}
 
     # --- import ---------------------------------------------------------------------
 
@@ -125,7 +123,6 @@ class StudentResource(ScopedResource):
             self._by_key.setdefault(
                 _key(student.school_id, student.name, student.guardian_phone), student
             )
-        self._rows_by_key.clear()
 
     def before_import_row(self, row, row_number=None, **kwargs):
         super().before_import_row(row, row_number=row_number, **kwargs)
@@ -134,17 +131,10 @@ class StudentResource(ScopedResource):
         if not (school and name):
             return
         key = (school, name, code_text(row.get(COLUMNS["guardian_phone"])))
-        first = self._rows_by_key.setdefault(key, row_number)
-        if first != row_number:
-            raise ValidationError(
-                {
-                    COLUMNS["name"]: _(
-                        "This student (same school, name and guardian's phone) is already "
-                        "in row %(row)s of the file."
-                    )
-                    % {"row": first + 1}
-                }
-            )
+        self.refuse_repeat(key, row_number, COLUMNS["name"], _(
+            "This student (same school, name and guardian's phone) is already in row "
+            "%(row)s of the file."
+        ))  # fmt: skip
 
     def get_instance(self, instance_loader, row):
         school = self._schools_by_code.get(code_text(row.get(COLUMNS["school"])))

@@ -334,7 +334,6 @@ class PairingResource(ScopedResource):
         self.fields["helping_school"].widget.schools_by_code = self._schools_by_code
         self.fields["assisted_schools"].widget.schools_by_code = self._schools_by_code
         self._by_key: dict[tuple, Pairing] = {}
-        self._rows_by_key: dict[tuple, int] = {}
 
     # --- import ---------------------------------------------------------------------
 
@@ -373,7 +372,6 @@ class PairingResource(ScopedResource):
                 found.status != PairingStatus.DRAFT and pairing.status == PairingStatus.DRAFT
             ):
                 self._by_key[key] = pairing
-        self._rows_by_key.clear()
 
     def before_import_row(self, row, row_number=None, **kwargs):
         super().before_import_row(row, row_number=row_number, **kwargs)
@@ -388,17 +386,10 @@ class PairingResource(ScopedResource):
             )
             if not all(key):
                 return
-        first = self._rows_by_key.setdefault(key, row_number)
-        if first != row_number:
-            raise ValidationError(
-                {
-                    PAIRING_COLUMNS["assisted_schools"]: _(
-                        "This pairing (same programme, helping school and assisted schools) "
-                        "is already in row %(row)s of the file."
-                    )
-                    % {"row": first + 1}
-                }
-            )
+        self.refuse_repeat(key, row_number, PAIRING_COLUMNS["assisted_schools"], _(
+            "This pairing (same programme, helping school and assisted schools) is already in "
+            "row %(row)s of the file."
+        ))  # fmt: skip
 
     def _row_key(self, row) -> tuple | None:
         """The row's key in ids, or None when a cell names nothing the user may use (its

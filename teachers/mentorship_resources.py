@@ -199,7 +199,6 @@ class MentorshipResource(ScopedResource):
         self._pairings = Pairing.objects.filter(
             pk__in=pairing_ids, status__in=LIVE_PAIRING_STATUSES
         ).in_bulk()
-        self._rows_by_key: dict[tuple, int] = {}
         self._row: dict = {}
 
     def _teacher(self, row, side: str, errors: dict) -> Teacher | None:
@@ -270,18 +269,9 @@ class MentorshipResource(ScopedResource):
                 )
         self._row = {"mentor": mentor, "mentee": mentee, "pairing": pairing, "errors": errors}
         if mentor and mentee and subject and not errors:
-            key = (mentor.pk, mentee.pk, subject)
-            first = self._rows_by_key.setdefault(key, row_number)
-            if first != row_number:
-                raise ValidationError(
-                    {
-                        COLUMNS["subject"]: _(
-                            "This mentor, mentee and subject are already in row %(row)s of "
-                            "the file."
-                        )
-                        % {"row": first + 1}
-                    }
-                )
+            self.refuse_repeat((mentor.pk, mentee.pk, subject), row_number, COLUMNS["subject"], _(
+                "This mentor, mentee and subject are already in row %(row)s of the file."
+            ))  # fmt: skip
 
     def get_instance(self, instance_loader, row):
         mentor, mentee = self._row.get("mentor"), self._row.get("mentee")

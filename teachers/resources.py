@@ -198,24 +198,15 @@ class TeacherResource(ScopedResource):
             self._by_name_phone.setdefault(
                 (teacher.school_id, teacher.name, teacher.phone), teacher
             )
-        self._rows_by_key: dict[tuple, int] = {}
-        self._rows_by_teacher: dict[int, int] = {}
 
     def before_import_row(self, row, row_number=None, **kwargs):
         super().before_import_row(row, row_number=row_number, **kwargs)
         school = code_text(row.get(COLUMNS["school"]))
         staff_number = code_text(row.get(COLUMNS["staff_number"]))
         if school and staff_number:
-            first = self._rows_by_key.setdefault((school, staff_number), row_number)
-            if first != row_number:
-                raise ValidationError(
-                    {
-                        COLUMNS["staff_number"]: _(
-                            "This staff number is already used in row %(row)s of the file."
-                        )
-                        % {"row": first + 1}
-                    }
-                )
+            self.refuse_repeat((school, staff_number), row_number, COLUMNS["staff_number"], _(
+                "This staff number is already used in row %(row)s of the file."
+            ))  # fmt: skip
 
     def get_instance(self, instance_loader, row):
         school = self._schools_by_code.get(code_text(row.get(COLUMNS["school"])))
@@ -232,11 +223,9 @@ class TeacherResource(ScopedResource):
         if new:
             return
         # One row a teacher: a second would overwrite the first in the same write.
-        first = self._rows_by_teacher.setdefault(instance.pk, kwargs.get("row_number"))
-        if first != kwargs.get("row_number"):
-            raise ValidationError(
-                _("This row is the same teacher as row %(row)s of the file.") % {"row": first + 1}
-            )
+        self.refuse_repeat(("teacher", instance.pk), kwargs.get("row_number"), None, _(
+            "This row is the same teacher as row %(row)s of the file."
+        ))  # fmt: skip
         # What the row is compared with (skip_row): the teacher as the database has it.
         instance.before_import = (
             {name: getattr(instance, name) for name in services.TEACHER_FIELDS},

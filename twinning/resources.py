@@ -288,6 +288,7 @@ class ScopedResource(resources.ModelResource):
         self.user = user
         self.progress = progress
         self.rows_done = 0
+        self._rows_by_key: dict = {}  # a key of the file -> the first row that had it
 
     @classmethod
     def required_headers(cls) -> list[str]:
@@ -347,6 +348,17 @@ class ScopedResource(resources.ModelResource):
         # Accept the attribute names as headers too (code, name, region …).
         headers = [cell_text(h) for h in (dataset.headers or [])]
         dataset.headers = [self.COLUMNS.get(h.lower(), h) for h in headers]
+        self._rows_by_key.clear()
+
+    def refuse_repeat(self, key, row_number, column: str | None, message: str) -> None:
+        """Refuse a row whose ``key`` an earlier row of the file already had: ``message``
+        (with ``%(row)s``, that row as the spreadsheet numbers it) on ``column``, or on
+        the row when ``column`` is None. Two rows of one record would overwrite each
+        other in the same write."""
+        first = self._rows_by_key.setdefault(key, row_number)
+        if first != row_number:
+            text = message % {"row": first + 1}
+            raise ValidationError({column: text} if column else text)
 
     def before_import_row(self, row, row_number=None, **kwargs):
         # A formula would run when the file is next opened (and its value is not what
