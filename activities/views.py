@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -31,6 +30,7 @@ from twinning import access, calendar, imports, progress
 from twinning.attachments import stored_file_response, thumbnail_response
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors
+from twinning.paging import page_of
 from twinning.pdf import render_pdf
 
 from . import participation, selectors, services, targets
@@ -70,7 +70,7 @@ def activity_list(request):
     filterset, activities = _filtered(
         ActivityFilter, request, selectors.activity_list_visible_to(request.user)
     )
-    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, activities, PAGE_SIZE)
     return render(
         request,
         "activities/activity_list.html",
@@ -317,7 +317,7 @@ def pairing_exchanges(request, pk: int):
     past = activities.filter(
         status__in=[ActivityStatus.COMPLETED, ActivityStatus.CANCELLED]
     ).order_by("-starts_at", "-id")
-    page = Paginator(past, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, past, PAGE_SIZE)
     year = calendar.period_bounds("year", calendar.school_year_of(calendar.today()), None)
     of_pairing = Secondment.objects.filter(pairing=pairing)
     secondments = selectors.with_days(
@@ -346,7 +346,7 @@ def secondment_list(request):
     filterset, secondments = _filtered(
         SecondmentFilter, request, selectors.secondment_list_visible_to(request.user)
     )
-    page = Paginator(secondments, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, secondments, PAGE_SIZE)
     return render(
         request,
         "activities/secondment_list.html",
@@ -530,7 +530,7 @@ def targets_overview(request):
             [*request.GET.items(), ("at", as_of.isoformat())],
             lambda: progress.standing_chart(rows[:20], title),
         )  # fmt: skip
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = page_of(request, rows, 50)
     return render(
         request,
         "activities/targets.html",
@@ -555,7 +555,7 @@ def _resource_page(request, pairing=None, form=None, status=200):
     if pairing is not None:
         resources = resources.filter(pairing=pairing)
     filterset, resources = _filtered(ResourceFilter, request, resources)
-    page = Paginator(resources, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, resources, PAGE_SIZE)
     rows = list(page.object_list)
     for resource in rows:
         resource.can_remove = access.can_remove_resource(request.scope, resource, request.user.pk)

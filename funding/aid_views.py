@@ -13,7 +13,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +24,7 @@ from twinning import access, calendar, imports
 from twinning.attachments import stored_file_response
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors, form_action
+from twinning.paging import page_of
 
 from . import selectors, services
 from .aid_forms import (
@@ -77,7 +77,7 @@ def aid_home(request):
     """The applications in the user's care, newest first; the names shown are logged."""
     _require_aid(request)
     filterset, applications = _applications(request)
-    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, applications, PAGE_SIZE)
     rows = list(page.object_list)
     log_access(request.user, StudentAccessLog.Action.VIEW, _("the list of applications"),
                [a.student for a in rows])  # fmt: skip
@@ -343,7 +343,7 @@ def student_list(request):
     filterset, students = _filtered(
         StudentFilter, request, selectors.student_list_visible_to(request.user)
     )
-    page = Paginator(students, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, students, PAGE_SIZE)
     rows = list(page.object_list)
     log_access(request.user, StudentAccessLog.Action.VIEW, _("the list of students"), rows)
     return render(
@@ -559,7 +559,7 @@ def scheme_detail(request, pk: int):
 def notice_list(request):
     _require_aid(request)
     notices = selectors.aid_notice_list_visible_to(request.user)
-    page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, notices, PAGE_SIZE)
     return render(
         request, "funding/aid/notice_list.html",
         {"page_obj": page, "notices": list(page.object_list)},
@@ -674,7 +674,7 @@ def _access_log_entries(request):
 @require_safe
 def access_log(request):
     entries = _access_log_entries(request)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, entries, PAGE_SIZE)
     return render(
         request, "funding/aid/access_log.html",
         {"page_obj": page, "entries": list(page.object_list)},

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,6 +27,7 @@ from twinning import access, progress
 from twinning.attachments import stored_file_response, thumbnail_response
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors, form_action
+from twinning.paging import page_of
 
 from . import charts, ledger, selectors, services
 from .forms import (
@@ -113,7 +113,7 @@ def overview(request):
     if fiscal_year:
         allocations = allocations.filter(budget__fiscal_year=fiscal_year)
         budgets = budgets.filter(fiscal_year=fiscal_year)
-    page = Paginator(allocations, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, allocations, PAGE_SIZE)
     budget_rows = ledger.with_budget_balances(budgets[:10])
     return render(
         request,
@@ -141,7 +141,7 @@ def overview(request):
 def budget_list(request):
     _require_funding_reader(request)
     budgets = selectors.budget_list_visible_to(request.user)
-    page = Paginator(budgets, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, budgets, PAGE_SIZE)
     rows = ledger.with_budget_balances(page.object_list)
     return render(
         request,
@@ -238,7 +238,7 @@ def _budget_page(request, budget, allocate_form=None):
         .select_related("budget", "pairing__helping_school", "pairing__programme")
         .order_by("-id")
     )
-    page = Paginator(allocations, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, allocations, PAGE_SIZE)
     can_manage = access.can_manage_budget(request.scope, budget)
     return render(
         request,
@@ -311,7 +311,7 @@ def disbursement_list(request):
     filterset, disbursements = _filtered(
         DisbursementFilter, request, selectors.disbursement_list_visible_to(request.user)
     )
-    page = Paginator(disbursements, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, disbursements, PAGE_SIZE)
     return render(
         request,
         "funding/disbursement_list.html",
@@ -363,9 +363,7 @@ def disbursement_export(request, fmt: str):
 def approval_queue(request):
     """Requests waiting for the user's decision, longest waiting first."""
     _require_funding_reader(request)
-    page = Paginator(selectors.approval_queue(request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, selectors.approval_queue(request.user), PAGE_SIZE)
     return render(
         request,
         "funding/approval_queue.html",
@@ -668,7 +666,7 @@ def ledger_list(request):
     filterset, entries = _filtered(
         LedgerFilter, request, selectors.ledger_list_visible_to(request.user)
     )
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, entries, PAGE_SIZE)
     return render(
         request,
         "funding/ledger.html",
@@ -725,7 +723,7 @@ def pairing_funding(request, pk: int):
     status = request.GET.get("status")
     if status in DisbursementStatus.values:
         disbursements = disbursements.filter(status=status)
-    page = Paginator(disbursements, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, disbursements, PAGE_SIZE)
     funding = selectors.pairing_funding(pairing)
     for allocation in funding["allocations"]:
         # Released by the bureau that holds the budget (which may be above the programme's).
@@ -755,7 +753,7 @@ def donation_list(request):
     filterset, donations = _filtered(
         DonationFilter, request, selectors.donation_list_visible_to(request.user)
     )
-    page = Paginator(donations, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, donations, PAGE_SIZE)
     return render(
         request,
         "funding/donation_list.html",

@@ -15,7 +15,6 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -26,6 +25,7 @@ from django.views.decorators.http import require_POST, require_safe
 from twinning import access, imports
 from twinning.access import resolve_scope
 from twinning.downloads import table_response
+from twinning.paging import page_of
 
 from . import hub, selectors, services
 from .models import NeedsDimension, PairingMember, PairingStatus, PeriodKind
@@ -128,7 +128,7 @@ def _filtered_pairings(request):
 @require_safe
 def pairing_list(request):
     filterset, pairings = _filtered_pairings(request)
-    page = Paginator(selectors.PairingRows(pairings), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.PairingRows(pairings), PAGE_SIZE)
     chosen = filterset.form.cleaned_data if filterset.is_bound else {}
     school_id, school_code = chosen.get("school"), chosen.get("school_code")
     # The school's name comes from the rows already loaded: no query of its own.

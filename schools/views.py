@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from twinning import access, imports
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors
+from twinning.paging import page_of
 
 from . import selectors, services
 from .forms import DayOverrideForm, ProgrammeFilter, ProgrammeForm, SchoolFilter, SchoolForm
@@ -71,7 +71,7 @@ def school_list(request):
     filterset, schools = _filtered(
         SchoolFilter, request, selectors.school_list_visible_to(request.user)
     )
-    page = Paginator(schools, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, schools, PAGE_SIZE)
     scope = request.scope
     return render(
         request,
@@ -162,7 +162,7 @@ def programme_list(request):
     filterset, programmes = _filtered(
         ProgrammeFilter, request, selectors.programme_list_visible_to(request.user)
     )
-    page = Paginator(programmes, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, programmes, PAGE_SIZE)
     scope = request.scope
     return render(
         request,
@@ -207,7 +207,7 @@ def programme_export(request, fmt: str):
 def programme_detail(request, pk: int):
     programme = selectors.programme_get_for_user(request.user, pk)
     pairings = selectors.pairing_list_visible_to(request.user).filter(programme=programme)
-    page = Paginator(selectors.PairingRows(pairings), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.PairingRows(pairings), PAGE_SIZE)
     scope = request.scope
     return render(
         request,
@@ -294,7 +294,7 @@ def day_overrides(request):
     year = request.GET.get("year", "")
     if year.isdigit() and len(year) == 4:
         days = days.filter(date__year=int(year))
-    page = Paginator(days, 50).get_page(request.GET.get("page"))
+    page = page_of(request, days, 50)
     return render(
         request,
         "schools/day_overrides.html",

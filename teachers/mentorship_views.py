@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -27,6 +26,7 @@ from twinning import access, imports, progress
 from twinning.attachments import file_response, stored_file_response, thumbnail_response
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors
+from twinning.paging import page_of
 
 from . import charts, compliance, selectors, services
 from .mentorship_forms import (
@@ -49,7 +49,7 @@ def mentorship_list(request):
     filterset, mentorships = _filtered(
         MentorshipFilter, request, selectors.mentorship_list_visible_to(request.user)
     )
-    page = Paginator(mentorships, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, mentorships, PAGE_SIZE)
     return render(
         request,
         "teachers/mentorship_list.html",
@@ -143,7 +143,7 @@ def _timeline(request, mentorship):
         .select_related("signed_off_by")
         .order_by("-date", "-id")
     )
-    page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, records, RECORDS_PER_PAGE)
     comments = selectors.record_timeline([r.pk for r in page])
     for record in page:
         record.thread = comments.get(record.pk, [])
@@ -358,7 +358,7 @@ def attachment_thumbnail(request, pk: int):
 @require_safe
 def review_queue(request):
     queue = selectors.review_queue(request.user)
-    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, queue, PAGE_SIZE)
     return render(request, "teachers/review_queue.html", {"page_obj": page, "records": page})
 
 
@@ -398,7 +398,7 @@ def compliance_overview(request):
         "compliance-chart", request.user, [*params, ("at", as_of.isoformat())],
         lambda: charts.compliance_chart(rows[:20]),
     )  # fmt: skip
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = page_of(request, rows, 50)
     if request.GET.get("format") in ("csv", "xlsx"):
         header = [{"school": _("School"), "county": _("County"), "pairing": _("Pairing")}[group],
                   *[str(compliance.STATUS_LABELS[s]) for s in compliance.ROLLUP_STATUSES],

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
@@ -15,6 +14,7 @@ from schools.views import PAGE_SIZE, _filtered, _is_filtered, _post_data
 from twinning import access
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors
+from twinning.paging import page_of
 
 from . import selectors, services
 from .forms import HonourFormSet, TeacherFilter, TeacherForm, honour_initial
@@ -34,7 +34,7 @@ def teacher_list(request):
     filterset, teachers = _filtered(
         TeacherFilter, request, selectors.teacher_list_visible_to(request.user)
     )
-    page = Paginator(teachers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, teachers, PAGE_SIZE)
     return render(
         request,
         "teachers/teacher_list.html",

@@ -24,6 +24,7 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import paging
 from .schema import decimal_shape
 
 
@@ -215,10 +216,16 @@ class Pagination(PageNumberPagination):
     """Pages of 25 (``page_size`` up to 200). A ``page`` or ``page_size`` that is not a
     positive whole number, or a ``page_size`` over 200, is refused with a 400 naming it
     rather than quietly read as the first page or the default size; a page past the
-    last answers 404."""
+    last answers 404. ``count`` is exact up to 10,000; a longer list's may be up to
+    ``COMPLIANCE_CACHE_SECONDS`` old (twinning.paging)."""
 
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def django_paginator_class(self, object_list, per_page):
+        """A long list's count is kept a while (twinning.paging); DRF has set
+        ``self.request`` by the time it builds the paginator."""
+        return paging.CountedPaginator(object_list, per_page, request=self.request)
 
     def paginate_queryset(self, queryset, request, view=None):
         errors = {}
@@ -233,6 +240,16 @@ class Pagination(PageNumberPagination):
         if errors:
             raise exceptions.ValidationError(errors)
         return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        if settings.COMPLIANCE_CACHE_SECONDS:
+            response["properties"]["count"]["description"] = _(
+                "How many match: exactly, up to %(limit)s; a longer list's count may be "
+                "up to %(seconds)s seconds old, while the rows of every page are current."
+            ) % {"limit": f"{paging.EXACT_COUNT_UP_TO:,}",
+                 "seconds": settings.COMPLIANCE_CACHE_SECONDS}  # fmt: skip
+        return response
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

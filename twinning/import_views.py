@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,6 +24,7 @@ from .downloads import XLSX_TYPE, table_response
 from .filters import ImportBatchFilter
 from .forms import ImportForm
 from .models import ImportBatch
+from .paging import page_of
 
 
 @login_required
@@ -34,7 +34,7 @@ def import_home(request):
     filterset, batches = _filtered(
         ImportBatchFilter, request, imports.import_batch_list_visible_to(request.user)
     )
-    page = Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, batches, PAGE_SIZE)
     return render(
         request,
         "twinning/import_home.html",

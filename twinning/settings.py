@@ -331,6 +331,9 @@ SPECTACULAR_SETTINGS = {
         "AidPeriodEnum": "funding.models.AidPeriod",
         "StudentGenderEnum": "funding.models.Student.Gender",
         "GenderEnum": "teachers.models.Gender",  # a teacher's, as before the students'
+        # Two lists share the field name "category": a shared resource's and a donation's.
+        "ResourceCategoryEnum": "activities.models.ResourceCategory",
+        "DonationCategoryEnum": "funding.models.DonationCategory",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

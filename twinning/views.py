@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +20,7 @@ from django.views.i18n import set_language
 
 from . import services
 from .api import server_error_response
+from .paging import page_of
 
 NOTIFICATIONS_PER_PAGE = 25
 
@@ -58,9 +58,7 @@ def language(request):
 @login_required
 @require_safe
 def notifications(request):
-    page = Paginator(request.user.notifications.all(), NOTIFICATIONS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, request.user.notifications.all(), NOTIFICATIONS_PER_PAGE)
     return render(request, "twinning/notifications.html", {"page_obj": page})
 
 
