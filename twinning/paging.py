@@ -5,13 +5,17 @@ province's million mentorship records costs some fifty milliseconds however good
 index; counting up to ten thousand costs a few. So a list is counted exactly up to
 ``EXACT_COUNT_UP_TO`` rows (a count that stops there) and, when it is longer, its full
 count is kept ``COMPLIANCE_CACHE_SECONDS`` under the user's scope and the request's
-filters, like the other roll-ups (``progress.kept``): a list of more than ten thousand
-rows may say a count up to that old, while the rows on each page are always read afresh.
+filters, like the other roll-ups (``progress.kept``).
+
+The kept count only numbers the pages: each page's rows are read afresh, and a page
+whose rows depend on where the list ends (the last page by the kept count, a page past
+it, or one the list no longer fills) counts the list again first. So no row is ever
+cut off or hidden by an old count; only the total shown may be up to that old.
 """
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
@@ -28,6 +32,7 @@ class CountedPaginator(Paginator):
     def __init__(self, object_list, per_page, *, request, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.request = request
+        self.exact = True
 
     @cached_property
     def count(self) -> int:
@@ -36,13 +41,32 @@ class CountedPaginator(Paginator):
         capped = self.object_list.order_by()[: EXACT_COUNT_UP_TO + 1].count()
         if capped <= EXACT_COUNT_UP_TO:
             return capped
+        self.exact = False
+        return self._kept_count(afresh=False)
+
+    def _kept_count(self, *, afresh: bool) -> int:
         request = self.request
-        params = [("path", request.path)] + [
+        query = tuple(
             (name, tuple(values))
-            for name, values in request.GET.lists()
+            for name, values in sorted(request.GET.lists())
             if name not in PAGE_PARAMETERS
-        ]
-        return progress.kept("list-count", request.user, params, self.object_list.count)[0]
+        )
+        params = [("path", request.path), ("query", query)]
+        count = self.object_list.count
+        return progress.kept("list-count", request.user, params, count, afresh=afresh)[0]
+
+    def page(self, number):
+        if self.count and not self.exact:
+            try:
+                page = super().page(number)
+            except EmptyPage:
+                page = None
+            if page is not None and page.has_next() and len(page) == self.per_page:
+                return page  # a full page before the end: the kept count does not matter
+            # Where the list ends decides this page's rows: count it again.
+            self.__dict__["count"] = self._kept_count(afresh=True)
+            self.__dict__.pop("num_pages", None)
+        return super().page(number)
 
 
 def page_of(request, object_list, per_page: int):

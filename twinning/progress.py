@@ -130,11 +130,12 @@ def standing_chart(rows: list[dict], title: str) -> str:
     return mark_safe(chart.render(is_unicode=True))
 
 
-def kept(name: str, user, params, compute):
+def kept(name: str, user, params, compute, *, afresh: bool = False):
     """``(compute(), when it was computed)``, kept ``COMPLIANCE_CACHE_SECONDS`` per
     user and scope, query parameters, day and language: a roll-up of a province is at
     most that old, while each object's own standing is always exact. ``params`` are the
-    request's (key, value) pairs that shape the result."""
+    request's (key, value) pairs that shape the result. ``afresh`` computes it now
+    (and keeps the new result), when the caller knows the kept one is out of date."""
     import hashlib
 
     from django.conf import settings
@@ -150,7 +151,7 @@ def kept(name: str, user, params, compute):
                    for name, value in vars(resolve_scope(user)).items())  # fmt: skip
     identity = (user.pk, scope, sorted(params), calendar.today().isoformat(), get_language())
     key = f"{name}:" + hashlib.sha256(repr(identity).encode()).hexdigest()
-    found = cache.get(key) if seconds else None
+    found = cache.get(key) if seconds and not afresh else None
     if found is None:
         found = (compute(), timezone.now())
         if seconds:
