@@ -41,6 +41,12 @@ def test_a_coordinator_starts_a_mentorship_and_both_accept_it(world, pair):
     assert api(world.mentor).post(url).json()["mentor_accepted_at"]
     assert api(world.mentee).post(url).json()["mentee_accepted_at"]
     assert api(world.mentee).post(url).status_code == 400  # once is enough
+    again = api(world.coord_assisted).post(
+        "/api/mentorships/",
+        {"mentor": mentor.pk, "mentee": mentee.pk, "subject": "语文", "start": "2026-09-01"},
+    )  # a second active mentorship of the mentee in the subject
+    assert again.status_code == 400
+    assert again.json()["codes"] == {"non_field_errors": ["unique"]}
 
 
 def test_an_ineligible_mentee_is_refused_with_the_field_named(world, pair):

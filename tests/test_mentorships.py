@@ -402,3 +402,60 @@ def test_nobody_on_track_is_reminded(world, mentorship, monkeypatch):
     monkeypatch.setattr("twinning.calendar.today", lambda: dt.date(2026, 9, 1))  # first day
     assert services.mentorship_reminders_send() == 0
     assert not Notification.objects.filter(key__startswith="mentorship-behind:").exists()
+
+
+# --- found in a second reading ---------------------------------------------------------
+
+
+def test_a_term_that_starts_in_late_august_contains_its_first_days(world, people):
+    """A region may start term 1 in late August: a mentorship started then runs to the end
+    of that term (it used to fail with a server error), and the term counts."""
+    from schools.services import term_dates_set
+
+    term_dates_set(actor=world.bureau, region=world.city, school_year=2026, term=1,
+                   start=dt.date(2026, 8, 24), end=dt.date(2027, 1, 22))  # fmt: skip
+    path = world.assisted.region.path
+    term = calendar.term_containing(dt.date(2026, 8, 31), path)
+    assert (term.school_year, term.number) == (2026, 1)
+    assert calendar.term_at_or_after(dt.date(2026, 8, 31), path) == term
+    mentor, mentee = people
+    made = services.mentorship_create(
+        actor=world.bureau, mentor=mentor, mentee=mentee, subject="数学",
+        start=dt.date(2026, 8, 31),
+    )  # fmt: skip
+    assert made.end == dt.date(2027, 1, 22)
+
+
+def test_a_second_active_mentorship_in_a_subject_is_refused_with_a_message(
+    world, people, mentorship
+):
+    mentor, mentee = people
+    with pytest.raises(ValidationError) as refused:
+        services.mentorship_create(
+            actor=world.coord_assisted, mentor=mentor, mentee=mentee, subject="语文",
+            start=TODAY,
+        )  # fmt: skip
+    assert refused.value.messages == ["该徒弟在此学科已有进行中的师徒结对。"]
+    other = services.mentorship_create(
+        actor=world.coord_assisted, mentor=mentor, mentee=mentee, subject="数学", start=TODAY
+    )
+    with pytest.raises(ValidationError):
+        services.mentorship_update(actor=world.coord_assisted, mentorship=other, subject="语文")
+    assert Mentorship.objects.filter(mentee=mentee, subject="语文").count() == 1
+
+
+def test_the_records_of_a_closed_mentorship_no_longer_change(world, people, mentorship):
+    record = services.record_file(actor=world.mentee, mentorship=mentorship, **observation())
+    services.mentorship_terminate(actor=world.bureau, mentorship=mentorship, reason="调离")
+    record.refresh_from_db()
+    upload = SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
+    changes = (
+        lambda: services.record_comment(actor=world.mentor, record=record, text="很好"),
+        lambda: services.record_sign_off(actor=world.mentor, record=record),
+        lambda: services.record_attachment_add(actor=world.mentee, record=record, files=[upload]),
+    )
+    for change in changes:
+        with pytest.raises(ValidationError, match="closed|关闭|结束"):
+            change()
+    record.refresh_from_db()
+    assert record.signed_off_at is None and not record.comments.exists()

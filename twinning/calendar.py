@@ -238,12 +238,14 @@ class TermResolver:
         """The term of ``region_path`` that the resolver's day falls in (None in the
         holidays)."""
         if region_path not in self._cache:
-            self._cache[region_path] = None
-            for school_year in (school_year_of(self.day), school_year_of(self.day) - 1):
-                for number in (1, 2):
-                    term = self.term(school_year, number, region_path)
-                    if term.start <= self.day <= term.end:
-                        self._cache[region_path] = term
+            year = school_year_of(self.day)
+            # A term may start in August, before its school year does by the calendar
+            # (school_year_of): a day in August may be in the next year's first term.
+            candidates = ((year, 1), (year, 2), (year + 1, 1))
+            terms = (self.term(y, number, region_path) for y, number in candidates)
+            self._cache[region_path] = next(
+                (term for term in terms if term.start <= self.day <= term.end), None
+            )
         return self._cache[region_path]
 
 
@@ -267,8 +269,8 @@ def term_at_or_after(day: dt.date, region_path: str | None = None) -> Term:
     if term is not None:
         return term
     year = school_year_of(day)
-    for school_year, number in ((year, 1), (year, 2), (year + 1, 1)):
+    for school_year, number in ((year, 1), (year, 2), (year + 1, 1), (year + 1, 2)):
         term = terms.term(school_year, number, region_path)
         if term.start > day:
             return term
-    raise AssertionError("a school year has two terms")  # pragma: no cover
+    return default_term(year + 2, 1)  # past every term set in the years around the day

@@ -26,6 +26,13 @@ UNCHECKED = ["agreement_file", "created_by", "school", "region", "mentor_school"
 MAX_TERMS = 6
 
 
+def _check(mentorship: Mentorship) -> None:
+    """The fields the caller set, and every constraint: the status is set by the service,
+    but it decides whether one active mentorship per mentee and subject applies."""
+    mentorship.full_clean(exclude=UNCHECKED, validate_constraints=False)
+    mentorship.validate_constraints()
+
+
 def _pairing_joining(mentor: Teacher, mentee: Teacher, pairing: Pairing | None) -> Pairing | None:
     """The approved or active pairing both teachers' schools belong to.
 
@@ -145,7 +152,7 @@ def mentorship_create(
     _check_eligibility(actor, mentee, mentorship.pairing, eligibility_override, mentorship)
     _set_agreement_file(mentorship, agreement_file)
     mentorship._history_user = actor
-    mentorship.full_clean(exclude=UNCHECKED)
+    _check(mentorship)
     mentorship.save()
     _notify(mentorship, "started")
     return mentorship
@@ -169,7 +176,7 @@ def mentorship_update(*, actor: User, mentorship: Mentorship, **fields) -> Mento
     if agreement_changed:
         mentorship.mentor_accepted_at = mentorship.mentee_accepted_at = None
     mentorship._history_user = actor
-    mentorship.full_clean(exclude=UNCHECKED)
+    _check(mentorship)
     mentorship.save()
     if agreement_changed:
         # Each change of the agreement is its own event, named by its history entry.

@@ -41,8 +41,12 @@ def _require_side(user: User, mentorship: Mentorship, message: str) -> str:
 
 
 def _require_open(record: MentorshipRecord) -> None:
+    """A record changes (its text, files, comments, sign-off) only while it is not signed
+    off and its mentorship is active: a completed or terminated one is read-only."""
     if record.is_locked:
         raise ValidationError(_("The mentor has signed this record off; it can no longer change."))
+    if record.mentorship.status != MentorshipStatus.ACTIVE:
+        raise ValidationError(_("This mentorship is closed."))
 
 
 def _validate(record: MentorshipRecord, mentorship: Mentorship) -> None:
@@ -129,8 +133,6 @@ def record_update(*, actor: User, record: MentorshipRecord, **fields) -> Mentors
     if mentorship.side_of(actor) != record.filed_by:
         raise PermissionDenied(_("Only whoever filed a record changes it."))
     _require_open(record)
-    if mentorship.status != MentorshipStatus.ACTIVE:
-        raise ValidationError(_("This mentorship is closed."))
     for name, value in fields.items():
         if name in RECORD_FIELDS:
             setattr(record, name, value)
