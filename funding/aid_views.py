@@ -641,8 +641,12 @@ def notice_detail(request, pk: int):
 @require_POST
 def notice_publish(request, pk: int):
     notice = selectors.aid_notice_get_for_user(request.user, pk)
-    services.aid_notice_publish(actor=request.user, notice=notice)
-    messages.success(request, _("The notice is public: print it or share its address."))
+    try:
+        services.aid_notice_publish(actor=request.user, notice=notice)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The notice is public: print it or share its address."))
     return redirect("funding:aid_notice_detail", notice.pk)
 
 

@@ -149,6 +149,13 @@ class AllocateForm(PlainWidgets, forms.Form):
         help_text=_("Leave empty for the programme's funding per pairing."),
     )  # fmt: skip
 
+    def clean(self):
+        data = super().clean()
+        if data.get("amount") is not None and not data.get("pairing"):
+            # An amount is one pairing's: never the default of every pairing instead.
+            self.add_error("amount", _("Name the pairing this amount is for."))
+        return data
+
 
 # --- disbursements ----------------------------------------------------------------------------
 

@@ -693,6 +693,14 @@ class AidNotice(ChoiceLabels, models.Model):
     def get_absolute_url(self) -> str:
         return reverse("funding:aid_notice_detail", args=[self.pk])
 
+    @property
+    def lapsed(self) -> bool:
+        """Its first day went by before it was published: its days would be short, so it
+        is never published; a new notice takes its applications (services.aid)."""
+        from twinning import calendar
+
+        return self.published_at is None and calendar.today() > self.starts_on
+
 
 class AidApplication(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
     """A student's aid from a scheme for one period (a term: ``2026-1``, a school year:

@@ -198,8 +198,15 @@ def approval_queue(user) -> QuerySet[Disbursement]:
             return qs.none()
         qs = qs.filter(pairing__region_id__any_of=scope.bureau_region_ids)
     # Not the ones the user asked for, changed or submitted (services.money.had_a_hand_in).
-    touched = Disbursement.history.filter(history_user_id=user.pk).values("id")
+    touched = _undecided_history(user.pk).values("id")
     return qs.exclude(requested_by=user).exclude(pk__in=touched).order_by("submitted_at", "id")
+
+
+def _undecided_history(user_id: int):
+    """The user's entries in requests' histories made before the decision: a draft's
+    changes and the submission itself (the history keeps no status; a decided request's
+    entries carry the decision's time)."""
+    return Disbursement.history.filter(history_user_id=user_id, decided_at__isnull=True)
 
 
 def had_a_hand_in(d: Disbursement, user_id: int) -> bool:
@@ -208,8 +215,7 @@ def had_a_hand_in(d: Disbursement, user_id: int) -> bool:
     (funding.services.money)."""
     if d.requested_by_id == user_id:
         return True
-    before = {"history_date__lte": d.submitted_at} if d.submitted_at else {}
-    return Disbursement.history.filter(id=d.pk, history_user_id=user_id, **before).exists()
+    return _undecided_history(user_id).filter(id=d.pk).exists()
 
 
 def can_decide(user, d: Disbursement) -> bool:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -433,6 +433,58 @@ def test_parallel_approvals_never_overspend_an_allocation(world, active):
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 @pytest.mark.django_db(transaction=True)
+def test_a_payment_waits_for_an_approval_of_the_same_allocation(world, active):
+    """An approval reads the allocation's balance in two queries; a payment committed
+    between them would be counted in neither and the approval could overspend. So a
+    payment takes the allocation's lock first, as an approval does: while another
+    transaction holds it, the payment waits (here: gives up after a short wait) and
+    changes nothing."""
+    from django.db.utils import OperationalError
+
+    from funding.models import Allocation
+
+    budget = services.budget_create(
+        actor=world.bureau, region=world.city, programme=world.programme, source="专项",
+        fiscal_year=2026, amount="300000", purpose="结对", ring_fenced=True,
+    )  # fmt: skip
+    allocation = services.allocation_create(actor=world.bureau, budget=budget, pairing=active)
+    services.tranche_release(actor=world.bureau, tranche=allocation.tranches.get(number=1))
+    d = services.disbursement_approve(actor=world.bureau, disbursement=request_money(world, active))
+    locked, release = threading.Event(), threading.Event()
+
+    def approving():  # another transaction holding the allocation, as an approval does
+        try:
+            with transaction.atomic():
+                Allocation.objects.select_for_update().get(pk=allocation.pk)
+                locked.set()
+                release.wait(timeout=10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=approving)
+    holder.start()
+    try:
+        assert locked.wait(timeout=10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '300ms'")
+            with pytest.raises(OperationalError):
+                services.disbursement_pay(
+                    actor=world.bureau2, disbursement=d, paid_on=timezone.localdate(),
+                    reference="PZ-9",
+                )  # fmt: skip
+    finally:
+        release.set()
+        holder.join(timeout=10)
+    d.refresh_from_db()
+    assert d.status == DisbursementStatus.APPROVED
+    services.disbursement_pay(actor=world.bureau2, disbursement=d, paid_on=timezone.localdate(),
+                              reference="PZ-9")  # fmt: skip
+    assert balance(allocation).paid == Decimal("1200.00")
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
 def test_parallel_allocations_never_overspend_a_budget(world, active):
     from schools import services as school_services
     from tests.factories import SchoolFactory
@@ -624,6 +676,26 @@ def test_whoever_changed_or_submitted_a_request_does_not_decide_it(world, releas
     assert d not in selectors.approval_queue(world.bureau)
     assert d in selectors.approval_queue(world.bureau2)
     services.disbursement_approve(actor=world.bureau2, disbursement=d)
+
+
+def test_whoever_only_submitted_a_request_does_not_decide_it(world, released):
+    """Submitting a colleague's draft unchanged is a hand in it too: the request's page
+    offers no decision, the service refuses one, the queue leaves it out."""
+    from funding import selectors
+
+    d = services.disbursement_create(
+        actor=world.coord_helping, pairing=released.pairing, purpose="transport",
+        payee_kind="school", school=world.helping, amount="100", receipts=[receipt()],
+    )  # fmt: skip
+    services.disbursement_submit(actor=world.bureau, disbursement=d)
+    assert not selectors.can_decide(world.bureau, d)
+    with pytest.raises(PermissionDenied):
+        services.disbursement_approve(actor=world.bureau, disbursement=d)
+    assert d not in selectors.approval_queue(world.bureau)
+    assert selectors.can_decide(world.bureau2, d)
+    services.disbursement_approve(actor=world.bureau2, disbursement=d)
+    d.refresh_from_db()
+    assert d.status == "approved"
 
 
 def test_a_meal_allowance_is_claimed_for_days_served_only(world, released, scene_teachers):

@@ -232,6 +232,11 @@ def test_the_bureau_keeps_budgets_and_allocates_the_programme(client, world, act
     )  # fmt: skip
     budget = world.programme.budgets.get()
     assert response.url == reverse("funding:budget_detail", args=[budget.pk])
+    # An amount without its pairing is refused (never the default for every pairing).
+    refused = client.post(reverse("funding:budget_allocate", args=[budget.pk]),
+                          {"amount": "50000"})  # fmt: skip
+    assert refused.status_code == 400 and "请指定该金额分配给哪个结对。" in refused.content.decode()
+    assert not active.allocations.exists()
     client.post(reverse("funding:budget_allocate", args=[budget.pk]), {})
     assert active.allocations.get().amount == Decimal("300000.00")
     again = client.post(reverse("funding:budget_allocate", args=[budget.pk]), {})

@@ -753,3 +753,27 @@ def test_aid_is_approved_only_on_a_notice_published_before_it_started(world, aid
     with pytest.raises(ValidationError):  # too late to publish it now
         services.aid_notice_publish(actor=aid.officer, notice=notice)
     assert refresh(application).status == AidStatus.NOTICE
+
+
+def test_a_lapsed_notice_says_so_and_a_new_one_takes_its_applications(world, aid, clock, client):
+    application = in_review(world, aid, new_student(world.coord_helping, world.helping))
+    lapsed = services.aid_notice_open(
+        actor=world.coord_helping, school=world.helping, scheme=aid.grant, period="2026-1",
+        starts_on=TODAY,
+    )  # fmt: skip
+    clock.today = dt.date(2026, 10, 12)  # its first day went by unpublished
+    client.force_login(aid.officer)
+    page = client.post(f"/aid/notices/{lapsed.pk}/publish/", follow=True)
+    assert page.status_code == 200  # not a server error: the page says why
+    text = page.content.decode()
+    assert "该公示未发布即已开始" in text and "重新发起公示" in text
+    assert AidNotice.objects.get(pk=lapsed.pk).published_at is None
+
+    renewed = services.aid_notice_open(
+        actor=world.coord_helping, school=world.helping, scheme=aid.grant, period="2026-1",
+        starts_on=clock.today,
+    )  # fmt: skip
+    assert refresh(application).notice == renewed
+    assert refresh(application).status == AidStatus.NOTICE
+    assert not AidNotice.objects.filter(pk=lapsed.pk).exists()  # never public: gone
+    assert services.aid_notice_publish(actor=aid.officer, notice=renewed).published_at

@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -342,11 +343,21 @@ def aid_notice_open(
 ) -> AidNotice:
     """Put every application of ``school`` to ``scheme`` for ``period`` that is under
     review on public notice, from the first working day on or after ``starts_on`` for
-    the scheme's number of working days (by the school's region's calendar)."""
+    the scheme's number of working days (by the school's region's calendar). The
+    applications of a notice that lapsed unpublished (``AidNotice.lapsed``) move to the
+    new one, and the lapsed notice, never seen by the public, goes."""
     _check_students_of(actor, school)
+    lapsed = [
+        notice.pk
+        for notice in AidNotice.objects.select_for_update().filter(
+            school=school, scheme=scheme, period_key=period, published_at__isnull=True,
+            starts_on__lt=calendar.today(),
+        )
+    ]  # fmt: skip
     applications = list(
         AidApplication.objects.select_for_update()
-        .filter(school=school, scheme=scheme, period_key=period, status=AidStatus.REVIEW)
+        .filter(school=school, scheme=scheme, period_key=period)
+        .filter(Q(status=AidStatus.REVIEW) | Q(status=AidStatus.NOTICE, notice_id__in=lapsed))
         .order_by("pk")
     )
     if not applications:
@@ -363,10 +374,12 @@ def aid_notice_open(
         starts_on=first, ends_on=last, token=secrets.token_urlsafe(32), created_by=actor,
     )  # fmt: skip
     for application in applications:
-        application.put_on_notice()
+        if application.status == AidStatus.REVIEW:
+            application.put_on_notice()
         application.notice = notice
         application._history_user = actor
         application.save()
+    AidNotice.objects.filter(pk__in=lapsed, applications__isnull=True).delete()
     return notice
 
 
@@ -377,7 +390,7 @@ def aid_notice_publish(*, actor: User, notice: AidNotice) -> AidNotice:
     notice = AidNotice.objects.select_for_update().select_related("region").get(pk=notice.pk)
     if not access.can_manage_aid_in(resolve_scope(actor), notice.region):
         raise PermissionDenied(_("The region's aid officers publish its notices."))
-    if notice.published_at is None and calendar.today() > notice.starts_on:
+    if notice.lapsed:
         raise ValidationError(
             _("This notice has started unpublished: open a new one (its days would be short).")
         )

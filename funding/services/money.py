@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -507,6 +507,15 @@ def disbursement_create(
     return d
 
 
+def _lock_allocation_of(d: Disbursement) -> Allocation:
+    """The row of the allocation ``d`` draws on, locked. Approvals, payments and reversals
+    of its requests take it first, one at a time: an approval reads the allocation's
+    balance in two queries (the ledger, then the approved requests), and a payment
+    committed between them would be in neither."""
+    allocation_id = Disbursement.objects.filter(pk=d.pk).values("allocation_id")
+    return Allocation.objects.select_for_update().get(pk=Subquery(allocation_id))
+
+
 def _locked(d: Disbursement) -> Disbursement:
     return (
         Disbursement.objects.select_for_update(of=("self",))
@@ -609,7 +618,7 @@ def disbursement_approve(
     The allocation's row is locked first, so two approvals never both take the last yuan."""
     d = Disbursement.objects.select_related("pairing__region").get(pk=disbursement.pk)
     _check_decider(actor, d)
-    allocation = Allocation.objects.select_for_update().get(pk=d.allocation_id)
+    allocation = _lock_allocation_of(d)
     d = _locked(d)
     _require(
         d, DisbursementStatus.SUBMITTED, _("This request is %(status)s; it cannot be approved.")
@@ -655,6 +664,7 @@ def disbursement_pay(
     *, actor: User, disbursement: Disbursement, paid_on: dt.date, reference: str
 ) -> Disbursement:
     """approved → paid, once: writes the payment to the ledger."""
+    _lock_allocation_of(disbursement)
     d = _locked(disbursement)
     access.require(
         access.can_pay_disbursement(resolve_scope(actor), d.pairing),
@@ -695,6 +705,7 @@ def disbursement_pay(
 def disbursement_reverse(*, actor: User, disbursement: Disbursement, reason: str) -> Disbursement:
     """paid → reversed: the money came back or was paid in error. The payment stays in
     the ledger; a reversing entry cancels it."""
+    _lock_allocation_of(disbursement)
     d = _locked(disbursement)
     access.require(
         access.can_pay_disbursement(resolve_scope(actor), d.pairing),
