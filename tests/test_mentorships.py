@@ -396,6 +396,22 @@ def test_the_weekly_reminder_reaches_each_late_person_once_even_run_twice(
     assert Notification.objects.filter(key__startswith="mentorship-behind:").count() == 4
 
 
+def test_the_monday_reminder_names_last_weeks_missed_obligations(
+    world, mentorship, monkeypatch
+):
+    """The reminder runs on Mondays: a week's obligation has barely begun then (nothing is
+    expected yet), so last week's missed ones are what it names, with their dates."""
+    from twinning.models import Notification
+
+    monkeypatch.setattr("twinning.calendar.today", lambda: dt.date(2026, 11, 23))  # Monday
+    services.mentorship_reminders_send()
+    mentor = Notification.objects.get(recipient=world.mentor, key="mentorship-behind:2026-W48")
+    assert "指导" in mentor.body and "11-16 – 11-22" in mentor.body  # the weekly guidance
+    mentee = Notification.objects.get(recipient=world.mentee, key="mentorship-behind:2026-W48")
+    assert "教学设计" in mentee.body and "11-16 – 11-22" in mentee.body
+    assert mentee.body.count("教学设计") == 1  # seen on seven days, said once
+
+
 def test_nobody_on_track_is_reminded(world, mentorship, monkeypatch):
     from twinning.models import Notification
 

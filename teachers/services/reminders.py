@@ -1,5 +1,5 @@
-"""The weekly reminder: mentors and mentees whose obligations of the current periods are
-behind hear about it once a week, in the app and by email."""
+"""The weekly reminder: mentors and mentees whose obligations are behind, or were missed
+in the week that just ended, hear about it once a week, in the app and by email."""
 
 from __future__ import annotations
 
@@ -23,6 +23,22 @@ def week_key(day: dt.date) -> str:
     return f"mentorship-behind:{year}-W{week:02d}"
 
 
+def _late_lines(active, on: dt.date) -> dict[int, list]:
+    """Each mentorship's late lines: those of the periods running on ``on`` that are
+    behind, and those of the periods that ended in the week before ``on``'s, missed. The
+    reminder runs on Mondays, when a week's obligation has barely begun: last week's is
+    the one that was missed (and a month's or a term's that ended in it)."""
+    monday = on - dt.timedelta(days=on.weekday() + 7)  # the week before on's
+    found: dict[int, dict] = {}
+    for day in [*(monday + dt.timedelta(days=n) for n in range(7)), on]:
+        for pk, standing in compliance.standings(active, day).items():
+            for line in standing.lines:
+                if line.status in LATE and (day == on or line.end < on):
+                    # Keyed by period: the same line seen on several days is said once.
+                    found.setdefault(pk, {})[line.rule, line.start, line.end] = line
+    return {pk: list(lines.values()) for pk, lines in found.items()}
+
+
 def mentorship_reminders_send(*, on: dt.date | None = None) -> int:
     """Remind everyone with a late obligation, one notification a person a week.
 
@@ -32,18 +48,15 @@ def mentorship_reminders_send(*, on: dt.date | None = None) -> int:
     """
     on = on or calendar.today()
     active = Mentorship.objects.filter(status=MentorshipStatus.ACTIVE)
-    standings = compliance.standings(active, on)
+    late_lines = _late_lines(active, on)
     late: dict[User, list] = {}  # person → [(mentorship, line)]
-    behind = [pk for pk, standing in standings.items() if standing.status in LATE]
-    for mentorship in active.filter(id__in=behind).select_related("mentor__user", "mentee__user"):
+    chosen = active.filter(id__in=late_lines).select_related("mentor__user", "mentee__user")
+    for mentorship in chosen:
         for side, teacher in mentorship.sides:
             user = teacher.user
             if user is None or not user.is_active:
                 continue
-            lines = [
-                line for line in standings[mentorship.pk].lines
-                if line.status in LATE and line.rule.binds(side)
-            ]  # fmt: skip
+            lines = [line for line in late_lines[mentorship.pk] if line.rule.binds(side)]
             if lines:
                 late.setdefault(user, []).extend((mentorship, line) for line in lines)
     key = week_key(on)
@@ -51,10 +64,12 @@ def mentorship_reminders_send(*, on: dt.date | None = None) -> int:
         with in_language_of(user):
             title = _("Your mentorship records are behind")
             body = "\n".join(
-                _("%(pair)s: %(kind)s, %(done)s of %(required)s %(period)s") % {
+                _("%(pair)s: %(kind)s, %(done)s of %(required)s %(period)s (%(start)s – %(end)s)")
+                % {
                     "pair": f"{m.mentor.name} → {m.mentee.name}", "kind": line.rule.kind_label,
                     "done": line.done, "required": line.required,
-                    "period": line.rule.period_label,
+                    "period": line.rule.period_label, "start": line.start.strftime("%m-%d"),
+                    "end": line.end.strftime("%m-%d"),
                 }
                 for m, line in items
             )  # fmt: skip
