@@ -5,9 +5,11 @@ the period containing the day asked about (today by default) is the week, month
 or term of that day, kept within the term (terms come from twinning/calendar.py,
 per region) and within the mentorship. Requirements follow working days:
 
-- ``required``: the obligation's minimum, scaled by the share of the period's working
-  days the mentorship covers and rounded up (a mentorship that starts mid-term owes
-  part of the term; a week without a working day in term owes nothing);
+- ``required``: the obligation's minimum, scaled by the share of the whole week's,
+  month's or term's working days that the mentorship covers within the term, rounded
+  up (a mentorship that starts mid-term owes part of the term, a month cut short by
+  the term's first or last day part of the month; a week without a working day in
+  term owes nothing);
 - ``expected``: what should be done by that day, the required count scaled by the
   working days gone, rounded down.
 
@@ -163,6 +165,10 @@ def _counts(group, term, windows, columns) -> dict[int, dict]:
 
 def _fill(result, group, term, rule_map, on, today) -> None:
     windows = _windows(term, on)
+    # A minimum is per whole week or month: a period cut short by the term's first or
+    # last day owes its share of it, as one cut short by the mentorship's start does.
+    periods = {Period.WEEK: calendar.week_bounds(on), Period.MONTH: calendar.month_bounds(on),
+               Period.TERM: (term.start, term.end)}  # fmt: skip
     columns = _columns(group, windows, rule_map)
     counts = _counts(group, term, windows, columns)
     # What each rule asks depends only on the programme and the mentorship's span: most
@@ -179,7 +185,8 @@ def _fill(result, group, term, rule_map, on, today) -> None:
                     continue
                 covered = _clip(*window, start, end)
                 name = columns[(rule.kind, rule.filer, rule.partner_lessons_only, rule.period)]
-                counts_as = thresholds(rule.minimum, window, covered, today, region_path)
+                period = periods[rule.period]
+                counts_as = thresholds(rule.minimum, period, covered, today, region_path)
                 plan.append((rule, name, *counts_as, covered or window))
         done_by_column = counts.get(mentorship_id, {})
         lines = result[mentorship_id].lines

@@ -396,9 +396,7 @@ def test_the_weekly_reminder_reaches_each_late_person_once_even_run_twice(
     assert Notification.objects.filter(key__startswith="mentorship-behind:").count() == 4
 
 
-def test_the_monday_reminder_names_last_weeks_missed_obligations(
-    world, mentorship, monkeypatch
-):
+def test_the_monday_reminder_names_last_weeks_missed_obligations(world, mentorship, monkeypatch):
     """The reminder runs on Mondays: a week's obligation has barely begun then (nothing is
     expected yet), so last week's missed ones are what it names, with their dates."""
     from twinning.models import Notification
@@ -475,3 +473,27 @@ def test_the_records_of_a_closed_mentorship_no_longer_change(world, people, ment
             change()
     record.refresh_from_db()
     assert record.signed_off_at is None and not record.comments.exists()
+
+
+def test_a_month_cut_short_by_the_term_owes_its_share(world, people, monkeypatch):
+    """Term 2 starts on 22 February: February's four observations are owed in proportion
+    to its working days in term, as for a mentorship that starts mid-month."""
+    from schools.services import term_dates_set
+    from teachers.models import Period
+
+    term_dates_set(actor=world.bureau, region=world.city, school_year=2026, term=2,
+                   start=dt.date(2027, 2, 22), end=dt.date(2027, 7, 9))  # fmt: skip
+    mentor, mentee = people
+    made = services.mentorship_create(
+        actor=world.bureau, mentor=mentor, mentee=mentee, subject="数学",
+        start=dt.date(2026, 9, 1), terms=2,
+    )  # fmt: skip
+    day = dt.date(2027, 2, 23)
+    monkeypatch.setattr("twinning.calendar.today", lambda: day)
+    path = world.assisted.region.path
+    standing = compliance.standings(Mentorship.objects.filter(pk=made.pk), day)[made.pk]
+    month = next(line for line in standing.lines if line.rule.period == Period.MONTH)
+    in_term = calendar.working_days(dt.date(2027, 2, 22), dt.date(2027, 2, 28), path)
+    whole = calendar.working_days(dt.date(2027, 2, 1), dt.date(2027, 2, 28), path)
+    assert (month.start, month.end) == (dt.date(2027, 2, 22), dt.date(2027, 2, 28))
+    assert month.required == -(-month.rule.minimum * in_term // whole) < month.rule.minimum
