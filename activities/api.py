@@ -38,6 +38,7 @@ from twinning.text import labels
 from . import participation, selectors, services, targets
 from .filters import ActivityFilter, ResourceFilter, SecondmentFilter
 from .models import (
+    MAX_STUDENTS,
     Activity,
     ActivityKind,
     ActivityStatus,
@@ -148,7 +149,7 @@ class ActivityWriteSerializer(serializers.Serializer):
         label=_("participating teachers"), help_text=_("Ids of teachers of the pairing's schools."),
     )  # fmt: skip
     student_count = IntegerField(
-        min_value=0, max_value=100000, required=False, label=_("students taking part")
+        min_value=0, max_value=MAX_STUDENTS, required=False, label=_("students taking part")
     )
     description = CharField(required=False, allow_blank=True, label=_("plan"))
 
@@ -169,7 +170,7 @@ class ActivityUpdateSerializer(ActivityWriteSerializer):
 class CompleteSerializer(serializers.Serializer):
     summary = CharField(label=_("summary"))
     student_count = IntegerField(
-        min_value=0, max_value=100000, required=False, label=_("students taking part")
+        min_value=0, max_value=MAX_STUDENTS, required=False, label=_("students taking part")
     )
     evidence = serializers.ListField(
         child=serializers.FileField(), required=False, max_length=services.MAX_EVIDENCE,

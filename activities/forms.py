@@ -16,7 +16,7 @@ from twinning.attachments import RESOURCE_TYPES
 from twinning.forms import FilterForm, MultipleFileField, PlainWidgets, ValuesChoiceField
 
 from . import filters
-from .models import Activity, ActivityKind, Grade, ResourceCategory, Secondment
+from .models import MAX_STUDENTS, Activity, ActivityKind, Grade, ResourceCategory, Secondment
 from .services import MAX_EVIDENCE
 
 RESOURCE_ACCEPT = ",".join(f".{ext}" for ext in sorted(RESOURCE_TYPES)) + ",image/*,video/*"
@@ -95,6 +95,10 @@ class ActivityForm(PlainWidgets, forms.ModelForm):
                     "is pointed out."),
     )  # fmt: skip
 
+    student_count = forms.IntegerField(
+        label=_("Students taking part"), min_value=0, max_value=MAX_STUDENTS, initial=0
+    )
+
     class Meta:
         model = Activity
         fields = ["kind", "title", "host_school", "starts_at", "ends_at", "place",
@@ -138,7 +142,9 @@ class CompleteForm(PlainWidgets, forms.Form):
         label=_("Summary"), widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("What happened: who took part, what was done, what comes next."),
     )  # fmt: skip
-    student_count = forms.IntegerField(label=_("Students taking part"), min_value=0, required=False)
+    student_count = forms.IntegerField(
+        label=_("Students taking part"), min_value=0, max_value=MAX_STUDENTS, required=False
+    )
     evidence = MultipleFileField(
         limit=MAX_EVIDENCE, label=_("Photos, sign-in sheets or minutes"), required=False,
         help_text=_("Photos, PDF or Office files; at least one in all."),

@@ -23,6 +23,9 @@ from simple_history.models import HistoricalRecords
 from twinning import calendar
 from twinning.models import ChoiceLabels, StoredFile
 
+# The most students an activity can count (a typo of extra digits is refused, not stored).
+MAX_STUDENTS = 100_000
+
 
 class ActivityKind(models.Model):
     """A kind of exchange (互访, 送教 …): a list bureau staff keep in the admin, named in

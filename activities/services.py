@@ -155,6 +155,15 @@ def activity_schedule(
     return activity, clashes(activity, [t.pk for t in participants])
 
 
+def _require_live_for_plans(pairing: Pairing) -> None:
+    """A planned activity of a pairing that is over (concluded, terminated) is no longer
+    moved or changed; it can still be logged or cancelled."""
+    if pairing.status not in LIVE_PAIRING_STATUSES:
+        raise ValidationError(
+            _("This pairing is no longer approved or active: its plans no longer change.")
+        )
+
+
 def _region_of(school: School) -> int:
     return school.region_id
 
@@ -181,6 +190,7 @@ def activity_update(
     _check_right(actor, activity.pairing, members)
     activity = _locked(activity)
     _require_open(activity)
+    _require_live_for_plans(activity.pairing)
     unknown = set(fields) - set(PLAN_FIELDS)
     if unknown:
         raise TypeError(f"not plan fields: {sorted(unknown)}")
@@ -208,6 +218,7 @@ def activity_postpone(
     _check_right(actor, activity.pairing, members)
     activity = _locked(activity)
     _require_open(activity)
+    _require_live_for_plans(activity.pairing)
     if not starts_at or not ends_at or ends_at <= starts_at:
         raise ValidationError({"ends_at": _("The end must be after the start.")})
     if (starts_at, ends_at) == (activity.starts_at, activity.ends_at):
@@ -395,6 +406,15 @@ def secondment_update(*, actor: User, secondment: Secondment, **fields) -> Secon
     unknown = set(fields) - set(SECONDMENT_FIELDS)
     if unknown:
         raise TypeError(f"not secondment fields: {sorted(unknown)}")
+    if secondment.pairing.status not in LIVE_PAIRING_STATUSES:
+        # Over: a secondment may still be recorded as ended early, never moved or extended.
+        changed = {name for name, value in fields.items() if getattr(secondment, name) != value}
+        end = fields.get("end", secondment.end)
+        if changed - {"end"} or (end is not None and end > secondment.end):
+            raise ValidationError(
+                _("This pairing is no longer approved or active: a secondment of it may only "
+                  "end earlier.")
+            )  # fmt: skip
     for name, value in fields.items():
         setattr(secondment, name, value)
     _lock_person(secondment.teacher)

@@ -395,3 +395,41 @@ def test_a_county_bureau_sees_the_activities_its_school_hosts_and_the_partner_ho
     assert list(selectors.secondment_list_visible_to(east)) == [secondment]
     assert list(selectors.secondment_list_visible_to(west)) == [secondment]
     assert not selectors.secondment_list_visible_to(far).exists()
+
+
+# --- found in a review ------------------------------------------------------------------
+
+
+def test_the_plans_of_a_terminated_pairing_no_longer_move(world, active, activity):
+    school_services.pairing_terminate(actor=world.bureau, pairing=active, reason="撤并")
+    activity.refresh_from_db()
+    with pytest.raises(ValidationError, match="不再是已批准或进行中"):
+        services.activity_postpone(
+            actor=world.coord_helping, activity=activity, starts_at=at("2027-03-01"),
+            ends_at=at("2027-03-01", 11),
+        )  # fmt: skip
+    with pytest.raises(ValidationError, match="不再是已批准或进行中"):
+        services.activity_update(actor=world.coord_helping, activity=activity, title="改期")
+    activity.refresh_from_db()
+    assert activity.title != "改期" and not Reschedule.objects.exists()
+    # What happened can still be logged (or the activity cancelled).
+    services.activity_cancel(actor=world.coord_helping, activity=activity, reason="未举行")
+
+
+def test_a_secondment_of_a_concluded_pairing_may_end_earlier_but_not_later(world, active):
+    teacher = teacher_services.teacher_create(
+        actor=world.coord_helping, school=world.helping, name="陈红梅", subjects="数学"
+    )
+    secondment = services.secondment_record(
+        actor=world.coord_helping, pairing=active, kind="secondment", teacher=teacher,
+        host_school=world.assisted, start=dt.date(2026, 9, 28), end=dt.date(2026, 12, 31),
+        duties="挂职",
+    )  # fmt: skip
+    school_services.pairing_conclude(actor=world.bureau, pairing=active)
+    with pytest.raises(ValidationError, match="只能提前结束"):
+        services.secondment_update(actor=world.coord_helping, secondment=secondment,
+                                   end=dt.date(2027, 6, 30))  # fmt: skip
+    shortened = services.secondment_update(
+        actor=world.coord_helping, secondment=secondment, end=dt.date(2026, 11, 30)
+    )
+    assert shortened.end == dt.date(2026, 11, 30)

@@ -96,6 +96,13 @@ def test_logging_with_a_photo_shows_its_thumbnail_to_readers(client, world, acti
     refused = client.post(url, {"summary": "", "evidence": []})
     assert refused.status_code == 400 and "summary" in refused.context["complete_form"].errors
     photo = SimpleUploadedFile("现场.jpg", photo_bytes(), content_type="image/jpeg")
+    typo = client.post(  # extra digits: refused at the field, not a server error
+        url, {"summary": "两节示范课", "student_count": "40000000000", "evidence": [photo]}
+    )
+    assert typo.status_code == 400 and "student_count" in typo.context["complete_form"].errors
+    activity.refresh_from_db()
+    assert activity.status == ActivityStatus.PLANNED and not Evidence.objects.exists()
+    photo.seek(0)
     response = client.post(
         url, {"summary": "两节示范课", "student_count": "45", "evidence": [photo]}
     )
