@@ -7,6 +7,15 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Exchange activities")
 
     def ready(self):
+        from schools import region_copies
+
+        region_copies.register(
+            region_copies.Copy("activities.Activity", "host_school"),
+            region_copies.Copy("activities.Evidence"),
+            region_copies.Copy("activities.Secondment", "home_school", "home_region"),
+            region_copies.Copy("activities.Secondment", "host_school", "host_region"),
+            region_copies.Copy("activities.Resource"),
+        )
         from schools import hub
         from twinning import access, imports
 

@@ -7,6 +7,22 @@ class FundingConfig(AppConfig):
     verbose_name = _("Funding")
 
     def ready(self):
+        from schools import region_copies
+
+        region_copies.register(
+            # An allocation and its ledger are the pairing's, kept in its helping school's
+            # region (services.money.allocation_create).
+            region_copies.Copy("funding.Allocation", "pairing__helping_school"),
+            region_copies.Copy("funding.LedgerEntry", "pairing__helping_school"),
+            region_copies.Copy("funding.Disbursement"),
+            region_copies.Copy("funding.Receipt"),
+            region_copies.Copy("funding.Donation"),
+            region_copies.Copy("funding.DonationEvidence"),
+            region_copies.Copy("funding.Student"),
+            region_copies.Copy("funding.AidNotice"),
+            region_copies.Copy("funding.AidApplication"),
+            region_copies.Copy("funding.AidDocument"),
+        )
         from schools import hub
         from twinning import access, imports
 

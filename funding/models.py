@@ -360,6 +360,10 @@ class Account(models.TextChoices):
 
 class LedgerQuerySet(models.QuerySet):
     def update(self, **kwargs):
+        # What an entry says is never changed; only where it is listed moves with the
+        # helping school (schools.region_copies).
+        if set(kwargs) == {"region"}:
+            return super().update(**kwargs)
         raise TypeError("ledger entries are never changed; write a reversal")
 
     def delete(self):

@@ -25,6 +25,7 @@ from twinning.calendar import period_bounds
 from twinning.models import User
 from twinning.text import join_names
 
+from . import region_copies
 from .models import (
     LIVE_STATUSES,
     ContactPerson,
@@ -97,9 +98,10 @@ def school_update(*, actor: User, school: School, **fields) -> School:
             setattr(school, name, value)
     _save_validated(school, actor)
     if moved_to is not None:
-        # Members carry their school's region so that scoped lists are one filter;
-        # a stale copy would keep the pairing visible to the old county's bureau.
-        PairingMember.objects.filter(school=school).update(region=moved_to)
+        # Pairing members, teachers, records, activities, money and students carry their
+        # school's region so that scoped lists are one filter; a stale copy would keep
+        # them visible to the old county's bureau and hidden from the new one.
+        region_copies.move(school, moved_to)
     return school
 
 

@@ -7,6 +7,15 @@ class TeachersConfig(AppConfig):
     verbose_name = _("Teachers and mentorships")
 
     def ready(self):
+        from schools import region_copies
+
+        region_copies.register(
+            region_copies.Copy("teachers.Teacher"),
+            region_copies.Copy("teachers.Mentorship"),
+            region_copies.Copy("teachers.Mentorship", "mentor_school", "mentor_region"),
+            region_copies.Copy("teachers.MentorshipRecord"),
+            region_copies.Copy("teachers.RecordAttachment"),
+        )
         from schools import hub
         from twinning import access, imports
 

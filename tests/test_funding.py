@@ -342,7 +342,15 @@ def test_the_database_itself_refuses_to_rewrite_the_ledger(world, allocation):
         cursor.execute("UPDATE funding_ledgerentry SET amount = 1 WHERE id = %s", [entry.pk])
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM funding_ledgerentry WHERE id = %s", [entry.pk])
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(  # the region and the amount at once: refused as a whole
+            "UPDATE funding_ledgerentry SET region_id = %s, amount = 1 WHERE id = %s",
+            [world.west.pk, entry.pk],
+        )
     assert LedgerEntry.objects.get().amount == Decimal("300000.00")
+    # Only where the entry is listed moves, with its helping school (region_copies).
+    LedgerEntry.objects.filter(pk=entry.pk).update(region=world.west)
+    assert LedgerEntry.objects.get().region == world.west
 
 
 def test_a_reversal_cancels_a_payment_and_keeps_it(world, released):

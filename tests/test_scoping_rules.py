@@ -51,6 +51,59 @@ def test_a_moved_school_takes_its_pairings_to_the_new_county(
     assert active in selectors.pairing_list_visible_to(west_bureau)
 
 
+def test_a_moved_school_takes_its_teachers_activities_and_records_along(
+    world, active, east_bureau, west_bureau
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from activities import selectors as activity_selectors
+    from activities import services as activity_services
+    from activities.models import ActivityKind
+    from teachers import selectors as teacher_selectors
+    from teachers import services as teacher_services
+
+    teacher = teacher_services.teacher_create(
+        actor=world.coord_helping, school=world.helping, name="陈红梅", subjects="数学"
+    )
+    starts = timezone.make_aware(dt.datetime(2026, 12, 3, 9))
+    activity, _clashes = activity_services.activity_schedule(
+        actor=world.coord_helping, pairing=active, kind=ActivityKind.objects.first(),
+        title="送教下乡", host_school=world.helping, place="西山山村小学", starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=2),
+    )  # fmt: skip
+    assert teacher in teacher_selectors.teacher_list_visible_to(east_bureau)
+
+    services.school_update(actor=world.bureau, school=world.helping, region=world.west)
+
+    forget_scope(east_bureau)
+    forget_scope(west_bureau)
+    assert teacher not in teacher_selectors.teacher_list_visible_to(east_bureau)
+    assert teacher in teacher_selectors.teacher_list_visible_to(west_bureau)
+    assert activity not in activity_selectors.activity_list_visible_to(east_bureau)
+    assert activity in activity_selectors.activity_list_visible_to(west_bureau)
+
+
+def test_every_copy_of_a_schools_region_moves_with_it():
+    """A model with both a school and a region either copies the school's region (and is
+    registered, so that a move carries it) or is named here as something else."""
+    from django.apps import apps
+
+    from schools import region_copies
+    from schools.models import Region, School
+
+    not_copies = {"twinning.RoleAssignment", "schools.Pairing"}  # a role's place; programme's
+    registered = {copy.model for copy in region_copies.registered()}
+    for model in apps.get_models():
+        if model.__name__.startswith("Historical"):
+            continue
+        targets = {f.related_model for f in model._meta.concrete_fields if f.many_to_one}
+        if School in targets and Region in targets:
+            label = model._meta.label
+            assert label in registered | not_copies, f"{label} copies a region not moved"
+
+
 def test_a_school_in_a_live_within_county_pairing_cannot_move_county(world):
     programme = ProgrammeFactory(
         name="东城县校际结对", region=world.city, reach=Programme.Reach.WITHIN_COUNTY
