@@ -40,6 +40,7 @@ class FundingConfig(AppConfig):
         imports.register(
             imports.ImportKind(
                 key="students",
+                private=True,  # names, classes, guardians and their phones
                 title=_("Import students"),
                 name=_("Students"),
                 resource="funding.resources.StudentResource",

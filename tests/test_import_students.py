@@ -322,3 +322,21 @@ def test_the_export_runs_two_queries_however_many_students(
         with django_assert_num_queries(2):
             rows = StudentResource(user=aid_officer).export_rows(Student.objects.all())
         assert len(rows) == (5 if grown else 3)
+
+
+def test_a_students_file_is_shown_only_to_those_who_keep_students(client, world):
+    """Bureau staff see the imports of everybody with a role in their regions, but a
+    file of students (names, guardians, phones) only if they keep students themselves."""
+    batch = _upload(world.coord_assisted, _xlsx(GOOD))
+    teachers = spreadsheets.check(
+        world.coord_helping, "teachers", _csv([["学校标识码", "姓名"], ["3451000001", "陈红梅"]]),
+        "teachers.csv",
+    )  # fmt: skip
+    client.force_login(world.bureau)  # no aid right
+    assert client.get(f"/imports/batches/{batch.pk}/file/").status_code == 404
+    assert client.get(f"/imports/batches/{teachers.pk}/file/").status_code == 200
+    listed = client.get("/api/imports/").json()["results"]
+    assert {row["id"] for row in listed} == {teachers.pk}
+    assign(world.bureau2, Role.AID, region=world.city)  # a colleague who keeps students
+    client.force_login(world.bureau2)
+    assert client.get(f"/imports/batches/{batch.pk}/file/").status_code == 200

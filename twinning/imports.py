@@ -62,7 +62,9 @@ class ImportKind:
     (imported when first used, so that apps register without importing each other);
     ``may_import`` says whether a scope may import this kind at all (rows are still
     scoped one by one by the resource); ``matching`` tells the user how a row finds
-    the record it updates.
+    the record it updates. A ``private`` kind's rows are personal data (students):
+    somebody else's file of it, and its error report, are shown only to those who may
+    import the kind themselves, never to all the bureau's staff.
     """
 
     key: str
@@ -74,6 +76,7 @@ class ImportKind:
     list_url: str
     matching: Promise
     order: int = 100
+    private: bool = False
 
     def resource_class(self):
         return import_string(self.resource)
@@ -457,7 +460,8 @@ def import_batch_list_visible_to(user: User):
         people = RoleAssignment.objects.filter(
             Q(region_id__in=regions) | Q(school__region_id__in=regions)
         ).values("user_id")
-        condition |= Q(user_id__in=people)
+        withheld = [k.key for k in KINDS.values() if k.private and not k.may_import(scope)]
+        condition |= Q(user_id__in=people) & ~Q(kind__in=withheld)
     return batches.filter(condition)
 
 
