@@ -763,6 +763,8 @@ def region_update(*, actor: User | None, region: Region, **fields) -> Region:
 def term_dates_check(*, region: Region, school_year: int, term: int, start, end) -> None:
     """A term lies within its school year (1 August to 31 August of the next year, so
     that a term may start in late August) and term 1 ends before term 2 starts."""
+    if not 2000 <= school_year <= 2100:
+        raise ValidationError({"school_year": _("Give the school year's first year, e.g. 2026.")})
     year_start, year_end = dt.date(school_year, 8, 1), dt.date(school_year + 1, 8, 31)
     if not (year_start <= start < end <= year_end):
         raise ValidationError(

@@ -98,6 +98,8 @@ def _nothing_written(before):
         ("学校标识码,姓名,姓名\n3451000001,王芳,王\n".encode(), "twice"),
         # Latin-1 text is neither UTF-8 nor GBK.
         ("学校标识码,姓名\n".encode() + b"3451000001,M\xfcller \xe9,\n", "encoding"),
+        # A quote never closed, running on past the largest cell the reader takes.
+        ('学校标识码,姓名\n3451000001,"王芳\n'.encode() + b"x" * 200_000, "quote"),
     ],
 )
 def test_a_file_that_cannot_be_imported_says_why_and_writes_nothing(world, content, message):
@@ -152,6 +154,13 @@ def test_a_gbk_csv_with_full_width_digits_and_blank_rows_imports(world):
     assert (teacher.school, teacher.staff_number, teacher.first_employed_year) == (
         world.helping, "JC-30", 2019,
     )  # fmt: skip
+
+
+def test_a_csv_with_lines_ending_in_cr_alone_imports(world):
+    """Excel for Mac's "Macintosh Comma Separated" ends lines with a bare CR."""
+    batch = _upload(world.coord_helping, "学校标识码,姓名\r3451000001,周老师\r".encode())
+    assert batch.status == "ready", batch.errors
+    assert batch.rows == 1
 
 
 def test_a_utf16_text_file_from_excel_imports(world):
@@ -432,6 +441,15 @@ def test_the_api_refuses_what_the_user_may_not_import(world):
     assert response.status_code == 403
     response = _api(world.bureau).post("/api/imports/", {"kind": "teachers"}, format="multipart")
     assert response.status_code == 400 and "file" in response.json()["errors"]
+    assert not ImportBatch.objects.exists()
+
+
+def test_the_api_refuses_a_body_that_is_not_an_object(world):
+    client = APIClient()
+    client.force_authenticate(world.coord_helping)
+    for body in ([], "x"):
+        response = client.post("/api/imports/", body, format="json")
+        assert response.status_code == 400, response.content
     assert not ImportBatch.objects.exists()
 
 

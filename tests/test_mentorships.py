@@ -497,3 +497,13 @@ def test_a_month_cut_short_by_the_term_owes_its_share(world, people, monkeypatch
     whole = calendar.working_days(dt.date(2027, 2, 1), dt.date(2027, 2, 28), path)
     assert (month.start, month.end) == (dt.date(2027, 2, 22), dt.date(2027, 2, 28))
     assert month.required == -(-month.rule.minimum * in_term // whole) < month.rule.minimum
+
+
+def test_a_mistyped_school_year_of_term_dates_is_refused_with_a_message(world):
+    from schools.services import term_dates_set
+
+    for year in (0, 20260):
+        with pytest.raises(ValidationError) as refused:
+            term_dates_set(actor=world.bureau, region=world.city, school_year=year, term=1,
+                           start=dt.date(2026, 9, 1), end=dt.date(2027, 1, 22))  # fmt: skip
+        assert "school_year" in refused.value.message_dict

@@ -150,7 +150,8 @@ class ImportBatchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return self._read(pk)
 
     def create(self, request):
-        kind = request.data.get("kind")
+        # A body that is not an object (JSON [] or "x") has no kind; the serializer says so.
+        kind = request.data.get("kind") if hasattr(request.data, "get") else None
         # Who may import this kind is checked before the file is looked at.
         if isinstance(kind, str) and kind in imports.KINDS:
             known = imports.KINDS[kind]

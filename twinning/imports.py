@@ -179,7 +179,14 @@ def _read_xlsx(content: bytes) -> list[tuple]:
 def _read_csv(text: str) -> list[list[str]]:
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        # Universal newlines: lines may end in CR alone (Excel for Mac's CSV).
+        return list(csv.reader(io.StringIO(text, newline=None), delimiter=delimiter))
+    except csv.Error:  # an unclosed quote running on past the size limit of a cell …
+        raise ValidationError(
+            _("This CSV file cannot be read: check that every quote (\") is closed, or save "
+              "it as an Excel workbook (.xlsx).")
+        ) from None  # fmt: skip
 
 
 def _decode(content: bytes) -> str:
