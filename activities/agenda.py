@@ -184,16 +184,21 @@ STATUS = {
 
 
 def feed_ics(user, site_url: str | None = None) -> bytes:
-    """The user's activities from two months back to eight ahead (at most
-    :data:`FEED_LIMIT`, the nearest first), in their language, as an iCalendar file."""
+    """The user's activities from two months back to eight ahead, in their language, as
+    an iCalendar file: at most :data:`FEED_LIMIT`, the coming ones first (what a phone's
+    calendar is for), then the most recent past ones."""
     site = (site_url or settings.SITE_URL).rstrip("/")
     host = site.split("://", 1)[-1]
     now = timezone.now()
-    activities = (
-        selectors.activity_list_visible_to(user)
-        .filter(starts_at__gte=now - FEED_PAST, starts_at__lt=now + FEED_AHEAD)
-        .order_by("starts_at", "id")[:FEED_LIMIT]
+    visible = selectors.activity_list_visible_to(user)
+    coming = list(
+        visible.filter(starts_at__gte=now, starts_at__lt=now + FEED_AHEAD).order_by(
+            "starts_at", "id"
+        )[:FEED_LIMIT]
     )
+    past = visible.filter(starts_at__gte=now - FEED_PAST, starts_at__lt=now)
+    recent = list(past.order_by("-starts_at", "-id")[: FEED_LIMIT - len(coming)])
+    activities = [*reversed(recent), *coming]
     with in_language_of(user):
         cal = Calendar()
         cal.add("prodid", "-//twinning//activities//ZH")

@@ -150,6 +150,28 @@ def test_the_feed_parses_and_holds_only_the_users_scope(client, world, active, n
     assert outsider.walk("VEVENT") == []
 
 
+def test_a_full_feed_keeps_the_coming_activities_and_then_the_latest_past(
+    client, world, active, monkeypatch
+):
+    from activities import agenda
+
+    monkeypatch.setattr(agenda, "FEED_LIMIT", 3)
+    kind = ActivityKind.objects.get(code="visit")
+    today = timezone.localdate()
+    days = {"上月活动": -20, "上周活动": -7, "下周活动0": 3, "下周活动1": 4}
+    for title, offset in days.items():
+        day = today + dt.timedelta(days=offset)
+        services.activity_schedule(
+            actor=world.coord_helping, pairing=active, kind=kind, title=title,
+            host_school=world.assisted, place="会议室", starts_at=at(day, 9),
+            ends_at=at(day, 10),
+        )  # fmt: skip
+    client.force_login(world.coord_helping)
+    cal = Calendar.from_ical(client.get(feed_url(client)).content)
+    titles = [str(e["summary"]) for e in cal.walk("VEVENT")]
+    assert titles == ["上周活动", "下周活动0", "下周活动1"]  # not the older one
+
+
 def test_a_cancelled_activity_is_marked_cancelled_in_the_feed(client, world, november):
     services.activity_cancel(actor=world.coord_helping, activity=november[0], reason="下雪")
     client.force_login(world.coord_helping)
