@@ -21,6 +21,10 @@ class Copy:
     model: str  # "app_label.Model"
     school: str = "school"  # the lookup from the model to the school
     region: str = "region"  # the field holding the school's region
+    # Moved in this order (then as registered). People go last: services lock a teacher
+    # after the records they change (activities.services._lock_person), and a move
+    # locking them the other way round could deadlock with such an edit.
+    order: int = 0
 
 
 _copies: list[Copy] = []
@@ -38,6 +42,6 @@ def registered() -> list[Copy]:
 
 def move(school, region) -> None:
     """Every copy of ``school``'s region becomes ``region`` (one UPDATE a copy)."""
-    for copy in _copies:
+    for copy in sorted(_copies, key=lambda copy: copy.order):
         model = apps.get_model(copy.model)
         model.objects.filter(**{copy.school: school}).update(**{copy.region: region})

@@ -10,7 +10,7 @@ class TeachersConfig(AppConfig):
         from schools import region_copies
 
         region_copies.register(
-            region_copies.Copy("teachers.Teacher"),
+            region_copies.Copy("teachers.Teacher", order=1),
             region_copies.Copy("teachers.Mentorship"),
             region_copies.Copy("teachers.Mentorship", "mentor_school", "mentor_region"),
             region_copies.Copy("teachers.MentorshipRecord"),

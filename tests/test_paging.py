@@ -104,4 +104,19 @@ def test_the_page_list_counts_the_same_way(client, world, long_lists, monkeypatc
     added = SchoolFactory(name="东城第九小学", region=world.east)  # first in its county
     page = client.get("/schools/").content.decode()
     assert "3 所学校" in page and added.name in page  # the count kept, the rows fresh
-    assert "4 所学校" in client.get("/schools/?page=4").content.decode()  # the last page
+    last = client.get("/schools/?page=4").content.decode()  # past the kept three pages
+    assert "4 所学校" in last and "第 4 页，共 4 页" in last  # counted again: page 4 is there
+
+
+def test_a_page_list_that_shrank_shows_its_last_page(client, world, long_lists, monkeypatch):
+    monkeypatch.setattr(school_views, "PAGE_SIZE", 1)
+    client.force_login(world.bureau)
+    added = [SchoolFactory(region=world.east), SchoolFactory(region=world.east)]
+    assert "5 所学校" in client.get("/schools/").content.decode()  # kept
+    for school in added:
+        school.delete()
+    for asked in (4, 5):  # a middle page and the last of the kept count, both gone now
+        page = client.get(f"/schools/?page={asked}")
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "3 所学校" in text and "第 3 页，共 3 页" in text

@@ -55,18 +55,36 @@ class CountedPaginator(Paginator):
         count = self.object_list.count
         return progress.kept("list-count", request.user, params, count, afresh=afresh)[0]
 
+    def _count_afresh(self) -> None:
+        self.__dict__["count"] = self._kept_count(afresh=True)
+        self.__dict__.pop("num_pages", None)
+        self.exact = True  # counted just now
+
+    def validate_number(self, number):
+        try:
+            number = super().validate_number(number)
+        except EmptyPage:
+            if self.exact:
+                raise
+            self._count_afresh()  # past the kept end: the list may have grown
+            return super().validate_number(number)
+        if not self.exact and number >= self.num_pages:
+            self._count_afresh()  # the last page's rows depend on where the list ends
+            number = super().validate_number(number)
+        return number
+
     def page(self, number):
-        if self.count and not self.exact:
-            try:
-                page = super().page(number)
-            except EmptyPage:
-                page = None
-            if page is not None and page.has_next() and len(page) == self.per_page:
-                return page  # a full page before the end: the kept count does not matter
-            # Where the list ends decides this page's rows: count it again.
-            self.__dict__["count"] = self._kept_count(afresh=True)
-            self.__dict__.pop("num_pages", None)
-        return super().page(number)
+        page = super().page(number)
+        if not self.exact and len(page) < self.per_page:
+            self._count_afresh()  # a page the list no longer fills: it shrank
+            page = super().page(number)
+        return page
+
+    def get_page(self, number):
+        try:
+            return super().get_page(number)
+        except EmptyPage:  # the list shrank below the page asked for: its last page
+            return self.page(self.num_pages)
 
 
 def page_of(request, object_list, per_page: int):
