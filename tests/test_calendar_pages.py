@@ -132,7 +132,10 @@ def feed_url(client) -> str:
     return re.search(r'value="(http[^"]+\.ics)"', page).group(1)
 
 
-def test_the_feed_parses_and_holds_only_the_users_scope(client, world, active, november):
+def test_the_feed_parses_and_holds_only_the_users_scope(
+    client, world, active, november, monkeypatch
+):
+    monkeypatch.setattr("twinning.calendar.today", lambda: dt.date(2026, 11, 25))
     client.force_login(world.mentor)  # a teacher of the pair: reads its activities
     url = feed_url(client)
     client.logout()
@@ -172,7 +175,8 @@ def test_a_full_feed_keeps_the_coming_activities_and_then_the_latest_past(
     assert titles == ["上周活动", "下周活动0", "下周活动1"]  # not the older one
 
 
-def test_a_cancelled_activity_is_marked_cancelled_in_the_feed(client, world, november):
+def test_a_cancelled_activity_is_marked_cancelled_in_the_feed(client, world, november, monkeypatch):
+    monkeypatch.setattr("twinning.calendar.today", lambda: dt.date(2026, 11, 25))
     services.activity_cancel(actor=world.coord_helping, activity=november[0], reason="下雪")
     client.force_login(world.coord_helping)
     cal = Calendar.from_ical(client.get(feed_url(client)).content)
