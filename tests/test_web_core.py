@@ -168,6 +168,38 @@ def test_navigation_shows_the_unread_count(client, world):
     assert '<span class="count-badge"' in response.content.decode()
 
 
+def test_a_long_title_with_a_line_break_is_kept_on_one_line_and_emailed(world, mailoutbox):
+    """An activity's title (up to 200 characters, line breaks and all) goes into a longer
+    reminder title: it is cut to fit and put on one line, so the run goes on."""
+    title = "明天 09:00：" + "送教\n下乡" * 60
+    sent = notification_send(recipient=world.bureau, key="long", title=title)
+    assert len(sent.title) == 200 and "\n" not in sent.title and sent.title.endswith("…")
+    assert mailoutbox[0].subject == sent.title
+
+
+def test_a_failed_email_keeps_the_notification_and_is_sent_again(world, monkeypatch, mailoutbox):
+    import smtplib
+
+    from django.core.mail import send_mail
+
+    down = [True]
+
+    def send(**kwargs):
+        if down[0]:
+            raise smtplib.SMTPServerDisconnected("mail server down")
+        return send_mail(**kwargs)
+
+    monkeypatch.setattr("twinning.services.send_mail", send)
+    notification_send(recipient=world.bureau, key="k", title="待审批")
+    kept = Notification.objects.get(recipient=world.bureau, key="k")
+    assert kept.emailed_at is None  # in the app, not emailed
+    down[0] = False
+    notification_send(recipient=world.bureau, key="k", title="待审批")  # the next run
+    notification_send(recipient=world.bureau, key="k", title="待审批")
+    assert len(mailoutbox) == 1
+    assert Notification.objects.get(pk=kept.pk).emailed_at is not None
+
+
 # --- home ---------------------------------------------------------------------------
 
 

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.core.mail import BadHeaderError, send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .access import forget_scope, resolve_scope
 from .models import REGION_ROLES, SCHOOL_ROLES, Notification, Role, RoleAssignment, User
+
+logger = logging.getLogger(__name__)
+
+
+def _one_line(text: str, limit: int) -> str:
+    """``text`` on one line (an email subject cannot hold a line break) and within
+    ``limit`` characters, cut with an ellipsis."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def notification_send(
@@ -19,32 +30,38 @@ def notification_send(
     """Create the notification once per (recipient, key) and email it once.
 
     Safe to call again for the same event (a task retry, a second beat): nothing is
-    sent twice.
+    sent twice. The notification is kept even when the email cannot be sent (the mail
+    server is down, the address is refused): the failure is logged, the caller goes on
+    to the next person, and the email goes out when the same event is sent again.
     """
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                notification, _created = Notification.objects.get_or_create(
-                    recipient=recipient,
-                    key=key,
-                    defaults={"title": title, "body": body, "url": url},
-                )
-        except IntegrityError:  # a concurrent run created it first
-            notification = Notification.objects.get(recipient=recipient, key=key)
-        if not email or not recipient.email:
-            return notification
-        locked = Notification.objects.select_for_update().get(pk=notification.pk)
-        if locked.emailed_at is None:
-            link = f"{settings.SITE_URL.rstrip('/')}{locked.url}" if locked.url else ""
-            send_mail(
-                subject=locked.title,
-                message=f"{locked.body}\n\n{link}".strip(),
-                from_email=None,
-                recipient_list=[recipient.email],
+    title = _one_line(title, Notification._meta.get_field("title").max_length)
+    try:
+        with transaction.atomic():
+            notification, _created = Notification.objects.get_or_create(
+                recipient=recipient, key=key, defaults={"title": title, "body": body, "url": url}
             )
-            locked.emailed_at = timezone.now()
-            locked.save(update_fields=["emailed_at"])
-        return locked
+    except IntegrityError:  # a concurrent run created it first
+        notification = Notification.objects.get(recipient=recipient, key=key)
+    if not email or not recipient.email:
+        return notification
+    try:
+        with transaction.atomic():
+            locked = Notification.objects.select_for_update().get(pk=notification.pk)
+            if locked.emailed_at is None:
+                link = f"{settings.SITE_URL.rstrip('/')}{locked.url}" if locked.url else ""
+                send_mail(
+                    subject=locked.title,
+                    message=f"{locked.body}\n\n{link}".strip(),
+                    from_email=None,
+                    recipient_list=[recipient.email],
+                )
+                locked.emailed_at = timezone.now()
+                locked.save(update_fields=["emailed_at"])
+            return locked
+    except (OSError, BadHeaderError):  # smtplib's errors are OSErrors
+        logger.warning("notification %s not emailed to user %s", notification.pk,
+                       recipient.pk, exc_info=True)  # fmt: skip
+        return notification
 
 
 def notification_mark_read(*, actor: User, notification: Notification) -> Notification:
