@@ -9,14 +9,13 @@ user may not make); writes through :mod:`schools.services`, whose
 from __future__ import annotations
 
 import inspect
-import os
 from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from twinning import access, imports
 from twinning.access import resolve_scope
+from twinning.attachments import agreement_filename, file_response
 from twinning.downloads import table_response
 from twinning.paging import page_of
 
@@ -394,15 +394,7 @@ def pairing_edit(request, pk):
 def pairing_agreement(request, pk):
     """The signed agreement, as a download; media is never served directly."""
     pairing = selectors.pairing_get_for_user(request.user, pk)
-    if not pairing.agreement_file:
-        raise Http404
-    try:
-        handle = pairing.agreement_file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(
-        handle, as_attachment=True, filename=os.path.basename(pairing.agreement_file.name)
-    )
+    return file_response(pairing.agreement_file, filename=agreement_filename(pairing))
 
 
 # --- lifecycle -----------------------------------------------------------------------

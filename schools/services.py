@@ -20,7 +20,7 @@ from django_fsm import can_proceed
 
 from twinning import access, calendar
 from twinning.access import resolve_scope
-from twinning.attachments import validate_attachment
+from twinning.attachments import detect, stored_upload, validate_attachment
 from twinning.calendar import period_bounds
 from twinning.models import User
 from twinning.text import join_names
@@ -353,6 +353,8 @@ def pairing_update(*, actor: User, pairing: Pairing, **fields) -> Pairing:
             validate_attachment(upload)
         except ValidationError as error:
             raise ValidationError({"agreement_file": error.messages}) from None
+        # Stored under a random name with the extension of what it is (the one path).
+        fields = {**fields, "agreement_file": stored_upload(upload, detect(upload))}
     for name, value in fields.items():
         if name in PAIRING_DETAIL_FIELDS:
             setattr(pairing, name, value)

@@ -23,7 +23,12 @@ from schools import hub
 from schools import selectors as school_selectors
 from schools.views import PAGE_SIZE, _filtered, _is_filtered, _post_data
 from twinning import access, imports, progress
-from twinning.attachments import file_response, stored_file_response, thumbnail_response
+from twinning.attachments import (
+    agreement_filename,
+    file_response,
+    stored_file_response,
+    thumbnail_response,
+)
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors
 from twinning.paging import page_of
@@ -219,8 +224,7 @@ def mentorship_close(request, pk: int, action: str):
 @require_safe
 def mentorship_agreement(request, pk: int):
     mentorship = selectors.mentorship_get_for_user(request.user, pk)
-    name = mentorship.agreement_file.name.rsplit("/", 1)[-1] if mentorship.agreement_file else ""
-    return file_response(mentorship.agreement_file, filename=name)
+    return file_response(mentorship.agreement_file, filename=agreement_filename(mentorship))
 
 
 # --- records --------------------------------------------------------------------------------

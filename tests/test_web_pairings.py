@@ -553,6 +553,20 @@ def test_agreement_download_obeys_scope(client, world, active):
     assert client.get(url("pairing_agreement", active.pk)).status_code == 404
 
 
+def test_an_agreement_is_stored_and_served_as_what_it_is_not_by_its_name(client, world, active):
+    services.pairing_update(
+        actor=world.coord_helping, pairing=active,
+        agreement_file=SimpleUploadedFile("协议.html", b"%PDF-1.4 signed"),
+    )  # fmt: skip
+    active.refresh_from_db()
+    assert active.agreement_file.name.endswith(".pdf") and "协议" not in active.agreement_file.name
+    client.force_login(world.bureau)
+    response = client.get(url("pairing_agreement", active.pk))
+    assert response["Content-Type"] == "application/pdf"
+    assert f"-{active.pk}.pdf" in response["Content-Disposition"]
+    assert ".html" not in response["Content-Disposition"]
+
+
 def test_agreement_download_is_404_without_a_file(client, world, active):
     client.force_login(world.bureau)
     assert client.get(url("pairing_agreement", active.pk)).status_code == 404

@@ -79,6 +79,13 @@ def stored_upload(upload, kind: filetype.Type) -> File:
     return File(upload, name=f"{uuid.uuid4().hex}.{kind.extension}")
 
 
+def agreement_filename(record) -> str:
+    """The name a stored agreement downloads under: what it is and whose, with the
+    extension of its content (it is stored under a random name, stored_upload)."""
+    extension = record.agreement_file.name.rsplit(".", 1)[-1] if record.agreement_file else ""
+    return f"{_('Signed agreement')}-{record._meta.verbose_name}-{record.pk}.{extension}"
+
+
 def file_response(field_file, *, filename: str, content_type: str = "") -> FileResponse:
     """Send a stored file. The caller has found its record through a scoped selector."""
     if not field_file:
