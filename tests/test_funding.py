@@ -441,7 +441,7 @@ def test_parallel_approvals_never_overspend_an_allocation(world, active):
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 @pytest.mark.django_db(transaction=True)
-def test_a_payment_waits_for_an_approval_of_the_same_allocation(world, active):
+def test_a_payment_waits_for_an_approval_of_the_same_allocation(world, active, released):
     """An approval reads the allocation's balance in two queries; a payment committed
     between them would be counted in neither and the approval could overspend. So a
     payment takes the allocation's lock first, as an approval does: while another
@@ -451,12 +451,7 @@ def test_a_payment_waits_for_an_approval_of_the_same_allocation(world, active):
 
     from funding.models import Allocation
 
-    budget = services.budget_create(
-        actor=world.bureau, region=world.city, programme=world.programme, source="专项",
-        fiscal_year=2026, amount="300000", purpose="结对", ring_fenced=True,
-    )  # fmt: skip
-    allocation = services.allocation_create(actor=world.bureau, budget=budget, pairing=active)
-    services.tranche_release(actor=world.bureau, tranche=allocation.tranches.get(number=1))
+    allocation = released
     d = services.disbursement_approve(actor=world.bureau, disbursement=request_money(world, active))
     locked, release = threading.Event(), threading.Event()
 

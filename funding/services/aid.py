@@ -347,13 +347,10 @@ def aid_notice_open(
     applications of a notice that lapsed unpublished (``AidNotice.lapsed``) move to the
     new one, and the lapsed notice, never seen by the public, goes."""
     _check_students_of(actor, school)
-    lapsed = [
-        notice.pk
-        for notice in AidNotice.objects.select_for_update().filter(
-            school=school, scheme=scheme, period_key=period, published_at__isnull=True,
-            starts_on__lt=calendar.today(),
-        )
-    ]  # fmt: skip
+    unpublished = AidNotice.objects.select_for_update().filter(
+        school=school, scheme=scheme, period_key=period, published_at__isnull=True
+    )
+    lapsed = [notice.pk for notice in unpublished if notice.lapsed]
     applications = list(
         AidApplication.objects.select_for_update()
         .filter(school=school, scheme=scheme, period_key=period)
