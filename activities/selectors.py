@@ -248,3 +248,64 @@ def can_read_resources(user, pairing: Pairing) -> bool:
     """Whether ``user`` reads ``pairing``'s library (members prefetched)."""
     school_ids, region_ids = member_ids(pairing)
     return access.can_read_resources(resolve_scope(user), pairing, school_ids, region_ids)
+
+
+# --- figures of pairing years (evaluation) -------------------------------------------------------
+
+
+def completed_in_windows(windows: QuerySet, kinds: dict[str, tuple[str, str]]) -> dict[int, dict]:
+    """``{window row id: {name: completed activities}}`` for each ``name: (kind code,
+    side)`` of ``kinds``: the completed activities of the row's pairing that started within
+    its window (``pairing_id``, ``period_start``, ``period_end``; twinning.db.per_window),
+    at either school or at one side (by the host school). One query for every row."""
+    from django.db.models import F, OuterRef
+
+    from twinning.db import count_of, per_window
+
+    from .models import ActivityStatus, TargetSide
+
+    def done(code: str, side: str):
+        found = Activity.objects.filter(
+            pairing_id=OuterRef("pairing_id"), kind__code=code, status=ActivityStatus.COMPLETED,
+            starts_at__date__gte=OuterRef("period_start"),
+            starts_at__date__lte=OuterRef("period_end"),
+        )  # fmt: skip
+        at_helping = Q(host_school_id=F("pairing__helping_school_id"))
+        if side == TargetSide.HELPING:
+            found = found.filter(at_helping)
+        elif side == TargetSide.ASSISTED:
+            found = found.exclude(at_helping)
+        return count_of(found)
+
+    if not kinds:
+        return {}
+    return per_window(windows, **{name: done(*kind) for name, kind in kinds.items()})
+
+
+def secondment_days_in_windows(windows: QuerySet) -> dict[int, int]:
+    """``{window row id: working days served}`` by the (not cancelled) secondments of the
+    row's pairing within its window, up to today: one query for the windows, one for
+    their secondments, then the calendar's arithmetic (by each host region's calendar)."""
+    rows = list(windows.order_by().values_list("pk", "pairing_id", "period_start", "period_end"))
+    if not rows:
+        return {}
+    today = calendar.today()
+    by_pairing: dict[int, list[tuple]] = {}
+    for pk, pairing_id, start, end in rows:
+        by_pairing.setdefault(pairing_id, []).append((pk, start, min(end, today)))
+    found = (
+        Secondment.objects.filter(
+            pairing_id__any_of=list(by_pairing),
+            cancelled_at__isnull=True,
+            start__lte=max(row[3] for row in rows),
+            end__gte=min(row[2] for row in rows),
+        )  # fmt: skip
+        .select_related("host_region")
+        .only("pairing_id", "start", "end", "cancelled_at", "host_region__path")
+    )
+    days = {pk: 0 for pk, *_rest in rows}
+    for secondment in found.iterator(chunk_size=2000):
+        for pk, first, last in by_pairing[secondment.pairing_id]:
+            if first <= last:
+                days[pk] += max(secondment.days_served_between(first, last), 0)
+    return days

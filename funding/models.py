@@ -137,6 +137,10 @@ class Tranche(ChoiceLabels, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", verbose_name=_("released by"),
     )  # fmt: skip
+    # Released on a pass that a re-finalised evaluation turned into a fail: the money is
+    # not taken back by itself; the bureau decides (services.money.tranche_release_on_evaluation).
+    flagged_at = models.DateTimeField(_("released on a result since changed to a fail"),
+                                      null=True, blank=True)  # fmt: skip
 
     class Meta:
         verbose_name = _("tranche")

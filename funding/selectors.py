@@ -488,3 +488,33 @@ def access_log_visible_to(user) -> QuerySet[StudentAccessLog]:
     if not scope.aid_region_ids:
         return qs.none()
     return qs.filter(region_id__any_of=scope.aid_region_ids)
+
+
+# --- figures of pairing years (evaluation) -------------------------------------------------------
+
+
+def money_in_windows(windows: QuerySet) -> dict[int, dict]:
+    """``{window row id: {"released": yuan, "paid": yuan, "donations": n,
+    "donated": yuan}}``: by the end of the row's window (``pairing_id``, ``period_start``,
+    ``period_end``; twinning.db.per_window), the money released to its pairing and paid
+    from it (reversals netted), and the donations in kind received within the window
+    with their estimated value. One query for every row."""
+    from django.db.models import DecimalField, OuterRef
+
+    from twinning.db import count_of, per_window, sum_of
+
+    money = DecimalField(max_digits=14, decimal_places=2)
+    entries = LedgerEntry.objects.filter(
+        pairing_id=OuterRef("pairing_id"), at__date__lte=OuterRef("period_end")
+    )
+    donations = Donation.objects.filter(
+        pairing_id=OuterRef("pairing_id"), received_on__gte=OuterRef("period_start"),
+        received_on__lte=OuterRef("period_end"),
+    )  # fmt: skip
+    return per_window(
+        windows,
+        released=sum_of(entries.filter(account=Account.RELEASED), "amount", money),
+        paid=sum_of(entries.filter(account=Account.PAID), "amount", money),
+        donations=count_of(donations),
+        donated=sum_of(donations, "estimated_value", money),
+    )

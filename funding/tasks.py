@@ -73,3 +73,36 @@ def notify_disbursement(self, step_id: int) -> int:
             url=url,
         )  # fmt: skip
     return len(recipients)
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def notify_tranche_flagged(self, tranche_id: int) -> int:
+    """A tranche was released on a pass that is now a fail: the bureau above the pairing
+    is told, once per tranche and flag."""
+    from .models import Tranche
+
+    tranche = (
+        Tranche.objects.select_related("allocation__pairing__region")
+        .filter(pk=tranche_id, flagged_at__isnull=False)
+        .first()
+    )
+    if tranche is None:
+        return 0
+    pairing = tranche.allocation.pairing
+    recipients = list(_approvers(pairing, exclude_id=0))
+    url = reverse("funding:pairing_funding", args=[pairing.pk])
+    for user in recipients:
+        with in_language_of(user):
+            title = _("Tranche %(number)s was released on a result now changed to a fail") % {
+                "number": tranche.number
+            }
+            body = _(
+                "The evaluation of school year %(year)s was finalised again and no longer "
+                "passes (%(score)s points). The tranche of %(amount)s yuan released on it "
+                "is not taken back by itself: decide what happens to it."
+            ) % {"year": tranche.evaluation_year, "score": tranche.note, "amount": tranche.amount}
+        notification_send(
+            recipient=user, key=f"tranche-flagged:{tranche.pk}:{tranche.flagged_at:%Y%m%d%H%M%S}",
+            title=title, body=body, url=url,
+        )  # fmt: skip
+    return len(recipients)

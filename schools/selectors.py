@@ -483,3 +483,25 @@ def day_override_get_for_user(user, pk, *, write: bool = False) -> DayOverride:
     if write:
         access.require(access.can_manage_region(resolve_scope(user), day.region))
     return day
+
+
+# --- figures of pairing years (evaluation) -------------------------------------------------------
+
+
+def goals_in_windows(windows: QuerySet) -> dict[int, dict]:
+    """``{window row id: {"due": n, "achieved": n}}``: the development-plan goals of the
+    row's pairing due within its window (``pairing_id``, ``period_start``,
+    ``period_end``; twinning.db.per_window), and how many of them reached their target.
+    One query for every row."""
+    from django.db.models import F, OuterRef
+
+    from twinning.db import count_of, per_window
+
+    due = Goal.objects.filter(
+        pairing_id=OuterRef("pairing_id"), due_on__gte=OuterRef("period_start"),
+        due_on__lte=OuterRef("period_end"),
+    )  # fmt: skip
+    return per_window(
+        windows, due=count_of(due),
+        achieved=count_of(due.filter(current_value__gte=F("target_value"))),
+    )  # fmt: skip

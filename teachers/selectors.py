@@ -254,3 +254,44 @@ def compliance_rows(user, params, mentorships, group: str) -> tuple[list[dict], 
         )  # fmt: skip
 
     return progress.kept("compliance", user, [*params, ("group", group)], count)
+
+
+# --- figures of pairing years (evaluation) -------------------------------------------------------
+
+
+def records_in_windows(windows: QuerySet, kinds) -> dict[int, dict]:
+    """``{window row id: {kind: records, …, "mentorships": n}}``: the mentorship records of
+    each of ``kinds`` filed for the row's pairing's mentorships within its window
+    (``pairing_id``, ``period_start``, ``period_end``; twinning.db.per_window), and how
+    many of its mentorships ran during the window. One query for every row."""
+    from django.db.models import OuterRef
+
+    from twinning.db import count_of, per_window
+
+    records = MentorshipRecord.objects.filter(
+        mentorship__pairing_id=OuterRef("pairing_id"), date__gte=OuterRef("period_start"),
+        date__lte=OuterRef("period_end"),
+    )  # fmt: skip
+    ran = Mentorship.objects.filter(
+        pairing_id=OuterRef("pairing_id"), start__lte=OuterRef("period_end"),
+        end__gte=OuterRef("period_start"),
+    )  # fmt: skip
+    return per_window(
+        windows, mentorships=count_of(ran),
+        **{kind: count_of(records.filter(kind=kind)) for kind in kinds},
+    )  # fmt: skip
+
+
+def compliance_by_pairing(pairing_ids) -> dict[int, dict]:
+    """``{pairing id: {"active": n, "keeping_up": n}}``: the pairings' active mentorships
+    and how many of them stand met or on track today (teachers.compliance: one aggregate
+    pass for all of them)."""
+    found: dict[int, dict] = {}
+    standings = compliance.standings(
+        Mentorship.objects.filter(pairing_id__any_of=list(pairing_ids)), group_by="pairing_id"
+    )
+    for standing in standings.values():
+        row = found.setdefault(standing.group, {"active": 0, "keeping_up": 0})
+        row["active"] += 1
+        row["keeping_up"] += standing.status in (progress.MET, progress.ON_TRACK, progress.NOT_DUE)
+    return found

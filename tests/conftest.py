@@ -15,6 +15,7 @@ import pytest
 from django.core.cache import cache
 
 from activities.kinds import install_default_kinds
+from evaluation.defaults import install_default_template
 from schools import services
 from schools.models import Region
 from twinning import calendar
@@ -87,9 +88,11 @@ def world(db, _fast_passwords):
     # The working-day exceptions are read once per process and token (twinning/calendar.py):
     # read here, so that a test's query counts do not depend on whether it is the first.
     calendar.working_days(dt.date(2026, 1, 1), dt.date(2026, 1, 1))
-    # The kinds of activity come from a data migration, which a browser test's flush of
-    # the database removes for the tests after it.
+    # The kinds of activity and the default scorecard template come from data
+    # migrations, which a browser test's flush of the database removes for the tests
+    # after it.
     install_default_kinds()
+    install_default_template()
     return SimpleNamespace(
         city=city, east=east, west=west, far_city=far_city, far_county=far_county,
         helping=helping, assisted=assisted, spare=spare, far_school=far_school,

@@ -35,6 +35,16 @@ from activities.models import (
     Resource,
     Secondment,
 )
+from evaluation import services as evaluation_services
+from evaluation.models import (
+    Area,
+    Indicator,
+    IndicatorScore,
+    Scorecard,
+    ScorecardEvent,
+    ScoreEvidence,
+)
+from evaluation.models import Template as ScorecardTemplate
 from funding import services as funding_services
 from funding.models import (
     AidApplication,
@@ -81,7 +91,7 @@ from teachers.models import (
     RecordComment,
     Teacher,
 )
-from tests.factories import assign
+from tests.factories import UserFactory, assign
 from twinning import imports
 from twinning.downloads import XLSX_TYPE
 from twinning.models import ImportBatch, Notification, Role
@@ -258,6 +268,11 @@ def donation_payload(s):
     return {"school": s.assisted.pk, "donor": "爱心企业", "category": "books",
             "items": "课外读物", "quantity": "100", "unit": "册", "estimated_value": "2000",
             "received_on": "2026-11-01"}  # fmt: skip
+
+
+# The yearly evaluation: the bureau of a member school's county reads a scorecard and takes
+# no part in it.
+EVALUATION = ("county_bureau",)
 
 
 # Student data: the inspector reads none of it (404, tests/test_student_aid_pages.py).
@@ -668,6 +683,11 @@ ROUTES: dict[str, Route] = {
     "funding:aid_access_log": Route(),
     "funding:aid_access_log_export_csv": Route(),
     "funding:aid_access_log_export_xlsx": Route(),
+    # The yearly evaluation (tests/test_evaluation_pages.py): teachers read none of it; the
+    # bureau of a member school's county reads it and takes no part (403 on every change).
+    # --- evaluation pages (begin) ---
+    "evaluation:scorecard_detail": Route(kwargs=pk("scorecard"), read_only=EVALUATION),
+    # --- evaluation pages (end) ---
     # API
     "api:region-list": Route(api=True),
     "api:region-detail": Route(kwargs=pk("east"), api=True),
@@ -858,6 +878,8 @@ ROUTES: dict[str, Route] = {
     ),
     "api:ledger-entry-list": Route(api=True, read_only=FUNDS),
     "api:funding-totals-list": Route(api=True, read_only=FUNDS),
+    # --- evaluation API (begin) ---
+    # --- evaluation API (end) ---
     "api:donation-list": Route(api=True, writes=(post(donation_api_payload),)),
     "api:donation-detail": Route(
         kwargs=pk("donation"),
@@ -1184,6 +1206,30 @@ def scene(world, active):
         actor=s.coord_assisted, application=s.application, content="家庭情况不实",
         received_on=today,
     )  # fmt: skip
+    # The yearly evaluation: year 1's scorecard, open, with a self-assessed score and its
+    # photo as evidence; the programme's own draft template (a copy of the default). The
+    # bureau of 西山县 reads the scorecard (a member school's county) and takes no part in
+    # it: the read-only persona of every evaluation write.
+    s.scorecard = evaluation_services.scorecard_open(pairing=active, year=1)
+    s.score = (
+        s.scorecard.scores.filter(indicator__source="manual").order_by("indicator__code").first()
+    )
+    evaluation_services.scorecard_self_assess(
+        actor=s.coord_helping, scorecard=s.scorecard,
+        entries={s.score.indicator_id: {"score": "3", "note": "西山山村小学自评"}},
+        uploads={s.score.indicator_id: [SimpleUploadedFile("佐证.jpg", image_bytes())]},
+    )  # fmt: skip
+    s.score_evidence = s.score.evidence.get()
+    s.template = evaluation_services.template_copy(
+        actor=s.bureau, source=ScorecardTemplate.objects.get(programme__isnull=True),
+        programme=s.programme, name="江城市城乡学校结对帮扶考核表",
+    )  # fmt: skip
+    s.area = s.template.areas.order_by("order").first()
+    s.indicator = s.template.indicators.order_by("code").first()
+    s.county_bureau = assign(
+        UserFactory(username="county_bureau", full_name="西山县教育局"), Role.BUREAU,
+        region=s.west,
+    )  # fmt: skip
     # A file of teachers the helping school's coordinator uploaded, with an error.
     s.import_batch = imports.import_upload(
         actor=s.coord_helping, kind=imports.KINDS["teachers"], filename="江城实验小学教师.csv",
@@ -1207,7 +1253,8 @@ def snapshot():
               Tranche, Disbursement, DisbursementTransition, Receipt, LedgerEntry, Donation,
               DonationEvidence, Student, AidScheme, AidApplication, AidNotice,
               AidObjection, AidTier, AidStepRecord, AidDocument, AidReview,
-              StudentAccessLog, ImportBatch)  # fmt: skip
+              StudentAccessLog, ImportBatch, ScorecardTemplate, Area, Indicator, Scorecard,
+              IndicatorScore, ScoreEvidence, ScorecardEvent)  # fmt: skip
     return (
         [m.objects.count() for m in models],
         list(
@@ -1235,6 +1282,13 @@ def snapshot():
         list(AidApplication.objects.order_by("pk").values_list("status", "tier", "paid_on")),
         list(AidNotice.objects.order_by("pk").values_list("published_at", flat=True)),
         list(AidObjection.objects.order_by("pk").values_list("resolved_at", "upheld")),
+        list(ScorecardTemplate.objects.order_by("pk").values_list(
+            "name", "max_points", "published_at")),
+        list(Indicator.objects.order_by("pk").values_list("name", "max_points", "source")),
+        list(Area.objects.order_by("pk").values_list("name", "order")),
+        list(Scorecard.objects.order_by("pk").values_list("status", "total", "finalised_at")),
+        list(IndicatorScore.objects.order_by("pk").values_list(
+            "self_score", "self_note", "inspector_score", "override_points")),
     )  # fmt: skip
 
 

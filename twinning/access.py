@@ -456,6 +456,44 @@ def can_decide_aid(scope: Scope, application, actor_id) -> bool:
     ) and application.created_by_id != actor_id
 
 
+# --- the yearly evaluation ----------------------------------------------------------------------
+# A scorecard is read by the bureau and inspectors above its pairing (the programme's
+# region or a member school's) and by the coordinators of its schools; not by teachers.
+# The helping school's coordinators assess it, the assisted schools' confirm, an
+# inspector of the region scores, the programme's bureau finalises.
+
+
+def can_read_scorecard(scope: Scope, pairing, school_ids, region_ids) -> bool:
+    return can_read_funding(scope, pairing, school_ids, region_ids)
+
+
+def can_self_assess(scope: Scope, helping_school_id) -> bool:
+    return scope.is_admin or helping_school_id in scope.coordinator_school_ids
+
+
+def can_confirm_self_assessment(scope: Scope, assisted_school_ids) -> bool:
+    return scope.is_admin or bool(scope.coordinator_school_ids & set(assisted_school_ids))
+
+
+def can_inspect(scope: Scope, pairing, region_ids) -> bool:
+    """Score a scorecard: an inspector of the programme's region or a member school's."""
+    return (
+        scope.is_admin
+        or pairing.region_id in scope.inspector_region_ids
+        or bool(scope.inspector_region_ids & set(region_ids))
+    )
+
+
+def can_finalise_scorecard(scope: Scope, pairing, inspector_ids, actor_id) -> bool:
+    """Finalise or reopen: the programme's bureau, never an inspector who scored it."""
+    return is_pairing_bureau(scope, pairing) and actor_id not in set(inspector_ids)
+
+
+def can_manage_templates(scope: Scope, programme) -> bool:
+    """Copy, change and publish a programme's scorecard templates: its bureau."""
+    return can_manage_programme(scope, programme)
+
+
 def require(allowed: bool, message: str | None = None) -> None:
     """Raise 403 unless ``allowed``; the caller has already proved the object is visible."""
     if not allowed:

@@ -69,3 +69,41 @@ def get_or_404(queryset: QuerySet, pk):
         return queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+# --- figures per window ------------------------------------------------------------------
+# The yearly evaluation counts each pairing's records within its own pairing year. The
+# lower apps answer for many windows at once: ``windows`` is any queryset whose rows carry
+# ``pairing_id``, ``period_start`` and ``period_end`` (the evaluation's scorecards; the
+# lower app need not know what they are), and each figure is a correlated subquery on the
+# counted table's (pairing, date) index: one query for all the windows, not one per row.
+
+
+def scalar(queryset: QuerySet, expression) -> models.Subquery:
+    """``expression`` (an aggregate such as ``Count("id")``, written as a plain function so
+    that Django adds no GROUP BY) over ``queryset``, as a subquery of one value."""
+    return models.Subquery(
+        queryset.order_by().annotate(_value=expression).values("_value")[:1],
+        output_field=expression.output_field,
+    )
+
+
+def count_of(queryset: QuerySet) -> models.Func:
+    return models.functions.Coalesce(
+        scalar(queryset, models.Func(models.F("pk"), function="COUNT",
+                                     output_field=models.IntegerField())),
+        0,
+    )  # fmt: skip
+
+
+def sum_of(queryset: QuerySet, field: str, output_field) -> models.Func:
+    return models.functions.Coalesce(
+        scalar(queryset, models.Func(models.F(field), function="SUM", output_field=output_field)),
+        models.Value(0, output_field=output_field),
+    )  # fmt: skip
+
+
+def per_window(windows: QuerySet, **figures) -> dict[int, dict]:
+    """``{row id: {name: value}}``: each figure (an expression over ``OuterRef``\\s of the
+    window's row) for every row of ``windows``, in one query."""
+    return {row.pop("pk"): row for row in windows.order_by().values("pk").annotate(**figures)}

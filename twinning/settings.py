@@ -264,6 +264,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         # 16:00, the afternoon before: time to prepare, still within the school day.
         "schedule": crontab(minute=0, hour=16),
     },
+    "scorecards": {
+        "task": "evaluation.tasks.open_and_refresh_scorecards",
+        # 02:00: each pairing year's scorecard opens on its day, and the open ones'
+        # automatic indicators are computed afresh for the queues and the rankings.
+        "schedule": crontab(minute=0, hour=2),
+    },
 }
 
 REST_FRAMEWORK = {

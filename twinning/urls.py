@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("teachers.urls")),
     path("", include("activities.urls")),
     path("", include("funding.urls")),
+    path("", include("evaluation.urls")),
 ]
 
 handler403 = "twinning.views.permission_denied"

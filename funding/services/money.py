@@ -336,14 +336,25 @@ def tranche_release(*, actor: User, tranche: Tranche, note: str = "") -> Tranche
     return _release(tranche, actor, note)
 
 
+# A tranche released on a passing evaluation is paid within this many working days
+# (seed 001 篇16: 30个工作日内拨付), by the pairing's region's calendar.
+EVALUATION_PAYMENT_WORKING_DAYS = 30
+
+
 @transaction.atomic
 def tranche_release_on_evaluation(
     *, actor: User, pairing: Pairing, school_year: int, score: Decimal, passed: bool
 ) -> list[Tranche]:
     """What the evaluation of ``pairing``'s ``school_year`` does to its money: if it
-    passed, the next tranche of each allocation is released; if not, it is withheld
-    (a later passing evaluation of the same year releases it). Called by the evaluation
-    app when a scorecard is finalised; safe to call twice for the same year."""
+    passed, the next tranche of each allocation is released, due within
+    :data:`EVALUATION_PAYMENT_WORKING_DAYS` working days; if not, it is withheld (a later
+    passing evaluation of the same year releases it). A tranche already released on this
+    year's evaluation is never released again; if the year's result is changed to a fail
+    it is *flagged* (``flagged_at``) and the bureau told, not taken back by itself, and a
+    pass again clears the flag. Called by the evaluation app when a scorecard is
+    finalised; safe to call twice for the same year and result."""
+    from ..tasks import notify_tranche_flagged
+
     changed = []
     allocations = Allocation.objects.filter(pairing=pairing).select_for_update(of=("self",))
     for allocation in allocations.order_by("pk"):
@@ -355,12 +366,27 @@ def tranche_release_on_evaluation(
             .order_by("number")
             .first()
         )
-        if tranche is None or tranche.status == TrancheStatus.RELEASED:
+        if tranche is None:
             continue
         # Kept in no language: the page says "evaluation of <year>" in the reader's.
         note = str(score)
+        if tranche.status == TrancheStatus.RELEASED:
+            flagged = None if passed else (tranche.flagged_at or timezone.now())
+            if tranche.evaluation_year == school_year and flagged != tranche.flagged_at:
+                tranche.flagged_at = flagged
+                tranche.note = note
+                tranche.save(update_fields=["flagged_at", "note"])
+                changed.append(tranche)
+                if flagged:
+                    transaction.on_commit(lambda pk=tranche.pk: notify_tranche_flagged.delay(pk))
+            continue
         if passed:
-            changed.append(_release(tranche, actor, note, evaluation_year=school_year))
+            today = calendar.today()
+            _first, due = calendar.working_day_window(
+                today + dt.timedelta(days=1), EVALUATION_PAYMENT_WORKING_DAYS,
+                pairing.region.path,
+            )  # fmt: skip
+            changed.append(_release(tranche, actor, note, evaluation_year=school_year, due_on=due))
         else:
             tranche.status = TrancheStatus.WITHHELD
             tranche.evaluation_year = school_year

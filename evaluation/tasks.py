@@ -1,0 +1,102 @@
+"""Background work of the evaluation app. Tasks take ids and call services; safe to run
+twice (a scorecard opens once a year; a notification is sent once per person and step)."""
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from schools.models import PairingMember
+from twinning.models import Role
+from twinning.services import in_language_of, notification_send
+
+from .models import Scorecard, ScorecardEvent, ScorecardStatus, Step
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def open_and_refresh_scorecards(self) -> dict:
+    """The nightly run: open the scorecards whose window has begun, then compute the
+    automatic indicators of every scorecard not yet frozen (a few aggregate queries per
+    metric for all of them)."""
+    from . import services
+
+    opened = services.scorecards_open_due()
+    refreshed = services.scorecards_refresh(
+        Scorecard.objects.exclude(status=ScorecardStatus.FINALISED)
+    )
+    return {"opened": opened, "refreshed": refreshed}
+
+
+def _users(**condition):
+    return get_user_model().objects.filter(is_active=True, **condition).distinct()
+
+
+def _coordinators(school_ids):
+    return _users(role_assignments__role=Role.COORDINATOR,
+                  role_assignments__school_id__in=list(school_ids))  # fmt: skip
+
+
+def _above(region, role):
+    ancestor_ids = [int(p) for p in region.path.strip("/").split("/") if p]
+    return _users(role_assignments__role=role, role_assignments__region_id__in=ancestor_ids)
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def notify_scorecard_step(self, event_id: int) -> int:
+    """Tell whoever takes the next step: the assisted schools when the self-assessment is
+    submitted, the helping school when it is sent back, the region's inspectors when it
+    is confirmed (or reopened), the bureau when the inspection is finished, and both
+    schools of the result (a fail names the areas that fell short)."""
+    from . import services
+
+    event = (
+        ScorecardEvent.objects.select_related("scorecard__pairing__region",
+                                              "scorecard__pairing__helping_school",
+                                              "scorecard__template", "actor")
+        .filter(pk=event_id).first()
+    )  # fmt: skip
+    if event is None:
+        return 0
+    card = event.scorecard
+    if card.status != event.to_status:
+        return 0  # moved on before the worker got here
+    members = list(PairingMember.objects.filter(pairing_id=card.pairing_id))
+    assisted = {m.school_id for m in members if m.role == PairingMember.Role.ASSISTED}
+    everyone = {m.school_id for m in members}
+    region = card.pairing.region
+    recipients = {
+        Step.SUBMIT: lambda: _coordinators(assisted),
+        Step.RETURN: lambda: _coordinators({card.helping_school_id}),
+        Step.CONFIRM: lambda: (
+            _above(region, Role.INSPECTOR) if card.status == ScorecardStatus.SUBMITTED else []
+        ),
+        Step.REOPEN: lambda: _above(region, Role.INSPECTOR),
+        Step.INSPECT: lambda: _above(region, Role.BUREAU),
+        Step.FINALISE: lambda: _coordinators(everyone),
+    }.get(event.step, lambda: [])()
+    recipients = [u for u in recipients if u.pk != event.actor_id]
+    short = services.areas_short(card) if event.step == Step.FINALISE and not card.passed else []
+    url = reverse("evaluation:scorecard_detail", args=[card.pk])
+    for user in recipients:
+        with in_language_of(user):
+            names = {"pairing": card.pairing.helping_school.name, "year": card.year}
+            title = {
+                Step.SUBMIT: _(
+                    "Self-assessment of %(pairing)s, year %(year)s, waits for your confirmation"
+                ),
+                Step.RETURN: _("Self-assessment of %(pairing)s, year %(year)s, sent back"),
+                Step.CONFIRM: _("Scorecard of %(pairing)s, year %(year)s, waits for inspection"),
+                Step.REOPEN: _("Scorecard of %(pairing)s, year %(year)s, reopened"),
+                Step.INSPECT: _("Scorecard of %(pairing)s, year %(year)s, waits for finalisation"),
+                Step.FINALISE: _(
+                    "Evaluation of %(pairing)s, year %(year)s: %(total)s points, %(grade)s"
+                ),
+            }[event.step] % {**names, "total": card.total, "grade": card.get_grade_display()}
+            body = event.comment
+            if short:
+                body = (_("Areas that fell short: %(areas)s.") % {"areas": "、".join(short)}
+                        + ("\n\n" + body if body else ""))  # fmt: skip
+        notification_send(
+            recipient=user, key=f"scorecard:{event.pk}", title=title, body=body, url=url
+        )
+    return len(recipients)

@@ -1,0 +1,3 @@
+"""Pages of the scorecard templates and the rankings, included by evaluation/urls.py."""
+
+urlpatterns: list = []
