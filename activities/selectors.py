@@ -257,29 +257,51 @@ def completed_in_windows(windows: QuerySet, kinds: dict[str, tuple[str, str]]) -
     """``{window row id: {name: completed activities}}`` for each ``name: (kind code,
     side)`` of ``kinds``: the completed activities of the row's pairing that started within
     its window (``pairing_id``, ``period_start``, ``period_end``; twinning.db.per_window),
-    at either school or at one side (by the host school). One query for every row."""
-    from django.db.models import F, OuterRef
+    at either school or at one side (by the host school). The rows reach their pairing's
+    activities through their ``pairing`` relation.
 
-    from twinning.db import count_of, per_window
+    One query for every row: the windows joined to their pairings' activities of those
+    kinds, counted by window, kind and side in one pass, and one for the rows' ids. (A
+    correlated count per window and name read each pairing's activities once per name:
+    two seconds for the 2,000 scorecards of a province.)"""
+    from django.db.models import BooleanField, ExpressionWrapper, F
 
     from .models import ActivityStatus, TargetSide
 
-    def done(code: str, side: str):
-        found = Activity.objects.filter(
-            pairing_id=OuterRef("pairing_id"), kind__code=code, status=ActivityStatus.COMPLETED,
-            starts_at__date__gte=OuterRef("period_start"),
-            starts_at__date__lte=OuterRef("period_end"),
-        )  # fmt: skip
-        at_helping = Q(host_school_id=F("pairing__helping_school_id"))
-        if side == TargetSide.HELPING:
-            found = found.filter(at_helping)
-        elif side == TargetSide.ASSISTED:
-            found = found.exclude(at_helping)
-        return count_of(found)
-
     if not kinds:
         return {}
-    return per_window(windows, **{name: done(*kind) for name, kind in kinds.items()})
+    found = {pk: dict.fromkeys(kinds, 0) for pk in windows.order_by().values_list("pk", flat=True)}
+    held = "pairing__activities__"
+    rows = (
+        windows.order_by()
+        .filter(
+            **{
+                f"{held}status": ActivityStatus.COMPLETED,
+                f"{held}kind__code__in": {code for code, _side in kinds.values()},
+                f"{held}starts_at__date__gte": F("period_start"),
+                f"{held}starts_at__date__lte": F("period_end"),
+            }
+        )  # fmt: skip
+        .values(
+            "pk",
+            code=F(f"{held}kind__code"),
+            at_helping=ExpressionWrapper(
+                Q(**{f"{held}host_school_id": F("pairing__helping_school_id")}),
+                output_field=BooleanField(),
+            ),
+        )  # fmt: skip
+        .annotate(n=Count(f"{held}id"))
+    )
+    for row in rows:
+        counts = found.get(row["pk"])
+        if counts is None:
+            continue
+        for name, (code, side) in kinds.items():
+            if code == row["code"] and (
+                side == TargetSide.EITHER or (side == TargetSide.HELPING) == row["at_helping"]
+            ):
+                counts[name] += row["n"]
+    return found
 
 
 def secondment_days_in_windows(windows: QuerySet) -> dict[int, int]:

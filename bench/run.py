@@ -64,7 +64,8 @@ PERSONAS = {
 
 # Every page and endpoint, as (name, URL). {pairing}, {school}, {programme}, {region},
 # {school_code} (and the {teacher}, {mentorship}, {activity}, {disbursement}, {student},
-# {aid_application}, {aid_notice}, {import_batch} of the detail pages) are filled with
+# {aid_application}, {aid_notice}, {import_batch}, {scorecard}, {template} of the detail
+# pages) are filled with
 # objects the persona
 # can see. A page that answers a
 # persona with 403 (a teacher's dashboard) is listed as refused and not timed.
@@ -131,6 +132,16 @@ PAGES = [
     ("import history", "/imports/"),
     ("import history, with errors", "/imports/?status=invalid"),
     ("import detail", "/imports/batches/{import_batch}/"),
+    # The yearly evaluation: a pairing's years, the scorecards, the queues of the steps,
+    # the rankings and the templates.
+    ("pairing scorecards tab", "/pairings/{pairing}/evaluation/"),
+    ("scorecard list", "/evaluation/scorecards/"),
+    ("scorecard detail", "/evaluation/scorecards/{scorecard}/"),
+    ("scorecard inspection queue", "/evaluation/inspection/"),
+    ("scorecard finalisation queue", "/evaluation/finalisation/"),
+    ("scorecard rankings", "/evaluation/rankings/"),
+    ("scorecard template list", "/evaluation/templates/"),
+    ("scorecard template detail", "/evaluation/templates/{template}/"),
     ("api pairings", "/api/pairings/"),
     ("api pairings ×200", "/api/pairings/?page_size=200"),
     ("api pairing detail", "/api/pairings/{pairing}/"),
@@ -161,6 +172,10 @@ PAGES = [
     ("api aid notices", "/api/aid-notices/"),
     ("api student access log", "/api/student-access-log/"),
     ("api imports", "/api/imports/"),
+    ("api scorecards", "/api/scorecards/"),
+    ("api scorecard detail", "/api/scorecards/{scorecard}/"),
+    ("api scorecard rankings", "/api/scorecard-rankings/"),
+    ("api scorecard templates", "/api/scorecard-templates/"),
 ]
 FLOOR = {"html": "/bench/floor/", "json": "/bench/floor.json"}
 
@@ -406,6 +421,11 @@ def fill(port: int, cookies: dict) -> dict[str, str]:
         or first("/api/aid-notices/?page_size=1"),
         "import_batch": first("/api/imports/?status=invalid&page_size=1")
         or first("/api/imports/?page_size=1"),
+        # A finalised scorecard shows the most: every score, the points, the steps.
+        "scorecard": first("/api/scorecards/?status=finalised&page_size=1")
+        or first("/api/scorecards/?page_size=1"),
+        "template": first("/api/scorecard-templates/?published=true&is_default=false&page_size=1")
+        or first("/api/scorecard-templates/?page_size=1"),
     }
     return {k: v for k, v in values.items() if v is not None}
 
@@ -469,7 +489,7 @@ def render_table(meta: dict, rows: list[dict]) -> str:
             f"{row['p95_ms']} | {row['rps']} | {row['queries']} | {row['p95_ratio']:.2f} "
             f"(≤ {row['target_ratio']:g}) | {verdict} |"
         )
-    lines += imports_lines(meta)
+    lines += imports_lines(meta) + evaluation_lines(meta)
     return "\n".join(lines) + "\n"
 
 
@@ -506,7 +526,7 @@ def render_summary(meta: dict, rows: list[dict]) -> str:
                 else "—"
             )
         lines.append(f"| {page} | " + " | ".join(row) + " |")
-    lines += imports_lines(meta)
+    lines += imports_lines(meta) + evaluation_lines(meta)
     return "\n".join(lines) + "\n"
 
 
@@ -520,6 +540,35 @@ def measure_imports(env: dict) -> dict:
     result = json.loads(done.stdout.strip().splitlines()[-1])
     print(json.dumps(result), flush=True)
     return result
+
+
+def measure_evaluation(env: dict) -> dict:
+    """The province's scorecards computed at once (bench/evaluation.py), in the bench's
+    environment."""
+    print("scorecards_refresh over the province (bench/evaluation.py) …", flush=True)
+    done = subprocess.run(
+        [PYTHON, "bench/evaluation.py"], cwd=ROOT, env=env, check=True, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def evaluation_lines(meta: dict) -> list[str]:
+    result = meta.get("evaluation")
+    if not result:
+        return []
+    small = result["small"]
+    return [
+        "",
+        f"{result.get('date', '')}: the automatic indicators of {result['scorecards']:,} open "
+        f"scorecards at once (bench/evaluation.py: services.scorecards_refresh, "
+        f"{result['scores']:,} indicator scores): {result['seconds']} s in "
+        f"{result['queries']} queries ({small['queries']} for {small['scorecards']:,} of "
+        f"them); target ≤ {result['target_seconds']:g} s in as many queries for any number "
+        f"{'✓' if result['within_target'] else '✗'}.",
+    ]
 
 
 def imports_lines(meta: dict) -> list[str]:
@@ -642,6 +691,19 @@ def main() -> int:
                 marker="bench-imports",
             )
 
+    evaluated = None
+    if not args.only or any(word in args.only for word in ("scorecard", "evaluation")):
+        evaluated = measure_evaluation(env)
+        RESULTS.mkdir(exist_ok=True)
+        evaluated["date"] = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        evaluated["machine"] = machine()
+        (RESULTS / "evaluation.json").write_text(json.dumps(evaluated, indent=1) + "\n")
+        if not args.no_readme:
+            update_readme(
+                "\n".join(evaluation_lines({"evaluation": evaluated})).strip() + "\n",
+                marker="bench-evaluation",
+            )
+
     import psycopg
 
     with psycopg.connect(db_url) as conn:
@@ -671,6 +733,7 @@ def main() -> int:
         },
         "refused": refused,
         "imports": imported,
+        "evaluation": evaluated,
     }
     table = render_table(meta, rows)
     # A partial run (--only) must not stand in for the committed results.
@@ -690,6 +753,9 @@ def main() -> int:
     if imported and not imported["within_target"]:
         missed.append({"page": "import of teachers", "role": "bureau-province",
                        "p95_ms": 0, "p95_ratio": 0})  # fmt: skip
+    if evaluated and not evaluated["within_target"]:
+        missed.append({"page": "scorecards_refresh", "role": "-", "p95_ms": 0,
+                       "p95_ratio": 0})  # fmt: skip
     if not args.only and not args.no_readme:
         update_readme(render_summary(meta, rows))
     if missed:

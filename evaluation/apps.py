@@ -7,8 +7,19 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluation")
 
     def ready(self):
-        from schools import region_copies
+        from schools import hub, region_copies
+
+        from . import home, selectors
 
         # A scorecard carries its pairing's region (the programme's, as a pairing does);
         # its evidence the helping school's.
         region_copies.register(region_copies.Copy("evaluation.ScoreEvidence"))
+        hub.register(
+            hub.Tab(
+                "evaluation", _("Evaluation"), "evaluation:pairing_evaluation", 70,
+                visible=lambda request, pairing: selectors.can_read_evaluation(
+                    request.user, pairing
+                ),
+            )
+        )  # fmt: skip
+        home.register()

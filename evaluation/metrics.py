@@ -238,7 +238,8 @@ def describe(metric_key: str, detail: dict) -> list[str]:
     from teachers.models import RecordKind
 
     if metric_key == "exchange_targets":
-        names = dict(ActivityKind.objects.values_list("code", "name"))
+        # ``name`` is a property (the active language's of name_zh and name_en).
+        names = {k.code: k.name for k in ActivityKind.objects.only("code", "name_zh", "name_en")}
         lines = []
         for line in detail.get("lines", []):
             text = _("%(kind)s: %(done)s of %(required)s") % {

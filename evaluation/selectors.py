@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
 
 from schools.models import Pairing, PairingMember
 from schools.selectors import member_ids
@@ -171,7 +171,7 @@ def pairing_years(pairing: Pairing) -> dict:
     cards = list(Scorecard.objects.filter(pairing=pairing).select_related("template")
                  .order_by("year"))  # fmt: skip
     if not cards:
-        return []
+        return {"rows": [], "areas": []}
     scores = (
         IndicatorScore.objects.filter(scorecard__in=cards)
         .select_related("indicator__area")
@@ -246,21 +246,22 @@ def with_pairing(scorecards: QuerySet[Scorecard]) -> QuerySet[Scorecard]:
 
 
 def rankings(scorecards: QuerySet[Scorecard]) -> dict:
-    """The finalised scorecards of ``scorecards`` ranked by total (highest first), each
-    with its change from the pairing's year before; the grade distribution and the
-    average of each area's points (by area name): five queries."""
+    """The finalised scorecards of ``scorecards`` ranked by total (highest first), as a
+    lazy queryset that a page slices (the database sorts and pages: a province's list is
+    never read whole), each row with the pairing's total of the year before; the grade
+    distribution and the average of each area's points (by area name)."""
+    from django.db.models import OuterRef, Subquery
+
     finalised = scorecards.filter(status=ScorecardStatus.FINALISED)
-    rows = list(with_pairing(finalised).order_by("-total", "pairing_id", "year"))
-    before = {
-        (pairing_id, year): total
-        for pairing_id, year, total in Scorecard.objects.filter(
-            pairing_id__in={r.pairing_id for r in rows}, status=ScorecardStatus.FINALISED
-        ).values_list("pairing_id", "year", "total")
-    }
-    for rank, card in enumerate(rows, 1):
-        card.rank = rank
-        earlier = before.get((card.pairing_id, card.year - 1))
-        card.change = (card.total - earlier) if earlier is not None else None
+    before = Scorecard.objects.filter(
+        pairing_id=OuterRef("pairing_id"), year=OuterRef("year") - 1,
+        status=ScorecardStatus.FINALISED,
+    ).values("total")[:1]  # fmt: skip
+    rows = (
+        with_pairing(finalised)
+        .annotate(total_before=Subquery(before))
+        .order_by("-total", "pairing_id", "year")
+    )
     grades = dict(finalised.order_by().values_list("grade").annotate(n=Count("id")))
     return {
         "rows": rows,
@@ -269,14 +270,26 @@ def rankings(scorecards: QuerySet[Scorecard]) -> dict:
     }
 
 
+def ranked(rows, first_rank: int = 1) -> list[Scorecard]:
+    """The rows of :func:`rankings` (a page, or all of them) with their ``rank`` (from
+    ``first_rank``, the page's first) and ``change`` from the pairing's year before."""
+    rows = list(rows)
+    for rank, card in enumerate(rows, first_rank):
+        card.rank = rank
+        card.change = None if card.total_before is None else card.total - card.total_before
+    return rows
+
+
 def _area_averages(finalised: QuerySet[Scorecard]) -> list[dict]:
     """Per area (by name): the average of the finalised scorecards' points in it and its
     maximum, as points and as a share (one aggregate query)."""
     per_card = (
         IndicatorScore.objects.filter(scorecard__in=finalised)
         .order_by()
-        .values("indicator__area__name", "indicator__area__order")
+        .values("indicator__area__name")
         .annotate(
+            # By name only: a later version that moves an area keeps it one row.
+            order=Min("indicator__area__order"),
             points=Sum("points"),
             maximum=Sum("indicator__max_points"),
             cards=Count("scorecard_id", distinct=True),
@@ -288,7 +301,7 @@ def _area_averages(finalised: QuerySet[Scorecard]) -> list[dict]:
         average = (row["points"] or Decimal(0)) / cards
         maximum = (row["maximum"] or Decimal(0)) / cards
         rows.append({
-            "name": row["indicator__area__name"], "order": row["indicator__area__order"],
+            "name": row["indicator__area__name"], "order": row["order"],
             "average": scoring.rounded(average), "maximum": scoring.rounded(maximum),
             "percent": round(100 * average / maximum) if maximum else 0,
         })  # fmt: skip

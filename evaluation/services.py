@@ -32,6 +32,7 @@ from schools.models import Pairing, PairingMember, PairingStatus, Programme
 from twinning import access, calendar
 from twinning.access import resolve_scope
 from twinning.attachments import check_uploads, delete_stored, store_uploads
+from twinning.db import update_rows
 from twinning.models import User
 
 from . import metrics, scoring
@@ -88,7 +89,11 @@ def _require_template_manager(actor: User, template: Template) -> None:
 def _draft(actor: User, template: Template) -> Template:
     """``template`` read afresh under its row lock, once the actor is known to keep it and
     it is still a draft."""
-    template = Template.objects.select_for_update().select_related("programme").get(pk=template.pk)
+    template = (
+        Template.objects.select_for_update(of=("self",))
+        .select_related("programme")
+        .get(pk=template.pk)
+    )
     _require_template_manager(actor, template)
     _require_draft(template)
     return template
@@ -356,11 +361,12 @@ def _event(card: Scorecard, step: str, actor: User | None, before: str, comment:
 def scorecard_open(*, pairing: Pairing, year: int, actor: User | None = None) -> Scorecard:
     """Open ``pairing``'s scorecard of ``year`` on its programme's template, with every
     indicator to score and the automatic ones computed. Opening it again returns it."""
+    # The right first: a year already opened is not handed to someone who may not open it.
+    if actor is not None and not access.is_pairing_bureau(resolve_scope(actor), pairing):
+        raise PermissionDenied(_("The programme's bureau opens its scorecards."))
     found = Scorecard.objects.filter(pairing=pairing, year=year).first()
     if found is not None:
         return found
-    if actor is not None and not access.is_pairing_bureau(resolve_scope(actor), pairing):
-        raise PermissionDenied(_("The programme's bureau opens its scorecards."))
     if pairing.status not in EVALUATED_STATUSES or pairing.agreement_signed_on is None:
         raise ValidationError({"pairing": _("Only an active pairing with a signed agreement "
                                             "is evaluated.")})  # fmt: skip
@@ -436,24 +442,36 @@ def scorecards_open_due(today: dt.date | None = None) -> int:
 
 def scorecards_refresh(scorecards) -> int:
     """Compute the automatic indicators of ``scorecards`` (those not frozen) afresh and
-    store them: each metric once for all of them, then one bulk update."""
+    store them: each metric once for all of them, then one update of the scores whose
+    values changed. Returns how many scores were computed."""
     cards = scorecards.filter(frozen_at__isnull=True)
+    # The scores as bare rows and their few indicators once (a province's scorecards share
+    # a handful of templates): a joined indicator per score cost seconds of model building.
     scores = list(
-        IndicatorScore.objects.filter(
-            scorecard__in=cards, indicator__source=Source.AUTOMATIC
-        ).select_related("indicator")
+        IndicatorScore.objects.filter(scorecard__in=cards, indicator__source=Source.AUTOMATIC).only(
+            "id", "scorecard_id", "indicator_id", "value", "detail", "auto_points"
+        )
     )
     if not scores:
         return 0
-    keys = {s.indicator.metric for s in scores}
+    indicators = Indicator.objects.in_bulk({s.indicator_id for s in scores})
+    keys = {i.metric for i in indicators.values()}
     measured = metrics.compute(Scorecard.objects.filter(pk__in={s.scorecard_id for s in scores}),
                                keys)  # fmt: skip
+    changed = []
     for score in scores:
-        measure = measured.get(score.indicator.metric, {}).get(score.scorecard_id)
-        score.value = measure.value if measure else None
-        score.detail = measure.detail if measure else {}
-        score.auto_points = scoring.rule_points(score.indicator, score.value)
-    IndicatorScore.objects.bulk_update(scores, ["value", "detail", "auto_points"], batch_size=2000)
+        indicator = indicators[score.indicator_id]
+        measure = measured.get(indicator.metric, {}).get(score.scorecard_id)
+        value = measure.value if measure else None
+        detail = measure.detail if measure else {}
+        points = scoring.rule_points(indicator, value)
+        if (value, detail, points) != (score.value, score.detail, score.auto_points):
+            score.value, score.detail, score.auto_points = value, detail, points
+            changed.append(score)
+    # One statement for all of them (twinning.db.update_rows: bulk_update's CASE per row
+    # took most of a province's refresh, in a query per batch), and only what changed: a
+    # night's run finds most values as they were.
+    update_rows(changed, ["value", "detail", "auto_points"])
     Scorecard.objects.filter(pk__in={s.scorecard_id for s in scores}).update(
         computed_at=timezone.now()
     )
@@ -797,6 +815,13 @@ def _require_finaliser(actor: User, card: Scorecard, members) -> None:
     )
 
 
+def tranche_school_year(period_start: dt.date) -> int:
+    """The school year whose evaluation is that of the pairing year from ``period_start``,
+    for the funding tranche it decides: the one holding the middle of the pairing year (a
+    year signed on 29 August is mostly the school year that begins three days later)."""
+    return calendar.school_year_of(period_start + dt.timedelta(days=182))
+
+
 def result_of(card: Scorecard) -> scoring.Result:
     scores = _scores(card)
     indicators = [s.indicator for s in sorted(
@@ -836,7 +861,7 @@ def scorecard_finalise(*, actor: User, scorecard: Scorecard, comment: str = "") 
                              "finalised_by", "frozen_at"])  # fmt: skip
     _event(card, Step.FINALISE, actor, before, (comment or "").strip(), total=card.total)
     funding_services.tranche_release_on_evaluation(
-        actor=actor, pairing=card.pairing, school_year=calendar.school_year_of(card.period_start),
+        actor=actor, pairing=card.pairing, school_year=tranche_school_year(card.period_start),
         score=card.total, passed=card.passed,
     )  # fmt: skip
     return card

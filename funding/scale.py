@@ -345,8 +345,10 @@ def _tranches(ctx, funded: list[Funded], keepers) -> dict[tuple[int, int], int]:
         first_due = (f.signed or timezone.localdate(f.allocated_at)) + dt.timedelta(
             days=FIRST_TRANCHE_DAYS
         )
+        # The school year holding the middle of the first pairing year (the evaluation's
+        # evaluation.services.tranche_school_year; funding does not import it).
         evaluated = (
-            calendar.school_year_of(f.signed)
+            calendar.school_year_of(f.signed + dt.timedelta(days=182))
             if f.status == PairingStatus.ACTIVE and f.signed
             else None
         )

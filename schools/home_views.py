@@ -120,7 +120,9 @@ def dashboard(request):
 @login_required
 @require_safe
 def my_school(request):
-    """A coordinator's home: each school they coordinate, with its pairings."""
+    """A coordinator's home: each school they coordinate, with its pairings, and the home
+    sections of higher apps (what waits for the school; a coordinator who also teaches,
+    their mentorships)."""
     school_ids = request.scope.coordinator_school_ids
     if not school_ids:
         raise PermissionDenied(_("This page is for school coordinators."))
@@ -140,4 +142,8 @@ def my_school(request):
                 partners = [m.school for m in members if m.school_id != school.pk]
                 rows.append({"pairing": pairing, "role": mine[0], "partners": partners})
         entries.append({"school": school, "pairings": rows})
-    return render(request, "schools/my_school.html", {"entries": entries})
+    return render(
+        request,
+        "schools/my_school.html",
+        {"entries": entries, "sections": home_sections(request)},
+    )

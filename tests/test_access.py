@@ -275,6 +275,28 @@ def donation_payload(s):
 EVALUATION = ("county_bureau",)
 
 
+def template_copy_payload(s):
+    return {"source": ScorecardTemplate.objects.get(programme__isnull=True).pk,
+            "programme": s.programme.pk, "name": "新版本"}  # fmt: skip
+
+
+def indicator_payload(s):
+    return {"area": s.area.pk, "code": "9.1", "name": "新指标", "max_points": "2",
+            "source": "manual"}  # fmt: skip
+
+
+def score_payload(s):
+    return {"entries": {str(s.score.indicator_id): {"score": "4", "note": "改"}}}
+
+
+def self_assess_payload(s):
+    return {f"score_{s.score.indicator_id}": "4", f"note_{s.score.indicator_id}": "改"}
+
+
+def inspect_payload(s):
+    return {f"score_{s.score.indicator_id}": "2", f"comment_{s.score.indicator_id}": "核实"}
+
+
 # Student data: the inspector reads none of it (404, tests/test_student_aid_pages.py).
 PRIVATE = {"read_only": (), "inspector_reads": False}
 # What the aid officers decide: the student's coordinator reads it and gets 403.
@@ -687,7 +709,156 @@ ROUTES: dict[str, Route] = {
     # bureau of a member school's county reads it and takes no part (403 on every change).
     # --- evaluation pages (begin) ---
     "evaluation:scorecard_detail": Route(kwargs=pk("scorecard"), read_only=EVALUATION),
+    "evaluation:pairing_evaluation": Route(kwargs=pk("pairing"), read_only=EVALUATION),
+    "evaluation:scorecard_open": Route(
+        kwargs=pk("pairing"),
+        read=False,
+        writes=(post(lambda s: {"year": "2"}),),
+        read_only=EVALUATION,
+    ),
+    "evaluation:scorecard_list": Route(),
+    "evaluation:scorecard_export_csv": Route(),
+    "evaluation:scorecard_export_xlsx": Route(),
+    "evaluation:inspection_queue": Route(),
+    "evaluation:finalisation_queue": Route(),
+    "evaluation:scorecard_self_assess": Route(
+        kwargs=pk("scorecard"),
+        read=False,
+        writes=(FORM, post(self_assess_payload)),
+        read_only=EVALUATION,
+    ),
+    "evaluation:scorecard_inspect": Route(
+        kwargs=pk("scorecard"),
+        read=False,
+        writes=(FORM, post(inspect_payload)),
+        read_only=EVALUATION,
+    ),
+    "evaluation:scorecard_submit": Route(
+        kwargs=pk("scorecard"), read=False, writes=(post(),), read_only=EVALUATION
+    ),
+    "evaluation:scorecard_confirm": Route(
+        kwargs=pk("scorecard"), read=False, writes=(post(),), read_only=EVALUATION
+    ),
+    "evaluation:scorecard_return": Route(
+        kwargs=pk("scorecard"),
+        read=False,
+        writes=(post(lambda s: {"comment": "佐证不足"}),),
+        read_only=EVALUATION,
+    ),
+    "evaluation:scorecard_finish_inspection": Route(
+        kwargs=pk("scorecard"), read=False, writes=(post(),), read_only=EVALUATION
+    ),
+    "evaluation:scorecard_finalise": Route(
+        kwargs=pk("scorecard"), read=False, writes=(post(),), read_only=EVALUATION
+    ),
+    "evaluation:scorecard_reopen": Route(
+        kwargs=pk("scorecard"),
+        read=False,
+        writes=(post(lambda s: {"reason": "复核"}),),
+        read_only=EVALUATION,
+    ),
+    "evaluation:evidence_download": Route(kwargs=pk("score_evidence")),
+    "evaluation:evidence_thumbnail": Route(kwargs=pk("score_evidence")),
+    "evaluation:evidence_remove": Route(
+        kwargs=pk("score_evidence"), read=False, writes=(post(),), read_only=EVALUATION
+    ),
     # --- evaluation pages (end) ---
+    # --- evaluation templates and rankings (begin) ---
+    # Scorecard templates (tests/test_evaluation_templates.py): bureau staff and inspectors
+    # read them, only the programme's bureau changes them (the inspector gets 403);
+    # coordinators and teachers find none. The rankings (tests/test_rankings.py) are read
+    # as the scorecards are.
+    "evaluation:template_list": Route(),
+    "evaluation:template_detail": Route(kwargs=pk("template"), read_only=("inspector",)),
+    "evaluation:template_edit": Route(
+        kwargs=pk("template"),
+        read=False,
+        read_only=("inspector",),
+        writes=(
+            FORM,
+            post(
+                lambda s: {
+                    "name": "改名",
+                    "max_points": "90",
+                    "band_excellent": "80",
+                    "band_good": "70",
+                    "band_pass": "60",
+                    "opens_days_before": "20",
+                    "description": "",
+                }
+            ),
+        ),
+    ),
+    "evaluation:template_copy": Route(
+        kwargs=pk("template"),
+        read=False,
+        read_only=("inspector",),
+        writes=(post(lambda s: {"programme": s.programme.pk, "name": "新版本"}),),
+    ),
+    "evaluation:template_publish": Route(
+        kwargs=pk("template"), read=False, writes=(post(),), read_only=("inspector",)
+    ),
+    "evaluation:template_delete": Route(
+        kwargs=pk("template"), read=False, writes=(post(),), read_only=("inspector",)
+    ),
+    "evaluation:area_create": Route(
+        kwargs=pk("template"),
+        read=False,
+        read_only=("inspector",),
+        writes=(FORM, post(lambda s: {"name": "特色创新", "order": "60"})),
+    ),
+    "evaluation:area_edit": Route(
+        kwargs=pk("area"),
+        read=False,
+        read_only=("inspector",),
+        writes=(FORM, post(lambda s: {"name": "改名", "order": "1"})),
+    ),
+    "evaluation:area_remove": Route(
+        kwargs=pk("area"), read=False, writes=(post(),), read_only=("inspector",)
+    ),
+    "evaluation:indicator_create": Route(
+        kwargs=pk("template"),
+        read=False,
+        read_only=("inspector",),
+        writes=(
+            FORM,
+            post(
+                lambda s: {
+                    "area": s.area.pk,
+                    "code": "1.9",
+                    "name": "新指标",
+                    "max_points": "2",
+                    "source": "manual",
+                    "order": "90",
+                }
+            ),
+        ),
+    ),
+    "evaluation:indicator_edit": Route(
+        kwargs=pk("indicator"),
+        read=False,
+        read_only=("inspector",),
+        writes=(
+            FORM,
+            post(
+                lambda s: {
+                    "area": s.area.pk,
+                    "code": s.indicator.code,
+                    "name": "改名",
+                    "max_points": "3",
+                    "source": "manual",
+                    "order": "1",
+                }
+            ),
+        ),
+    ),
+    "evaluation:indicator_remove": Route(
+        kwargs=pk("indicator"), read=False, writes=(post(),), read_only=("inspector",)
+    ),
+    "evaluation:rankings": Route(),
+    "evaluation:rankings_export_csv": Route(),
+    "evaluation:rankings_export_xlsx": Route(),
+    # --- evaluation templates and rankings (end) ---
     # API
     "api:region-list": Route(api=True),
     "api:region-detail": Route(kwargs=pk("east"), api=True),
@@ -879,6 +1050,98 @@ ROUTES: dict[str, Route] = {
     "api:ledger-entry-list": Route(api=True, read_only=FUNDS),
     "api:funding-totals-list": Route(api=True, read_only=FUNDS),
     # --- evaluation API (begin) ---
+    # Templates (tests/test_evaluation_api.py): bureau staff and inspectors read them, the
+    # programme's bureau keeps its own; the inspector gets 403 on every change.
+    "api:scorecard-template-list": Route(
+        api=True, writes=(post(template_copy_payload),), read_only=("inspector",)
+    ),
+    "api:scorecard-template-detail": Route(
+        kwargs=pk("template"),
+        api=True,
+        writes=(patch(lambda s: {"name": "改"}), ("delete", lambda s: {})),
+        read_only=("inspector",),
+    ),
+    "api:scorecard-template-publish": Route(
+        kwargs=pk("template"), api=True, read=False, writes=(post(),), read_only=("inspector",)
+    ),
+    "api:scorecard-area-list": Route(
+        api=True,
+        writes=(post(lambda s: {"template": s.template.pk, "name": "特色"}),),
+        read_only=("inspector",),
+    ),
+    "api:scorecard-area-detail": Route(
+        kwargs=pk("area"),
+        api=True,
+        writes=(patch(lambda s: {"name": "改"}), ("delete", lambda s: {})),
+        read_only=("inspector",),
+    ),
+    "api:scorecard-indicator-list": Route(
+        api=True, writes=(post(indicator_payload),), read_only=("inspector",)
+    ),
+    "api:scorecard-indicator-detail": Route(
+        kwargs=pk("indicator"),
+        api=True,
+        writes=(patch(lambda s: {"name": "改"}), ("delete", lambda s: {})),
+        read_only=("inspector",),
+    ),
+    # Scorecards: teachers read none of them (404); the bureau of a member school's county
+    # reads them and takes no part (403 on every step, before the body is read).
+    "api:scorecard-list": Route(
+        api=True,
+        writes=(post(lambda s: {"pairing": s.pairing.pk, "year": 1}),),
+        read_only=EVALUATION,
+    ),
+    "api:scorecard-detail": Route(kwargs=pk("scorecard"), api=True, read_only=EVALUATION),
+    "api:scorecard-self-assess": Route(
+        kwargs=pk("scorecard"),
+        api=True,
+        read=False,
+        writes=(post(score_payload),),
+        read_only=EVALUATION,
+    ),
+    "api:scorecard-evidence": Route(
+        kwargs=pk("scorecard"), api=True, read=False, writes=(post(),), read_only=EVALUATION
+    ),
+    "api:scorecard-submit": Route(
+        kwargs=pk("scorecard"), api=True, read=False, writes=(post(),), read_only=EVALUATION
+    ),
+    "api:scorecard-confirm": Route(
+        kwargs=pk("scorecard"), api=True, read=False, writes=(post(),), read_only=EVALUATION
+    ),
+    "api:scorecard-return": Route(
+        kwargs=pk("scorecard"),
+        api=True,
+        read=False,
+        writes=(post(lambda s: {"comment": "佐证不足"}),),
+        read_only=EVALUATION,
+    ),
+    "api:scorecard-inspect": Route(
+        kwargs=pk("scorecard"),
+        api=True,
+        read=False,
+        writes=(post(score_payload),),
+        read_only=EVALUATION,
+    ),
+    "api:scorecard-finish-inspection": Route(
+        kwargs=pk("scorecard"), api=True, read=False, writes=(post(),), read_only=EVALUATION
+    ),
+    "api:scorecard-finalise": Route(
+        kwargs=pk("scorecard"), api=True, read=False, writes=(post(),), read_only=EVALUATION
+    ),
+    "api:scorecard-reopen": Route(
+        kwargs=pk("scorecard"),
+        api=True,
+        read=False,
+        writes=(post(lambda s: {"reason": "复核"}),),
+        read_only=EVALUATION,
+    ),
+    "api:scorecard-evidence-detail": Route(
+        kwargs=pk("score_evidence"),
+        api=True,
+        writes=(("delete", lambda s: {}),),
+        read_only=EVALUATION,
+    ),
+    "api:scorecard-ranking-list": Route(api=True),
     # --- evaluation API (end) ---
     "api:donation-list": Route(api=True, writes=(post(donation_api_payload),)),
     "api:donation-detail": Route(

@@ -15,6 +15,7 @@ adjustment today is ``positive_data_accepted_or_refused_by_a_domain_rule`` below
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -22,12 +23,15 @@ from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from evaluation import services as evaluation_services
+from evaluation.models import Template as ScorecardTemplate
 from funding import services as funding_services
 from schools import services
 
 from .factories import Role, UserFactory, assign
 
 EXAMPLES = 10
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 64
 ROLES = ["bureau", "county_bureau", "coordinator", "teacher", "inspector", "outsider", "anonymous"]
 
 
@@ -87,7 +91,25 @@ def _known_ids(world, active) -> dict[str, int]:
         actor=world.coord_helping, pairing=active, purpose="transport", payee_kind="school",
         school=world.helping, amount="320.00", description="互访车费",
     )  # fmt: skip
+    # The yearly evaluation: year 1's scorecard with a self-assessed score and its evidence,
+    # and a draft of the programme's own template.
+    card = evaluation_services.scorecard_open(pairing=active, year=1)
+    score = card.scores.filter(indicator__source="manual").order_by("indicator__code").first()
+    evaluation_services.scorecard_self_assess(
+        actor=world.coord_helping, scorecard=card,
+        entries={score.indicator_id: {"score": "3", "note": "自评"}},
+        uploads={score.indicator_id: [SimpleUploadedFile("佐证.jpg", JPEG)]},
+    )  # fmt: skip
+    template = evaluation_services.template_copy(
+        actor=world.bureau, source=ScorecardTemplate.objects.get(programme__isnull=True),
+        programme=world.programme,
+    )  # fmt: skip
     return {
+        "/api/scorecards/": card.pk,
+        "/api/scorecard-evidence/": score.evidence.get().pk,
+        "/api/scorecard-templates/": template.pk,
+        "/api/scorecard-areas/": template.areas.order_by("order").first().pk,
+        "/api/scorecard-indicators/": template.indicators.order_by("code").first().pk,
         "/api/pairings/": active.pk,
         "/api/goals/": goal.pk,
         "/api/budgets/": budget.pk,

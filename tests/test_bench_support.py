@@ -149,3 +149,97 @@ def test_the_benchmark_fills_every_placeholder_of_its_pages(db, _fast_passwords,
     assert wanted - set(values) == set()
     for _name, url in run.PAGES:
         url.format(**values)
+
+
+# The evaluation's pages and endpoints in the benchmark, by the URL name each one times.
+EVALUATION_PAGES = {
+    "pairing scorecards tab": "evaluation:pairing_evaluation",
+    "scorecard list": "evaluation:scorecard_list",
+    "scorecard detail": "evaluation:scorecard_detail",
+    "scorecard inspection queue": "evaluation:inspection_queue",
+    "scorecard finalisation queue": "evaluation:finalisation_queue",
+    "scorecard rankings": "evaluation:rankings",
+    "scorecard template list": "evaluation:template_list",
+    "scorecard template detail": "evaluation:template_detail",
+    "api scorecards": "api:scorecard-list",
+    "api scorecard detail": "api:scorecard-detail",
+    "api scorecard rankings": "api:scorecard-ranking-list",
+    "api scorecard templates": "api:scorecard-template-list",
+}
+
+
+def test_every_page_of_the_benchmark_is_routed_and_the_evaluation_by_its_name():
+    """PAGES lists paths: each one resolves (an id for each placeholder), and the
+    evaluation's resolve to the views they are meant to time."""
+    import string
+
+    from bench import run
+
+    pages = dict(run.PAGES)
+    for name, url in run.PAGES:
+        fields = {f for _t, f, _s, _c in string.Formatter().parse(url) if f}
+        path = url.split("?")[0].format(**dict.fromkeys(fields, "1"))
+        match = resolve(path)
+        if name in EVALUATION_PAGES:
+            assert match.view_name == EVALUATION_PAGES[name], name
+    assert set(EVALUATION_PAGES) <= set(pages)
+
+
+def test_the_evaluation_benchmark_computes_every_open_scorecard_in_the_same_queries(
+    db, _fast_passwords
+):
+    """bench/evaluation.py at a tiny seed_scale: it opens the next pairing years it needs
+    for the number asked, and the queries of all of them are those of a tenth."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench import evaluation
+    from evaluation.models import IndicatorScore, Scorecard
+
+    tiny = ["--cities", "2", "--counties", "3", "--schools", "12", "--pairings", "40"]
+    call_command("seed_scale", *tiny, stdout=StringIO())
+    held = (Scorecard.objects.count(), IndicatorScore.objects.count())
+    wanted = held[0] + 10
+    result = evaluation.measure(wanted)
+    assert result["scorecards"] == wanted
+    assert result["scores"] == 7 * wanted  # the default template's automatic indicators
+    assert result["queries"] < 30
+    if connection.vendor == "postgresql":  # elsewhere the scores are written in batches
+        assert result["queries"] == result["small"]["queries"]
+    assert set(result["metrics"]) >= {"exchange_targets", "records_filed", "funds_disbursed"}
+    # Rolled back: the province is as it was.
+    assert (Scorecard.objects.count(), IndicatorScore.objects.count()) == held
+    assert not Scorecard.objects.filter(status="finalised", frozen_at=None).exists()
+
+
+def test_update_rows_writes_what_bulk_update_would_in_one_statement(world, active):
+    """twinning.db.update_rows: decimals, JSON and nulls back to their rows, however many,
+    in one query on PostgreSQL."""
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from evaluation import services
+    from evaluation.models import IndicatorScore
+    from twinning.db import update_rows
+
+    card = services.scorecard_open(pairing=active, year=1)
+    scores = list(IndicatorScore.objects.filter(scorecard=card).order_by("id"))
+    wanted = {}
+    for n, score in enumerate(scores):
+        score.value = None if n % 3 == 0 else Decimal(n) / 7
+        score.detail = {} if n % 2 else {"lines": [{"kind": "visit", "done": n}], "名": "值"}
+        score.auto_points = None if n % 3 == 0 else Decimal("1.123456") * n
+        wanted[score.pk] = (score.value, score.detail, score.auto_points)
+    with CaptureQueriesContext(connection) as queries:
+        assert update_rows(scores, ["value", "detail", "auto_points"]) == len(scores)
+    if connection.vendor == "postgresql":
+        assert len(queries) == 1
+    for score in IndicatorScore.objects.filter(scorecard=card):
+        value, detail, points = wanted[score.pk]
+        assert score.value == (value.quantize(Decimal("0.0001")) if value is not None else None)
+        assert score.detail == detail and score.auto_points == points
+    assert update_rows([], ["value"]) == 0

@@ -310,11 +310,114 @@ def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
         "aid_officer": aid_pages,
     }  # fmt: skip
     pages["bureau"] += funding_pages["bureau"]
+    # --- evaluation templates and rankings (begin) ---
+    evaluation_pages = _templates_and_rankings(world)
+    pages["bureau"] += evaluation_pages["bureau"]
+    pages["inspector"] += evaluation_pages["reader"]
+    pages["coord_helping"] += evaluation_pages["reader"][1:]
+    # --- evaluation templates and rankings (end) ---
+    # --- evaluation pages (begin) ---
+    for username, paths in _scorecards(world, active).items():
+        pages[username] += paths
+    # --- evaluation pages (end) ---
     for username, paths in pages.items():
         page = sign_in(browser, live_server, username, **options)
         for path in paths:
             visit(page, f"{live_server.url}{path}")
         page.context.close()
+
+
+# --- evaluation templates and rankings (begin) ---
+def _templates_and_rankings(world):
+    """The programme's draft template and a finalised year of the helping school's
+    pairing in a second programme, and the template and ranking pages that show them."""
+    from evaluation import services as evaluation
+    from evaluation.models import Source, Template
+    from tests.factories import ProgrammeFactory, SchoolFactory, UserFactory
+
+    default = Template.objects.get(programme__isnull=True)
+    draft = evaluation.template_copy(actor=world.bureau, source=default, programme=world.programme)
+    area, indicator = draft.areas.first(), draft.indicators.get(code="4.1")
+    admin = UserFactory(username="evaluation_admin", is_superuser=True, is_staff=True)
+    pairing = services.pairing_create(
+        actor=world.bureau, programme=ProgrammeFactory(name="江城市强校带弱校", region=world.city),
+        helping_school=world.helping,
+        assisted_schools=[SchoolFactory(name="西山中心小学", region=world.west)],
+    )  # fmt: skip
+    services.pairing_propose(actor=world.bureau, pairing=pairing)
+    services.pairing_approve(actor=world.bureau2, pairing=pairing)
+    pairing = services.pairing_activate(
+        actor=world.bureau, pairing=pairing, agreement_signed_on=dt.date(2026, 9, 1)
+    )
+    card = evaluation.scorecard_open(pairing=pairing, year=1)
+    entries = {s.indicator_id: {"score": "4"}
+               for s in card.scores.filter(indicator__source=Source.MANUAL)}  # fmt: skip
+    evaluation.scorecard_self_assess(actor=admin, scorecard=card, entries=entries)
+    evaluation.scorecard_submit(actor=admin, scorecard=card)
+    evaluation.scorecard_confirm(actor=admin, scorecard=card)
+    evaluation.scorecard_inspect(actor=world.inspector, scorecard=card, entries=entries)
+    evaluation.scorecard_finish_inspection(actor=world.inspector, scorecard=card)
+    evaluation.scorecard_finalise(actor=world.bureau, scorecard=card)
+    reader = ["/evaluation/templates/", "/evaluation/rankings/", "/evaluation/rankings/?year=2"]
+    return {
+        "bureau": [*reader, f"/evaluation/templates/{default.pk}/",
+                   f"/evaluation/templates/{draft.pk}/", f"/evaluation/templates/{draft.pk}/edit/",
+                   f"/evaluation/templates/{draft.pk}/areas/new/",
+                   f"/evaluation/areas/{area.pk}/edit/",
+                   f"/evaluation/templates/{draft.pk}/indicators/new/",
+                   f"/evaluation/indicators/{indicator.pk}/edit/"],
+        "reader": [f"/evaluation/templates/{draft.pk}/", *reader[1:]],
+    }  # fmt: skip
+
+
+# --- evaluation templates and rankings (end) ---
+
+
+# --- evaluation pages (begin) ---
+def _scorecards(world, active):
+    """Three years of the pairing's evaluation: year 1 open with a photo as evidence,
+    year 2 with the inspectors, year 3 finalised; and the pages of each role."""
+    from evaluation import services as evaluation
+    from evaluation.models import Source
+
+    def manual(card):
+        return card.scores.filter(indicator__source=Source.MANUAL).order_by("indicator__code")
+
+    first = evaluation.scorecard_open(pairing=active, year=1)
+    evaluation.scorecard_self_assess(
+        actor=world.coord_helping, scorecard=first,
+        entries={s.indicator_id: {"score": "3", "note": "已开展"} for s in manual(first)[:3]},
+        uploads={manual(first)[0].indicator_id: [jpeg("佐证.jpg")]},
+    )  # fmt: skip
+    cards = [first]
+    for year in (2, 3):
+        card = evaluation.scorecard_open(pairing=active, year=year)
+        entries = {s.indicator_id: {"score": "4", "note": "已完成"} for s in manual(card)}
+        evaluation.scorecard_self_assess(actor=world.coord_helping, scorecard=card,
+                                         entries=entries)  # fmt: skip
+        evaluation.scorecard_submit(actor=world.coord_helping, scorecard=card)
+        evaluation.scorecard_confirm(actor=world.coord_assisted, scorecard=card)
+        cards.append(card)
+    third = cards[2]
+    entries = {s.indicator_id: {"score": "4", "comment": "核实"} for s in manual(third)}
+    evaluation.scorecard_inspect(actor=world.inspector, scorecard=third, entries=entries)
+    evaluation.scorecard_finish_inspection(actor=world.inspector, scorecard=third)
+    evaluation.scorecard_finalise(actor=world.bureau, scorecard=third)
+    one, two, three = (f"/evaluation/scorecards/{card.pk}/" for card in cards)
+    tab = f"/pairings/{active.pk}/evaluation/"
+    return {
+        "bureau": [tab, "/evaluation/scorecards/", "/evaluation/scorecards/?status=nonsense",
+                   f"/evaluation/scorecards/?q={world.assisted.code}",
+                   "/evaluation/finalisation/", "/evaluation/inspection/", one, two, three],
+        "inspector": [tab, "/evaluation/inspection/", "/evaluation/scorecards/", two,
+                      f"{two}inspection/", three],
+        "coord_helping": [tab, "/my-school/", "/evaluation/scorecards/", one,
+                          f"{one}self-assessment/", three],
+        "coord_assisted": [tab, one, three],
+    }  # fmt: skip
+
+
+# --- evaluation pages (end) ---
 
 
 def _funding_and_aid(world, active, teacher, secondment):
@@ -631,3 +734,113 @@ def test_a_coordinator_requests_money_the_bureau_approves_and_pays_and_the_ledge
     bureau.context.close()
     d.refresh_from_db()
     assert d.status == DisbursementStatus.PAID
+
+
+# --- evaluation pages (begin) ---
+def test_on_a_phone_a_scorecard_is_self_assessed_confirmed_inspected_finalised_and_paid(
+    browser, live_server, world, active, tmp_path
+):
+    """At 375 px: the helping school self-assesses with a photo and submits, the assisted
+    school confirms, the inspector scores (and replaces computed points, saying why) and
+    finishes, the bureau finalises a pass, and the pairing's second tranche is released."""
+    from evaluation import services as evaluation
+    from evaluation.models import IndicatorScore, Scorecard, ScorecardStatus, Source
+    from funding import services as funding_services
+    from funding.models import TrancheStatus
+
+    budget = funding_services.budget_create(
+        actor=world.bureau, region=world.city, programme=world.programme,
+        source="市级财政结对帮扶专项", fiscal_year=2026, amount="900000", purpose="结对帮扶",
+    )  # fmt: skip
+    allocation = funding_services.allocation_create(
+        actor=world.bureau, budget=budget, pairing=active
+    )
+    funding_services.tranche_release(actor=world.bureau, tranche=allocation.tranches.get(number=1))
+    card = evaluation.scorecard_open(pairing=active, year=1, actor=world.bureau)
+    scores = IndicatorScore.objects.filter(scorecard=card).select_related("indicator")
+    manual = [s for s in scores.order_by("indicator__code") if s.indicator.source == Source.MANUAL]
+    automatic = [s for s in scores.order_by("-indicator__max_points", "indicator__code")
+                 if s.indicator.source == Source.AUTOMATIC]  # fmt: skip
+    detail = f"{live_server.url}/evaluation/scorecards/{card.pk}/"
+    evidence = tmp_path / "教研活动.jpg"
+    evidence.write_bytes(jpeg("教研活动.jpg").read())
+
+    page = sign_in(browser, live_server, "coord_helping", **PHONE)
+    visit(page, f"{live_server.url}/pairings/{active.pk}/evaluation/")
+    page.locator(f"a[href='/evaluation/scorecards/{card.pk}/']").first.click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.locator(f"a[href='/evaluation/scorecards/{card.pk}/self-assessment/']").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    for score in manual:
+        page.fill(f"#id_score_{score.indicator_id}", str(score.indicator.max_points))
+        page.fill(f"#id_note_{score.indicator_id}", "按计划完成")
+    page.set_input_files(f"#id_evidence_{manual[0].indicator_id}", str(evidence))
+    assert fits_the_screen(page)
+    page.locator("form.scoring-form button[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator(f"#indicator-{manual[0].indicator_id} .attachments img")).to_have_count(1)
+    assert fits_the_screen(page)
+    assert_accessible(page)
+    page.locator("form[action$='/submit/'] [type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator("h1 .badge-confirming")).to_be_visible()
+    assert_accessible(page)
+    page.context.close()
+
+    page = sign_in(browser, live_server, "coord_assisted", **PHONE)
+    visit(page, detail)
+    page.fill("#id_confirm_comment", "材料属实")
+    page.locator("form[action$='/confirm/'] [type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator("h1 .badge-submitted")).to_be_visible()
+    assert fits_the_screen(page)
+    assert_accessible(page)
+    page.context.close()
+
+    page = sign_in(browser, live_server, "inspector", **PHONE)
+    visit(page, f"{live_server.url}/evaluation/inspection/")
+    page.locator(f"a[href='/evaluation/scorecards/{card.pk}/']").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.locator(f"a[href='/evaluation/scorecards/{card.pk}/inspection/']").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    for score in manual:  # 54 points by hand
+        page.fill(f"#id_score_{score.indicator_id}", str(score.indicator.max_points))
+    for score in automatic[:3]:  # and the three largest computed ones, checked on site
+        page.fill(f"#id_override_{score.indicator_id}", str(score.indicator.max_points))
+        page.fill(f"#id_reason_{score.indicator_id}", "现场核查台账")
+    assert fits_the_screen(page)
+    page.locator("form.scoring-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.locator("form[action$='/finish-inspection/'] [type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator("h1 .badge-inspected")).to_be_visible()
+    assert_accessible(page)
+    page.context.close()
+
+    page = sign_in(browser, live_server, "bureau2", **PHONE)
+    visit(page, f"{live_server.url}/evaluation/finalisation/")
+    page.locator(f"a[href='/evaluation/scorecards/{card.pk}/']").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("form[action$='/finalise/'] [type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator("h1 .badge-finalised")).to_be_visible()
+    assert fits_the_screen(page)
+    assert_accessible(page)
+    card = Scorecard.objects.get(pk=card.pk)
+    assert card.status == ScorecardStatus.FINALISED and card.passed and card.total >= 75
+    visit(page, f"{live_server.url}/pairings/{active.pk}/funding/")
+    second = page.locator("tbody tr", has=page.locator("td:first-child", has_text="2"))
+    expect(second.first.locator(".badge-released")).to_be_visible()
+    assert fits_the_screen(page)
+    page.context.close()
+    assert allocation.tranches.get(number=2).status == TrancheStatus.RELEASED
+
+
+# --- evaluation pages (end) ---

@@ -361,7 +361,7 @@ def test_two_finalisations_at_once_release_the_tranche_once(world, active):
                                                     pairing=active)  # fmt: skip
     funding_services.tranche_release(actor=world.bureau, tranche=allocation.tranches.get(number=1))
     card = services.scorecard_open(pairing=active, year=1)
-    to_inspected(world, card, points="6")
+    to_inspected(world, card, points="4")
     barrier = threading.Barrier(2)
     outcomes = []
 

@@ -51,8 +51,10 @@ def fetch(client, url) -> str:
     ("persona", "page", "expected"),
     [
         # 3 the coordinator's school, 4 its pairings (programme, region, helping school
-        # joined), 5 their members with schools, 6 unread count.
-        ("coord_helping", lambda w: reverse("my_school"), 6),
+        # joined), 5 their members with schools; the home sections: 6 the user's teacher
+        # record (mentorships, exchanges; none here), 7 the scorecards waiting for the
+        # school; 8 unread count.
+        ("coord_helping", lambda w: reverse("my_school"), 8),
         # 3 the school, 4 unread count, 5 its pairings, 6 their members with schools.
         ("coord_helping", lambda w: reverse("schools:school_detail", args=[w.helping.pk]), 6),
         # 3 the teacher's record (the mentorships section; none here), 4 the teacher's

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db.models import F
 
+from evaluation.models import IndicatorScore, Scorecard, ScorecardEvent, ScoreEvidence, Template
 from schools import selectors
 from schools.models import (
     ContactPerson,
@@ -28,7 +29,8 @@ from twinning.models import Role, RoleAssignment, User
 
 MODELS = [
     Region, School, Programme, Pairing, PairingMember, PairingTransition, LeadingGroupMember,
-    ContactPerson, NeedsAssessment, Goal, ProgressUpdate, User, RoleAssignment,
+    ContactPerson, NeedsAssessment, Goal, ProgressUpdate, User, RoleAssignment, Template,
+    Scorecard, IndicatorScore, ScorecardEvent, ScoreEvidence,
 ]  # fmt: skip
 
 LOGINS = {
@@ -278,3 +280,64 @@ def test_the_demo_has_student_aid_in_every_stage_and_an_aid_officer(first_output
     assert AidNotice.objects.filter(published_at__isnull=False).count() == 2
     roles = set(RoleAssignment.objects.filter(user__username="aid").values_list("role", flat=True))
     assert roles == {Role.BUREAU, Role.AID}
+
+
+def test_the_demo_has_a_scorecard_in_every_step_and_each_persona_a_step_to_take(first_output):
+    from evaluation import scoring, services
+    from evaluation import selectors as evaluation_selectors
+    from evaluation.models import Step
+    from funding.models import Tranche
+
+    cards = {(c.pairing.helping_school.name, c.year): c for c in Scorecard.objects.select_related(
+        "pairing__helping_school", "template")}  # fmt: skip
+    statuses = {c.status for c in cards.values()}
+    assert statuses == {"open", "confirming", "submitted", "inspected", "finalised"}
+    # The money followed the results: a pass released the next tranche, a fail withheld it.
+    finalised = [c for c in cards.values() if c.status == "finalised"]
+    assert {c.passed for c in finalised} == {True, False}
+    for card in finalised:
+        tranche = Tranche.objects.get(allocation__pairing=card.pairing, number=2)
+        assert tranche.status == ("released" if card.passed else "withheld")
+        assert tranche.evaluation_year is not None
+    # A failing grade above 不合格 under the county's pass mark of 80, and a reopened one.
+    failed = next(c for c in finalised if not c.passed)
+    assert failed.grade == "pass" and failed.pass_mark == 80
+    reopened = Scorecard.objects.get(events__step=Step.REOPEN)
+    assert reopened.status == "submitted" and reopened.total is not None
+    assert reopened.events.get(step=Step.REOPEN).comment
+    returned = Scorecard.objects.get(events__step=Step.RETURN)
+    assert returned.status == "confirming" and returned.events.filter(step=Step.SUBMIT).count() == 2
+    # Results add up; finalised by bureau staff who did not score them.
+    for card in Scorecard.objects.exclude(total=None).select_related("template"):
+        points = list(card.scores.select_related("indicator"))
+        assert card.total == scoring.rounded(sum(s.points for s in points))
+        assert card.grade == scoring.grade_of(card.total, card.template)
+        finalisers = set(card.events.filter(step=Step.FINALISE).values_list("actor", flat=True))
+        assert finalisers and not finalisers & services.inspector_ids(card)
+    assert ScoreEvidence.objects.filter(scorecard__pairing__helping_school__name=
+                                        "江城市青山区实验小学").exists()  # fmt: skip
+    # The steps are dated in order, none ahead of now; self-assessments have notes.
+    for card in Scorecard.objects.prefetch_related("events"):
+        times = [e.at for e in card.events.all()]
+        assert times == sorted(times) and card.created_at <= times[0]
+    assert not IndicatorScore.objects.filter(self_score__isnull=False, self_note="").exists()
+
+    # Each persona's login has its step to take.
+    def doable(username: str) -> set[str]:
+        user = User.objects.get(username=username)
+        return {action for card in evaluation_selectors.scorecard_list_visible_to(user)
+                for action, allowed in evaluation_selectors.actions(user, card).items()
+                if allowed and action != "bureau"}  # fmt: skip
+
+    assert "self_assess" in doable("coordinator")
+    assert "confirm" in doable("coordinator2")
+    assert "inspect" in doable("inspector")
+    assert "finalise" in doable("bureau")
+    inspector = User.objects.get(username="inspector")
+    assert evaluation_selectors.inspection_queue(inspector).count() == 2
+    bureau = User.objects.get(username="bureau")
+    assert evaluation_selectors.finalisation_queue(bureau).exists()
+    # A draft of the county programme's own version, which no scorecard uses yet.
+    draft = Template.objects.get(programme__name="临江县城乡学校“1+N”捆绑帮扶（2025—2027）")
+    assert not draft.is_published and not draft.scorecards.exists()
+    assert draft.indicators.get(metric="secondment_days").target == 15

@@ -1,10 +1,12 @@
 """``manage.py seed_scale``: the benchmark's synthetic province, run here at a tiny size."""
 
+from collections import Counter
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F
+from django.utils import timezone
 
 from schools.models import (
     Goal,
@@ -445,3 +447,113 @@ def test_a_province_seeded_before_student_aid_gets_it_and_keeps_its_money(seeded
     assert "Adding to the synthetic province: funding." in seed(*TINY)
     assert Student.objects.count() == counts[0] and AidApplication.objects.exists()
     assert (Disbursement.objects.count(), Donation.objects.count()) == money
+
+
+def test_a_years_scorecards_in_every_step_add_up_and_agree_with_the_money(seeded):
+    from decimal import Decimal
+
+    from evaluation import scoring, services
+    from evaluation.models import (
+        IndicatorScore,
+        Scorecard,
+        ScorecardEvent,
+        ScorecardStatus,
+        Step,
+        Template,
+    )
+    from funding.models import Tranche
+    from twinning import calendar
+
+    # A scorecard of each evaluated pairing, on its programme's own published version.
+    evaluated = Pairing.objects.filter(status__in=["active", "concluded"])
+    assert set(Scorecard.objects.values_list("pairing", flat=True)) == set(
+        evaluated.values_list("pk", flat=True)
+    )
+    assert Template.objects.filter(programme__isnull=False, published_at__isnull=False).count() == 4
+    assert not Scorecard.objects.exclude(template__programme=F("programme")).exists()
+    statuses = Counter(Scorecard.objects.values_list("status", flat=True))
+    assert set(statuses) == set(ScorecardStatus.values)
+    assert statuses[ScorecardStatus.FINALISED] > Scorecard.objects.count() / 2
+    grades = set(Scorecard.objects.filter(status="finalised").values_list("grade", flat=True))
+    assert len(grades) >= 3
+    # Region and school columns as the services fill them; the pairing year's dates.
+    assert not Scorecard.objects.exclude(region=F("pairing__region")).exists()
+    assert not Scorecard.objects.exclude(helping_school=F("pairing__helping_school")).exists()
+    today = calendar.today()
+    for card in Scorecard.objects.select_related("pairing", "template"):
+        assert (card.period_start, card.period_end) == services.pairing_year(
+            card.pairing, card.year
+        )
+        assert card.created_at.date() <= today
+
+    # Every indicator once; automatic points by the rule; scores within the rules.
+    scores = IndicatorScore.objects.select_related("indicator", "scorecard")
+    assert scores.count() == sum(
+        card.template.indicators.count() for card in Scorecard.objects.select_related("template")
+    )
+    for score in scores:
+        indicator, maximum = score.indicator, score.indicator.max_points
+        if indicator.is_automatic:
+            assert score.auto_points == scoring.rule_points(indicator, score.value)
+            assert score.self_score is None and score.inspector_score is None
+        else:
+            assert score.override_points is None and score.value is None
+        for points in (score.self_score, score.inspector_score, score.override_points):
+            assert points is None or (0 <= points <= maximum and points == points.quantize(
+                Decimal("0.1")))  # fmt: skip
+        assert score.override_points is None or score.override_reason
+    # Past the inspection every manual indicator is scored by an inspector; before it none.
+    inspected = ["inspected", "finalised"]
+    manual = scores.filter(indicator__source="manual")
+    assert not manual.filter(scorecard__status__in=inspected, inspector_score=None).exists()
+    assert not manual.filter(scorecard__status__in=["open", "confirming"],
+                             inspector_score__isnull=False).exists()  # fmt: skip
+    assert not manual.filter(scorecard__status__in=["confirming", "submitted"],
+                             self_score=None).exists()  # fmt: skip
+
+    # A result: the rounded sum of the points, its grade by the bands, pass by the mark.
+    results = Scorecard.objects.exclude(total=None).select_related("template")
+    assert set(results.values_list("status", flat=True)) == {"finalised", "submitted"}
+    assert not Scorecard.objects.filter(status="finalised", total=None).exists()
+    for card in results:
+        points = list(card.scores.select_related("indicator"))
+        assert all(s.points == scoring.points_of(s.indicator, s) for s in points)
+        assert card.total == scoring.rounded(sum(s.points for s in points))
+        assert card.grade == scoring.grade_of(card.total, card.template)
+        assert card.passed == (card.total >= card.pass_mark) and card.frozen_at
+        assert card.finalised_by_id not in services.inspector_ids(card)
+
+    # The steps: in time order, from opening to the status, never ahead of now.
+    for card in Scorecard.objects.prefetch_related("events"):
+        events = list(card.events.all())
+        assert events[0].step == Step.OPEN and events[-1].to_status == card.status
+        assert [e.at for e in events] == sorted(e.at for e in events)
+        assert events[-1].at <= timezone.now()
+        assert all(a.to_status == b.from_status for a, b in zip(events, events[1:], strict=False))
+    finalisations = ScorecardEvent.objects.filter(step=Step.FINALISE).select_related("scorecard")
+    assert all(e.total == e.scorecard.total for e in finalisations)
+    assert ScorecardEvent.objects.filter(step=Step.REOPEN, scorecard__status="submitted").exists()
+    confirmations = ScorecardEvent.objects.filter(step=Step.CONFIRM)
+    assisted = PairingMember.objects.filter(role="assisted")
+    members = set(assisted.values_list("pairing_id", "school_id"))
+    assert set(confirmations.values_list("scorecard__pairing_id", "school_id")) <= members
+
+    # The money followed the result: a tranche decided on a year's evaluation says its score.
+    for tranche in Tranche.objects.exclude(evaluation_year=None).select_related("allocation"):
+        card = Scorecard.objects.get(pairing=tranche.allocation.pairing_id, year=1)
+        assert calendar.school_year_of(card.period_start) == tranche.evaluation_year
+        assert card.status == "finalised" and card.total == Decimal(tranche.note)
+        assert card.passed == (tranche.status == "released")
+        if card.passed:
+            assert card.finalised_at == tranche.released_at
+
+
+def test_a_province_seeded_before_the_evaluation_gets_its_scorecards(seeded):
+    from evaluation.models import IndicatorScore, Scorecard, ScorecardEvent
+
+    count = Scorecard.objects.count()
+    ScorecardEvent.objects.all().delete()
+    IndicatorScore.objects.all().delete()
+    Scorecard.objects.all().delete()
+    assert "Adding to the synthetic province: evaluation." in seed(*TINY)
+    assert Scorecard.objects.count() == count

@@ -841,10 +841,11 @@ def test_the_pairing_page_is_a_hub_of_tabs_each_its_own_url(client, world, activ
         page = text(client.get(url(tab, active.pk)))
         assert f'id="{section}"' in page
         nav = page.split('<nav class="tabs"', 1)[1].split("</nav>", 1)[0]
-        # overview, needs and plan, mentorships, exchanges, resources, funding, history
-        assert nav.count("<a ") == 7
+        # overview, needs and plan, mentorships, exchanges, resources, funding, evaluation,
+        # history
+        assert nav.count("<a ") == 8
         assert "/mentorships/" in nav and "/exchanges/" in nav and "/resources/" in nav
-        assert "/funding/" in nav
+        assert "/funding/" in nav and "/evaluation/" in nav
         assert f'href="{url(tab, active.pk)}" aria-current="page"' in nav
     # The forms of the plan tab bring the user back to it.
     response = client.post(

@@ -128,6 +128,7 @@ urlpatterns = [
     path("", include("teachers.api_urls")),
     path("", include("activities.api_urls")),
     path("", include("funding.api_urls")),
+    path("", include("evaluation.api_urls")),
     # Last: whatever matched nothing above answers a JSON 404, not an HTML page.
     re_path(r"^(?P<unmatched>.*)$", not_found, name="not-found"),
 ]

@@ -19,6 +19,7 @@ below it; the nearest region's entry wins.
 
 import calendar as _calendar
 import datetime as dt
+import functools
 import time
 import uuid
 from dataclasses import dataclass
@@ -135,6 +136,14 @@ def _is_working_day(day: dt.date, region_path: str | None, token: str) -> bool:
         found = days.get((region_id, day))
         if found is not None:
             return found
+    return _national_working_day(day)
+
+
+@functools.cache
+def _national_working_day(day: dt.date) -> bool:
+    # Kept apart from the regions' cache, which a province's hundred-odd counties overflow:
+    # chinese_calendar checks its argument on every call (70 µs), and a day's national
+    # schedule never changes.
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:  # a year the library does not cover yet

@@ -107,3 +107,40 @@ def per_window(windows: QuerySet, **figures) -> dict[int, dict]:
     """``{row id: {name: value}}``: each figure (an expression over ``OuterRef``\\s of the
     window's row) for every row of ``windows``, in one query."""
     return {row.pop("pk"): row for row in windows.order_by().values("pk").annotate(**figures)}
+
+
+def update_rows(objects: list, fields: list[str]) -> int:
+    """Write ``fields`` of ``objects`` (saved instances of one model) back to their rows.
+
+    On PostgreSQL this is one ``UPDATE … FROM unnest(…)`` however many rows there are,
+    each column one array parameter. Django's ``bulk_update`` writes a ``CASE WHEN id = …
+    THEN …`` for every row and field and sends a query per batch: for the 14,000 computed
+    indicator scores of a province's scorecards that is twenty-odd seconds of Python
+    building expressions, and a number of queries that grows with the rows. Other
+    databases get ``bulk_update``. Returns the number of rows written."""
+    from django.db import connections, router
+
+    if not objects:
+        return 0
+    model = type(objects[0])
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        return model.objects.bulk_update(objects, fields, batch_size=2000)
+    pk = model._meta.pk
+    columns = [pk, *(model._meta.get_field(name) for name in fields)]
+    arrays = [
+        [column.get_db_prep_save(getattr(obj, column.attname), connection) for obj in objects]
+        for column in columns
+    ]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = [quote(column.column) for column in columns]
+    casts = ", ".join(f"%s::{column.db_type(connection)}[]" for column in columns)
+    assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
+    sql = (
+        f"UPDATE {table} SET {assignments} FROM unnest({casts}) AS v({', '.join(names)}) "
+        f"WHERE {table}.{names[0]} = v.{names[0]}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arrays)
+        return cursor.rowcount

@@ -1,0 +1,81 @@
+"""The evaluation charts: drawn on the server as SVG (pygal), as twinning.progress's
+standing chart is, so that the same chart goes into a page and into a PDF, with no
+script and no CDN."""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from .models import Grade
+
+# One colour per grade, the same on every chart (the standing chart's met … missed).
+GRADE_COLOURS = {
+    Grade.EXCELLENT: "#1e7a46",
+    Grade.GOOD: "#1d5fa8",
+    Grade.PASS: "#a15c07",
+    Grade.FAIL: "#b42318",
+}
+AREA_COLOUR = "#3d6fa8"
+FONT = "-apple-system, 'PingFang SC', 'Noto Sans CJK SC', sans-serif"
+# pygal writes its configuration into the SVG as an inline <script> even with js=[]: of
+# no use without its tooltip script, and refused by a CSP without 'unsafe-inline'. Its
+# text is XML-escaped, so it holds no "</script>" before its own end.
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
+
+
+def _svg(chart) -> str:
+    return mark_safe(_SCRIPT.sub("", chart.render(is_unicode=True)))
+
+
+def _style(colours):
+    from pygal.style import Style
+
+    return Style(
+        background="transparent", plot_background="transparent", colors=tuple(colours),
+        font_family=FONT, label_font_size=13, major_label_font_size=13, legend_font_size=13,
+        value_font_size=13,
+    )  # fmt: skip
+
+
+def grade_chart(grades: list[tuple[str, str, int]], title: str) -> str:
+    """How many scorecards earned each grade (``grades``: (grade, label, count), best
+    first, as evaluation.selectors.rankings gives them), one bar a grade; "" when none."""
+    import pygal
+
+    if not any(count for _grade, _label, count in grades):
+        return ""
+    chart = pygal.Bar(
+        style=_style(GRADE_COLOURS.values()), js=[], disable_xml_declaration=True,
+        show_legend=False, width=800, height=360, print_values=True, title=title,
+        truncate_label=-1, show_minor_y_labels=False, min_scale=1, max_scale=6,
+        value_formatter=lambda v: f"{v:.0f}",
+    )  # fmt: skip
+    chart.x_labels = [str(label) for _grade, label, _count in grades]
+    chart.add(
+        _("Scorecards"),
+        [{"value": count, "color": GRADE_COLOURS.get(grade, AREA_COLOUR)}
+         for grade, _label, count in grades],
+    )  # fmt: skip
+    return _svg(chart)
+
+
+def area_chart(areas: list[dict], title: str) -> str:
+    """Each area's average points as a share of its maximum (``areas``: ``name`` and
+    ``percent``, as evaluation.selectors.rankings gives them), one bar an area, top
+    down in the template's order; "" when there is none."""
+    import pygal
+
+    if not areas:
+        return ""
+    chart = pygal.HorizontalBar(
+        style=_style([AREA_COLOUR]), js=[], disable_xml_declaration=True, show_legend=False,
+        width=800, height=120 + 40 * len(areas), range=(0, 100), include_x_axis=True,
+        show_y_guides=False, print_values=True, truncate_label=-1, title=title,
+        value_formatter=lambda v: f"{v:.0f}%",
+    )  # fmt: skip
+    chart.x_labels = [row["name"] for row in reversed(areas)]
+    chart.add(_("Average share of the maximum"), [row["percent"] for row in reversed(areas)])
+    return _svg(chart)
