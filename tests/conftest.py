@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from activities.kinds import install_default_kinds
 from evaluation.defaults import install_default_template
@@ -29,6 +30,16 @@ def _clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request in English leaves its thread in English (LocaleMiddleware activates the
+    # request's language and nothing switches it back): each test starts in the default,
+    # whatever the test before it asked for.
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
