@@ -159,6 +159,7 @@ def _years(ctx: ScaleContext, templates: dict[int, Template]) -> list[Year]:
     )
     years: list[Year] = []
     unseen = iter(STATUS_WEIGHTS)
+    unseen_grades = iter(GRADE_WEIGHTS)
     for pairing in pairings:
         template = templates.get(pairing.programme_id) or services.programme_template(
             pairing.programme
@@ -182,12 +183,15 @@ def _years(ctx: ScaleContext, templates: dict[int, Template]) -> list[Year]:
                 if passed != (entry.target >= pairing.programme.pass_mark):
                     entry.target = pairing.programme.pass_mark + (0 if passed else -1)
             elif year < last:
-                entry.target = _grade_total(rng)
+                entry.target = _grade_total(rng, next(unseen_grades, None))
             else:
-                # Every step at least once (a small province too), then by the weights.
+                # Every step and grade at least once (a small province too), then by the
+                # weights.
                 weights = STATUS_WEIGHTS if due else EARLY_WEIGHTS
                 entry.status = next(unseen, rng.choices(list(weights), list(weights.values()))[0])
-                if entry.status in (ST.FINALISED, ST.INSPECTED, REOPENED):
+                if entry.status == ST.FINALISED:
+                    entry.target = _grade_total(rng, next(unseen_grades, None))
+                elif entry.status in (ST.INSPECTED, REOPENED):
                     entry.target = _grade_total(rng)
             years.append(entry)
     _people(years)
@@ -209,8 +213,9 @@ def _tranche_decisions() -> dict[tuple[int, int], tuple[Decimal, bool, dt.dateti
     return found
 
 
-def _grade_total(rng) -> Decimal:
-    grade = rng.choices(list(GRADE_WEIGHTS), list(GRADE_WEIGHTS.values()))[0]
+def _grade_total(rng, grade: str | None = None) -> Decimal:
+    """A total in ``grade``'s range (by default a grade drawn by the weights)."""
+    grade = grade or rng.choices(list(GRADE_WEIGHTS), list(GRADE_WEIGHTS.values()))[0]
     low, high = GRADE_RANGES[grade]
     return Decimal(rng.randint(int(low * 2), int(high * 2))) / 2
 

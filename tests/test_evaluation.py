@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections  # noqa: F401 – the skipif reads connection
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,6 +34,13 @@ from twinning.access import forget_scope
 from twinning.models import Notification, Role
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 64
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # The reasons below are read in English; the default language is Chinese.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -120,7 +120,11 @@ def test_a_published_version_answers_every_change_with_the_services_message(clie
     )
     assert response.status_code == 400
     with translation.override("zh-hans"):
-        assert _("Make a new version to change it.") in response.content.decode()
+        said = _(
+            "This version is published and may be in use: it never changes. "
+            "Make a new version to change it."
+        )
+    assert said in response.content.decode()
     for name, target in [("evaluation:area_remove", area), ("evaluation:indicator_remove",
                                                              indicator),
                          ("evaluation:template_publish", draft),
