@@ -19,7 +19,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, Sum, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -66,7 +66,6 @@ from .models import (
     Area,
     Grade,
     Indicator,
-    IndicatorScore,
     Rule,
     Scorecard,
     ScorecardEvent,
@@ -1481,44 +1480,9 @@ class ScorecardRankingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends = [DjangoFilterBackend]
 
     def get_queryset(self):
-        finalised = selectors.scorecard_list_visible_to(self.request.user).filter(
-            status=ScorecardStatus.FINALISED
-        )
-        return selectors.with_pairing(finalised).order_by("-total", "pairing_id", "year", "id")
+        return selectors.ranked_rows(selectors.scorecard_list_visible_to(self.request.user))
 
     def list(self, request):
         rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        first = self.paginator.page.start_index() if rows else 1
-        before = {
-            (pairing_id, year): total
-            for pairing_id, year, total in Scorecard.objects.filter(
-                pairing_id__in={c.pairing_id for c in rows},
-                year__in={c.year - 1 for c in rows},
-                status=ScorecardStatus.FINALISED,
-            ).values_list("pairing_id", "year", "total")
-        }
-        areas: dict[int, list[dict]] = {c.pk: [] for c in rows}
-        for row in _area_points([c.pk for c in rows]) if rows else []:
-            areas[row["scorecard_id"]].append({
-                "name": row["indicator__area__name"], "maximum": row["maximum"],
-                "points": scoring.rounded(row["points"] or Decimal(0)),
-            })  # fmt: skip
-        for rank, card in enumerate(rows, start=first):
-            card.rank = rank
-            earlier = before.get((card.pairing_id, card.year - 1))
-            card.change = None if earlier is None else card.total - earlier
-            card.areas = areas[card.pk]
+        rows = selectors.ranked(rows, self.paginator.page.start_index() if rows else 1)
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
-
-
-def _area_points(scorecard_ids: list[int]):
-    """The stored points of finalised scorecards and their maximum, per scorecard and
-    area, in the areas' order (one aggregate query; the ids are a page of the scoped
-    ranking)."""
-    return (
-        IndicatorScore.objects.filter(scorecard_id__in=scorecard_ids)
-        .order_by()
-        .values("scorecard_id", "indicator__area__order", "indicator__area__name")
-        .annotate(points=Sum("points"), maximum=Sum("indicator__max_points"))
-        .order_by("scorecard_id", "indicator__area__order", "indicator__area__name")
-    )

@@ -42,7 +42,7 @@ def _style(colours):
 
 def grade_chart(grades: list[tuple[str, str, int]], title: str) -> str:
     """How many scorecards earned each grade (``grades``: (grade, label, count), best
-    first, as evaluation.selectors.rankings gives them), one bar a grade; "" when none."""
+    first, as evaluation.selectors.ranking_summary gives them), one bar a grade; "" when none."""
     import pygal
 
     if not any(count for _grade, _label, count in grades):
@@ -64,7 +64,7 @@ def grade_chart(grades: list[tuple[str, str, int]], title: str) -> str:
 
 def area_chart(areas: list[dict], title: str) -> str:
     """Each area's average points as a share of its maximum (``areas``: ``name`` and
-    ``percent``, as evaluation.selectors.rankings gives them), one bar an area, top
+    ``percent``, as evaluation.selectors.ranking_summary gives them), one bar an area, top
     down in the template's order; "" when there is none."""
     import pygal
 

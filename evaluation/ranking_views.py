@@ -10,66 +10,66 @@ teachers read no evaluation (404).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from decimal import Decimal
-
 from django.contrib.auth.decorators import login_required
-from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from schools.views import _filtered, _is_filtered
+from twinning import progress
 from twinning.downloads import table_response
 from twinning.paging import page_of
 
-from . import charts, scoring, selectors
-from .models import IndicatorScore
+from . import charts, selectors
 from .template_forms import RankingFilter
 
 PAGE_SIZE = 25
 
 
 def _ranked(request):
-    """The filter and the ranking of what it selects (selectors.rankings)."""
+    """The filter, the ranked rows of what it selects (lazy, paged by the caller) and
+    their summary: the grades and the areas' averages, a roll-up kept as the other
+    roll-ups are (twinning.progress.kept)."""
     if not selectors.reads_scorecards(request.user):
         raise Http404
     filterset, scorecards = _filtered(
         RankingFilter, request, selectors.scorecard_list_visible_to(request.user)
     )
-    return filterset, selectors.rankings(scorecards)
+    params = [(key, value) for key in sorted(request.GET) if key != "page"
+              for value in request.GET.getlist(key)]  # fmt: skip
+    summary, as_of = progress.kept("scorecard-rankings", request.user, params,
+                                   lambda: _summary(scorecards))  # fmt: skip
+    return filterset, selectors.ranked_rows(scorecards), {**summary, "as_of": as_of}
 
 
-def _with_area_points(rows, areas: list[dict]) -> None:
-    """Put on each ranked row its points in each area of ``areas`` (by name, the
-    rankings' area columns; None where its template has no such area): one aggregate
-    query over the rows' stored points. The rows come from the scoped selector."""
-    found: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    if rows:
-        sums = (
-            IndicatorScore.objects.filter(scorecard_id__in=[card.pk for card in rows])
-            .order_by()
-            .values("scorecard_id", "indicator__area__name")
-            .annotate(points=Sum("points"))
-        )
-        for row in sums:
-            found[row["scorecard_id"]][row["indicator__area__name"]] = row["points"]
+def _summary(scorecards) -> dict:
+    """The grades and areas' averages, and their two charts."""
+    summary = selectors.ranking_summary(scorecards)
+    return {
+        **summary,
+        "grade_chart": charts.grade_chart(summary["grades"], _("Grades")),
+        "area_chart": charts.area_chart(
+            summary["areas"], _("Average points of each area, as a share of its maximum")
+        ),
+    }
+
+
+def _area_columns(rows, areas: list[dict]) -> None:
+    """Each ranked row's points in each of the rankings' area columns (by name; None
+    where its template has no such area)."""
     for card in rows:
-        mine = found[card.pk]
-        card.area_points = [
-            scoring.rounded(mine[a["name"]]) if mine.get(a["name"]) is not None else None
-            for a in areas
-        ]
+        mine = {area["name"]: area["points"] for area in card.areas}
+        card.area_points = [mine.get(area["name"]) for area in areas]
 
 
 @login_required
 @require_safe
 def rankings(request):
-    filterset, ranked = _ranked(request)
-    page = page_of(request, ranked["rows"], PAGE_SIZE)
+    filterset, ranked_rows, summary = _ranked(request)
+    page = page_of(request, ranked_rows, PAGE_SIZE)
     rows = selectors.ranked(page.object_list, page.start_index() or 1)
-    _with_area_points(rows, ranked["areas"])
+    _area_columns(rows, summary["areas"])
     return render(
         request,
         "evaluation/rankings.html",
@@ -78,12 +78,11 @@ def rankings(request):
             "is_filtered": _is_filtered(filterset),
             "page_obj": page,
             "rows": rows,
-            "areas": ranked["areas"],
-            "grades": ranked["grades"],
-            "grade_chart": charts.grade_chart(ranked["grades"], _("Grades")),
-            "area_chart": charts.area_chart(
-                ranked["areas"], _("Average points of each area, as a share of its maximum")
-            ),
+            "areas": summary["areas"],
+            "grades": summary["grades"],
+            "grade_chart": summary["grade_chart"],
+            "area_chart": summary["area_chart"],
+            "as_of": summary["as_of"],
         },
     )
 
@@ -92,9 +91,9 @@ def rankings(request):
 @require_safe
 def rankings_export(request, fmt: str):
     """The filtered ranking, every row, in the page's columns."""
-    _filterset, ranked = _ranked(request)
-    rows, areas = selectors.ranked(ranked["rows"]), ranked["areas"]
-    _with_area_points(rows, areas)
+    _filterset, ranked_rows, summary = _ranked(request)
+    rows, areas = selectors.ranked(ranked_rows), summary["areas"]
+    _area_columns(rows, areas)
     header = [_("Rank"), _("Pairing number"), _("Pairing"), _("Programme"), _("Region"),
               _("Pairing year"), _("Year starts"), _("Year ends"), _("Total"), _("Grade"),
               _("Passed"), _("Change from the year before"),

@@ -245,38 +245,60 @@ def with_pairing(scorecards: QuerySet[Scorecard]) -> QuerySet[Scorecard]:
 # --- rankings -----------------------------------------
 
 
-def rankings(scorecards: QuerySet[Scorecard]) -> dict:
-    """The finalised scorecards of ``scorecards`` ranked by total (highest first), as a
-    lazy queryset that a page slices (the database sorts and pages: a province's list is
-    never read whole), each row with the pairing's total of the year before; the grade
-    distribution and the average of each area's points (by area name)."""
+def ranked_rows(scorecards: QuerySet[Scorecard]) -> QuerySet[Scorecard]:
+    """The finalised scorecards of ``scorecards`` ranked by total (highest first; a tie
+    in the order of the pairings), as a lazy queryset that a page slices (the database
+    sorts and pages: a province's list is never read whole), each row with the
+    pairing's total of the year before (``total_before``)."""
     from django.db.models import OuterRef, Subquery
 
-    finalised = scorecards.filter(status=ScorecardStatus.FINALISED)
     before = Scorecard.objects.filter(
         pairing_id=OuterRef("pairing_id"), year=OuterRef("year") - 1,
         status=ScorecardStatus.FINALISED,
     ).values("total")[:1]  # fmt: skip
-    rows = (
-        with_pairing(finalised)
+    return (
+        with_pairing(scorecards.filter(status=ScorecardStatus.FINALISED))
         .annotate(total_before=Subquery(before))
-        .order_by("-total", "pairing_id", "year")
+        .order_by("-total", "pairing_id", "year", "id")
     )
+
+
+def ranking_summary(scorecards: QuerySet[Scorecard]) -> dict:
+    """Of the finalised scorecards of ``scorecards``: the grade distribution
+    (``[(grade, label, count)]``) and the average of each area's points (by area
+    name), in two aggregate queries."""
+    finalised = scorecards.filter(status=ScorecardStatus.FINALISED)
     grades = dict(finalised.order_by().values_list("grade").annotate(n=Count("id")))
     return {
-        "rows": rows,
-        "grades": [(g, label, grades.get(g, 0)) for g, label in Grade.choices],
+        "grades": [(g, str(label), grades.get(g, 0)) for g, label in Grade.choices],
         "areas": _area_averages(finalised),
     }
 
 
 def ranked(rows, first_rank: int = 1) -> list[Scorecard]:
-    """The rows of :func:`rankings` (a page, or all of them) with their ``rank`` (from
-    ``first_rank``, the page's first) and ``change`` from the pairing's year before."""
+    """The rows of :func:`ranked_rows` (a page, or all of them) with their ``rank``
+    (from ``first_rank``, the page's first), their ``change`` from the pairing's year
+    before and their ``areas``: ``[{"name", "maximum", "points"}]`` in the areas' order,
+    from one aggregate query over the rows' stored points."""
     rows = list(rows)
+    areas: dict[int, list[dict]] = {card.pk: [] for card in rows}
+    if rows:
+        sums = (
+            IndicatorScore.objects.filter(scorecard_id__in=list(areas))
+            .order_by()
+            .values("scorecard_id", "indicator__area__order", "indicator__area__name")
+            .annotate(points=Sum("points"), maximum=Sum("indicator__max_points"))
+            .order_by("scorecard_id", "indicator__area__order", "indicator__area__name")
+        )
+        for row in sums:
+            areas[row["scorecard_id"]].append({
+                "name": row["indicator__area__name"], "maximum": row["maximum"],
+                "points": scoring.rounded(row["points"] or Decimal(0)),
+            })  # fmt: skip
     for rank, card in enumerate(rows, first_rank):
         card.rank = rank
         card.change = None if card.total_before is None else card.total - card.total_before
+        card.areas = areas[card.pk]
     return rows
 
 

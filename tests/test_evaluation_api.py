@@ -754,9 +754,9 @@ LIST_QUERIES = {
     # members with their schools
     "/api/scorecards/": (3, more_finalised),
     "/api/scorecards/?queue=finalisation&search=待定": (3, more_inspected),
-    # the same three, then the page's pairings' totals of the year before, and the page's
-    # points per area (one aggregate query)
-    "/api/scorecard-rankings/": (5, more_finalised),
+    # the same three (the page carrying each pairing's total of the year before), then
+    # the page's points per area (one aggregate query)
+    "/api/scorecard-rankings/": (4, more_finalised),
     # count, the page joining programme and region
     "/api/scorecard-templates/": (2, more_templates),
     # count, the page

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import openpyxl
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from evaluation import services
@@ -89,6 +89,10 @@ def ranked(world):
     services.scorecard_open(pairing=second, year=2)
     return SimpleNamespace(programme=programme, template=template, admin=admin, ours=ours,
                            second=second, third=third, **vars(cards))  # fmt: skip
+
+
+def grade_counts(response) -> dict[str, int]:
+    return {grade: count for grade, _label, count in response.context["grades"]}
 
 
 def rows_of(client, **query):
@@ -244,29 +248,45 @@ def test_the_rankings_run_a_constant_number_of_queries(
     client, world, ranked, django_assert_num_queries
 ):
     client.force_login(world.bureau)
-    client.get(reverse("evaluation:rankings"))  # the session is now in the cache
-    # 1 user, 2 role assignments, 3 region subtree; the ranking (selectors.rankings):
-    # 4 the grade counts, 5 the area averages, 6 the count of the list, 7 the page's
-    # finalised scorecards with pairing, programme, region and last year's total, 8 their
-    # members with schools; 9 the page's points per area; 10 the programmes of the
-    # filter; 11 unread count.
-    with django_assert_num_queries(11):
-        _response, rows = rows_of(client)
+    client.get(reverse("evaluation:rankings"))  # the session and the roll-up are now kept
+    # 1 user, 2 role assignments, 3 region subtree; the grades and area averages are kept
+    # (twinning.progress.kept); 4 the count of the list, 5 the page's finalised
+    # scorecards with pairing, programme, region and last year's total, 6 their members
+    # with schools; 7 the page's points per area; 8 the programmes of the filter; 9
+    # unread count.
+    with django_assert_num_queries(9):
+        response, rows = rows_of(client)
     assert len(rows) == 4
+    grades = grade_counts(response)
     admin = ranked.admin
     more = pair(world, ranked.programme, SchoolFactory(region=world.east),
                 SchoolFactory(region=world.west))  # fmt: skip
     finalise(world, admin, more, 1, "3")
     finalise(world, admin, more, 2, "2")
-    with django_assert_num_queries(11):
-        _response, rows = rows_of(client)
+    with django_assert_num_queries(9):
+        response, rows = rows_of(client)
+    # The rows are read afresh; the roll-up is as counted a moment ago, and says when.
     assert len(rows) == 6
-    # 1 user, 2 role assignments, 3 region subtree, 4–7 the ranking (grades, area
-    # averages, the rows with last year's totals, their members), 8 the points per area
-    # of every row.
-    with django_assert_num_queries(8):
+    assert grade_counts(response) == grades
+    counted = timezone.localtime(response.context["as_of"]).strftime("%H:%M")
+    assert counted in response.content.decode()
+    # 1 user, 2 role assignments, 3 region subtree, 4–5 the rows with last year's totals
+    # and their members, 6 the points per area of every row (the areas are kept).
+    with django_assert_num_queries(6):
         response = client.get(reverse("evaluation:rankings_export_csv"))
         b"".join(response.streaming_content)
+
+
+def test_the_grades_and_averages_are_counted_afresh_when_nothing_is_kept(
+    client, world, ranked, settings
+):
+    settings.COMPLIANCE_CACHE_SECONDS = 0
+    client.force_login(world.bureau)
+    before = sum(grade_counts(rows_of(client)[0]).values())
+    more = pair(world, ranked.programme, SchoolFactory(region=world.east),
+                SchoolFactory(region=world.west))  # fmt: skip
+    finalise(world, ranked.admin, more, 1, "3")
+    assert sum(grade_counts(rows_of(client)[0]).values()) == before + 1
 
 
 def test_an_area_moved_in_a_later_version_stays_one_column(client, world, ranked):
