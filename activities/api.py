@@ -542,7 +542,7 @@ class ExchangeTargetViewSet(viewsets.GenericViewSet):
     )  # fmt: skip
     def list(self, request):
         pairings = self.filter_queryset(self.get_queryset())
-        params = [(k, v) for k, v in request.query_params.items()]
+        params = progress.query_params(request.query_params)
         rows, _as_of = progress.kept(
             "exchange-targets-api", request.user, params, lambda: targets.rollup(pairings)
         )

@@ -482,7 +482,7 @@ def secondment_cancel(request, pk: int):
 
 def _target_rows(request, pairings, group: str) -> tuple[list[dict], object]:
     """The roll-up by county, or one row a pairing, kept a minute (twinning.progress)."""
-    params = [(k, v) for k, v in request.GET.items() if k not in ("format", "page")]
+    params = progress.query_params(request.GET)
 
     def count() -> list[dict]:
         if group == "county":
@@ -527,7 +527,7 @@ def targets_overview(request):
         title = _("Pairings by standing against their targets")
         chart, _when = progress.kept(
             "exchange-targets-chart", request.user,
-            [*request.GET.items(), ("at", as_of.isoformat())],
+            [*progress.query_params(request.GET), ("at", as_of.isoformat())],
             lambda: progress.standing_chart(rows[:20], title),
         )  # fmt: skip
     page = page_of(request, rows, 50)

@@ -36,9 +36,8 @@ def _ranked(request):
     filterset, scorecards = _filtered(
         RankingFilter, request, selectors.scorecard_list_visible_to(request.user)
     )
-    params = [(key, value) for key in sorted(request.GET) if key != "page"
-              for value in request.GET.getlist(key)]  # fmt: skip
-    summary, as_of = progress.kept("scorecard-rankings", request.user, params,
+    summary, as_of = progress.kept("scorecard-rankings", request.user,
+                                   progress.query_params(request.GET),
                                    lambda: _summary(scorecards))  # fmt: skip
     return filterset, selectors.ranked_rows(scorecards), {**summary, "as_of": as_of}
 

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from schools import selectors as school_selectors
 from schools.api import ScopedPrimaryKeyRelatedField
 from schools.models import Pairing, School
-from twinning import access
+from twinning import access, progress
 from twinning.api import (
     ERROR_RESPONSES,
     FILE_RESPONSES,
@@ -373,7 +373,7 @@ class MentorshipViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         query = RollupQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         mentorships = self.filter_queryset(self.get_queryset())
-        params = [(k, v) for k, v in request.query_params.items() if k not in ("page",)]
+        params = progress.query_params(request.query_params)
         rows, _as_of = selectors.compliance_rows(
             request.user, params, mentorships, query.validated_data["group"]
         )

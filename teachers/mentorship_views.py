@@ -395,7 +395,7 @@ def compliance_overview(request):
         MentorshipFilter, request, selectors.mentorship_list_visible_to(request.user)
     )
     group = request.GET.get("group") if request.GET.get("group") in selectors.GROUPS else "school"
-    params = [(k, v) for k, v in request.GET.items() if k not in ("format", "page")]
+    params = progress.query_params(request.GET)
     rows, as_of = selectors.compliance_rows(request.user, params, mentorships, group)
     # The chart of the same counts, drawn once per language while they are kept.
     chart, _as_of = progress.kept(

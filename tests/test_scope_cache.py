@@ -114,3 +114,12 @@ def test_a_kept_roll_up_is_counted_again_once_a_role_is_taken_away(
     with django_capture_on_commit_callbacks(execute=True):
         role_unassign(actor=None, assignment=extra)
     assert progress.kept("roll-up", as_bureau(), [], count)[0] == 2
+
+
+def test_a_roll_ups_key_holds_every_value_of_a_repeated_filter_and_not_the_page():
+    from django.http import QueryDict
+
+    one = progress.query_params(QueryDict("status=active&status=proposed&page=3"))
+    other = progress.query_params(QueryDict("status=proposed&format=csv"))
+    assert one == [("status", "active"), ("status", "proposed")]
+    assert other == [("status", "proposed")]

@@ -130,6 +130,14 @@ def standing_chart(rows: list[dict], title: str) -> str:
     return mark_safe(chart.render(is_unicode=True))
 
 
+def query_params(query, leave_out=("format", "page")) -> list[tuple[str, str]]:
+    """The (key, value) pairs of a request's query (``request.GET`` or DRF's
+    ``query_params``) that shape a roll-up, for :func:`kept`: every value of a key given
+    twice, and nothing of ``leave_out`` (which page of the rows, which download)."""
+    return [(key, value) for key in sorted(query) if key not in leave_out
+            for value in query.getlist(key)]  # fmt: skip
+
+
 def kept(name: str, user, params, compute, *, afresh: bool = False):
     """``(compute(), when it was computed)``, kept ``COMPLIANCE_CACHE_SECONDS`` per
     user and scope, query parameters, day and language: a roll-up of a province is at
