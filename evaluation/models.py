@@ -266,6 +266,14 @@ class Scorecard(ChoiceLabels, models.Model):
             models.Index(fields=["region", "status", "due_on"], name="scorecard_queue_idx"),
             models.Index(fields=["programme", "period_start"], name="scorecard_programme_idx"),
             models.Index(fields=["helping_school", "year"], name="scorecard_school_idx"),
+            # The lists, newest year first: a page of 25 is read off the index.
+            models.Index(fields=["-period_end", "-id"], name="scorecard_recent_idx"),
+            # The rankings, highest total first: their page is read off the index too.
+            models.Index(
+                fields=["-total", "pairing", "year", "id"],
+                name="scorecard_ranking_idx",
+                condition=Q(status="finalised"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -382,3 +390,4 @@ class ScorecardEvent(ChoiceLabels, models.Model):
 
     def __str__(self) -> str:
         return f"{self.scorecard_id}: {self.step}"
+

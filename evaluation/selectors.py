@@ -64,18 +64,27 @@ def reads_scorecards(user) -> bool:
 
 
 def scorecard_get_for_user(user, pk) -> Scorecard:
-    return get_or_404(
+    card = get_or_404(
         scorecard_list_visible_to(user).select_related(
-            "pairing__region",
-            "pairing__helping_school",
-            "pairing__programme",
-            "template",
-            "programme",
-            "helping_school__region",
+            "pairing__region", "pairing__helping_school", "pairing__programme", "template",
             "finalised_by",
         ),
         pk,
-    )
+    )  # fmt: skip
+    # The card's region, programme and helping school are its pairing's, copied for scoped
+    # lists: taken from the pairing rather than joined again (each join costs the planner).
+    _share_pairing(card)
+    return card
+
+
+def _share_pairing(card: Scorecard) -> None:
+    pairing = card.pairing
+    if card.region_id == pairing.region_id:
+        card.region = pairing.region
+    if card.programme_id == pairing.programme_id:
+        card.programme = pairing.programme
+    if card.helping_school_id == pairing.helping_school_id:
+        card.helping_school = pairing.helping_school
 
 
 def can_read_evaluation(user, pairing: Pairing) -> bool:

@@ -72,19 +72,23 @@ def template_list(request):
         .order_by(F("programme_id").asc(nulls_first=True), "programme__name", "-version", "id")
     )
     page = page_of(request, templates, PAGE_SIZE)
-    programmes = _managed_programmes(request)
+    # A copy is made on the version's own page, which offers it where the user may make
+    # one: the default into any programme they keep, a programme's version into its next.
+    keeps_programmes = bool(_managed_programmes(request))
     rows = list(page.object_list)
     for template in rows:
-        # Each row's own copy form, its fields' ids its own.
-        template.copy_form = (
-            CopyForm(programmes=programmes, auto_id=f"id_copy{template.pk}_%s")
-            if programmes and template.is_published
-            else None
+        template.copyable = (
+            keeps_programmes
+            and template.is_published
+            and (
+                template.is_default
+                or access.can_manage_templates(request.scope, template.programme)
+            )
         )
     return render(
         request,
         "evaluation/template_list.html",
-        {"page_obj": page, "templates": rows, "keeps_programmes": bool(programmes)},
+        {"page_obj": page, "templates": rows, "keeps_programmes": keeps_programmes},
     )
 
 

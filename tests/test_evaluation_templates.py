@@ -53,7 +53,12 @@ def test_the_bureau_copies_the_default_edits_it_is_refused_publication_then_publ
     client.force_login(world.bureau)
     listed = page(client, "evaluation:template_list")
     assert default.name in listed
-    assert reverse("evaluation:template_copy", args=[default.pk]) in listed
+    # The list links to the version's page, where the copy form is.
+    copy_here = reverse("evaluation:template_detail", args=[default.pk]) + "#new-version"
+    assert copy_here in listed
+    assert reverse("evaluation:template_copy", args=[default.pk]) in page(
+        client, "evaluation:template_detail", default.pk
+    )
 
     response = client.post(
         reverse("evaluation:template_copy", args=[default.pk]),
@@ -272,8 +277,9 @@ def test_an_inspector_reads_every_version_and_changes_none(client, world, draft)
     client.force_login(world.inspector)
     listed = page(client, "evaluation:template_list")
     assert draft.name in listed and world.programme.name in listed
-    assert reverse("evaluation:template_copy", args=[draft.pk]) not in listed
+    assert "#new-version" not in listed
     detail = page(client, "evaluation:template_detail", draft.pk)
+    assert reverse("evaluation:template_copy", args=[draft.pk]) not in detail
     indicator = draft.indicators.get(code="1.1")
     assert reverse("evaluation:indicator_edit", args=[indicator.pk]) not in detail
     for name, target in [("evaluation:template_edit", draft), ("evaluation:area_create", draft),
@@ -357,8 +363,8 @@ def test_the_template_list_runs_a_constant_number_of_queries(
     client.force_login(world.bureau)
     client.get(reverse("evaluation:template_list"))  # the session is now in the cache
     # 1 user, 2 role assignments, 3 region subtree, 4 paginator count, 5 the page of
-    # templates (programme, region, whether a scorecard uses it), 6 the programmes the
-    # bureau keeps (the copy forms), 7 unread count.
+    # templates (programme, region, whether a scorecard uses it), 6 whether the bureau
+    # keeps a programme (the copy links), 7 unread count.
     with django_assert_num_queries(7):
         # The heading row, the default and the three programmes' versions.
         assert page(client, "evaluation:template_list").count("<tr>") == 1 + 1 + 3
