@@ -10,6 +10,7 @@ class EvaluationConfig(AppConfig):
         from schools import hub, region_copies
 
         from . import home, selectors
+        from .documents import builders, pairing
 
         # A scorecard carries its pairing's region (the programme's, as a pairing does);
         # its evidence the helping school's.
@@ -23,3 +24,5 @@ class EvaluationConfig(AppConfig):
             )
         )  # fmt: skip
         home.register()
+        # The kinds of the report archive built so far (evaluation/documents/).
+        builders.register(pairing.PairingEvaluation())

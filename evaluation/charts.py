@@ -79,3 +79,23 @@ def area_chart(areas: list[dict], title: str) -> str:
     chart.x_labels = [row["name"] for row in reversed(areas)]
     chart.add(_("Average share of the maximum"), [row["percent"] for row in reversed(areas)])
     return _svg(chart)
+
+
+def area_points_chart(areas, title: str) -> str:
+    """One scorecard's points in each area against the area's maximum (``areas``: the
+    ``AreaResult``s of evaluation.scoring, in the template's order), two bars an area, top
+    down; "" when there is none. Drawn for the yearly PDF evaluation."""
+    import pygal
+
+    if not areas:
+        return ""
+    chart = pygal.HorizontalBar(
+        style=_style(["#c5d3e3", AREA_COLOUR]), js=[], disable_xml_declaration=True,
+        show_legend=True, legend_at_bottom=True, width=800, height=160 + 56 * len(areas),
+        include_x_axis=True, show_y_guides=False, print_values=True, truncate_label=-1,
+        title=title, value_formatter=lambda v: f"{v:g}",
+    )  # fmt: skip
+    chart.x_labels = [area.name for area in reversed(areas)]
+    chart.add(_("Maximum"), [float(area.maximum) for area in reversed(areas)])
+    chart.add(_("Points"), [float(area.rounded) for area in reversed(areas)])
+    return _svg(chart)

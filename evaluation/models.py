@@ -391,3 +391,155 @@ class ScorecardEvent(ChoiceLabels, models.Model):
     def __str__(self) -> str:
         return f"{self.scorecard_id}: {self.step}"
 
+
+# --- the report archive -----------------------------------------
+
+
+class DocumentKind(models.TextChoices):
+    PAIRING_EVALUATION = "pairing_evaluation", _("Yearly evaluation of a pairing")
+    REGION_EVALUATION = "region_evaluation", _("Yearly evaluation of a region")
+    MONTHLY_STEERING = "monthly_steering", _("Monthly steering sheet")
+    QUARTERLY_SUMMARY = "quarterly_summary", _("Quarterly summary")
+    HALF_YEARLY_CIRCULAR = "half_yearly_circular", _("Half-yearly circular")
+
+
+# Whose document it is: these kinds are a pairing's, the others a region's.
+PAIRING_KINDS = (DocumentKind.PAIRING_EVALUATION,)
+
+
+class DocumentStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    BUILDING = "building", _("Being built")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+def document_path(extension: str) -> str:
+    """A new file's name in the archive: random, spread by month (the document's row, not
+    its name, says what it is)."""
+    from django.utils import timezone
+
+    return f"documents/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+class Document(ChoiceLabels, models.Model):
+    """A generated document of the archive (evaluation.documents): one version of a kind
+    of report about a subject (a pairing or a region) for a period.
+
+    Built by a Celery task from ids (evaluation.documents.services.document_build): its
+    files are written under a temporary name and published, the file in place and the
+    row marked ready, only at the end. Building a period again returns the same row while
+    its data are unchanged, and otherwise makes the next version and marks this one
+    superseded; a version never changes once ready, and none is ever deleted (the archive
+    is its own record of what was issued, by whom and when).
+
+    ``period`` is the kind's key of the period: a pairing year's number ("1") for a
+    pairing's evaluation, "2026" for a school year, "2026-03" for a month, "2026-Q1" for
+    a quarter, "2026-H1" for a half-year; ``period_start``/``period_end`` are its days.
+    """
+
+    kind = models.CharField(_("kind"), max_length=24, choices=DocumentKind.choices)
+    pairing = models.ForeignKey(
+        "schools.Pairing", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("pairing"),
+    )  # fmt: skip
+    # The subject region; for a pairing's document its pairing's (the programme's)
+    # region, so that a scoped list is the scorecards' filter on the same columns.
+    region = models.ForeignKey(
+        "schools.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    period = models.CharField(_("period"), max_length=20)
+    period_start = models.DateField(_("period starts"))
+    period_end = models.DateField(_("period ends"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    status = models.CharField(
+        _("status"), max_length=12, choices=DocumentStatus.choices, default=DocumentStatus.QUEUED
+    )
+    title = models.CharField(_("title"), max_length=200)
+    # The language it is written in: the requester's.
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    # The files get their names when they are published (document_path); blank until then.
+    pdf = models.FileField(_("PDF"), max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), null=True, blank=True)
+    checksum = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    xlsx = models.FileField(_("Excel"), max_length=200, blank=True)
+    xlsx_size = models.PositiveBigIntegerField(_("Excel size"), null=True, blank=True)
+    xlsx_checksum = models.CharField(_("Excel SHA-256"), max_length=64, blank=True)
+    # SHA-256 of the facts it was (or is to be) built from: the same facts, the same document.
+    fingerprint = models.CharField(_("data fingerprint"), max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("requested by"),
+    )  # fmt: skip
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    # The last time it was handed to a worker, and the start of the last attempt: the
+    # stuck-build sweep reads them.
+    enqueued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("build started at"), null=True, blank=True)
+    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    # The temporary files of the attempt under way ({"pdf": name, …}): that attempt's
+    # token (only it publishes), and what the next attempt clears away if it was killed.
+    temporary = models.JSONField(default=dict, blank=True)
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("superseded by"),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-period_start", "kind", "-version", "-id"]
+        constraints = [
+            # One document per kind, subject, period and version …
+            models.UniqueConstraint(
+                fields=["kind", "pairing", "period", "version"],
+                name="document_pairing_version_once", condition=Q(pairing__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "region", "period", "version"],
+                name="document_region_version_once", condition=Q(pairing__isnull=True),
+            ),
+            # … and of those, one current (the others superseded).
+            models.UniqueConstraint(
+                fields=["kind", "pairing", "period"], name="document_pairing_current_once",
+                condition=Q(pairing__isnull=False) & ~Q(status="superseded"),
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "region", "period"], name="document_region_current_once",
+                condition=Q(pairing__isnull=True) & ~Q(status="superseded"),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=PAIRING_KINDS, pairing__isnull=False)
+                | (~Q(kind__in=PAIRING_KINDS) & Q(pairing__isnull=True)),
+                name="document_subject_fits_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | ~Q(pdf=""), name="ready_document_has_a_file"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="document_period_in_order",
+            ),
+        ]  # fmt: skip
+        indexes = [
+            # A region's archive, newest period first; and the stuck-build sweep.
+            models.Index(fields=["region", "kind", "-period_start"], name="document_region_idx"),
+            models.Index(fields=["status", "started_at"], name="document_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(title)s (version %(version)s)") % {"title": self.title, "version": self.version}
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == DocumentStatus.READY
+
+    @property
+    def is_downloadable(self) -> bool:
+        """Ready, or superseded after it was (a superseded version that was never built
+        has no file)."""
+        return bool(self.pdf) and self.status in (DocumentStatus.READY, DocumentStatus.SUPERSEDED)

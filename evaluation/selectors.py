@@ -397,3 +397,34 @@ def indicator_get_for_user(user, pk, *, write: bool = False) -> Indicator:
     if write:
         template_get_for_user(user, indicator.template_id, write=True)
     return indicator
+
+
+# --- the report archive -----------------------------------------
+
+
+def document_list_visible_to(user) -> QuerySet:
+    """The archive's documents ``user`` reads: a pairing's by exactly those who read its
+    scorecards (the scorecards' rule, :func:`_condition`, on the same two columns: the
+    pairing's region and the pairing; teachers and everyone else read none), a region's
+    by the bureau staff and inspectors of that region and those above it."""
+    from .models import Document
+
+    condition = _condition(resolve_scope(user))
+    found = Document.objects.all()
+    return found if condition is None else found.filter(condition)
+
+
+def document_get_for_user(user, pk):
+    return get_or_404(document_list_visible_to(user).select_related("superseded_by"), pk)
+
+
+def scorecard_documents(card: Scorecard) -> list:
+    """The versions of ``card``'s yearly PDF evaluation, newest first (one query); the
+    caller has found the card through a scoped selector, and its readers read them."""
+    from .models import Document, DocumentKind
+
+    return list(
+        Document.objects.filter(
+            kind=DocumentKind.PAIRING_EVALUATION, pairing_id=card.pairing_id, period=str(card.year)
+        ).select_related("superseded_by").order_by("-version")
+    )  # fmt: skip

@@ -10,7 +10,8 @@ an inspector who scored it, finalises: the automatic values are frozen, the tota
 grade and pass or fail stored, and the money follows (funding's
 ``tranche_release_on_evaluation``, exactly once per finalisation, under the
 scorecard's row lock). Reopening (bureau, with a reason) sends it back to inspection;
-finalising again replaces the result and corrects the tranche.
+finalising again replaces the result and corrects the tranche. Each finalisation asks for
+the year's PDF evaluation (evaluation.documents), built by a worker once it commits.
 
 Refusals: someone who reads the scorecard but takes no part in it (the bureau of a
 member school's county) gets ``PermissionDenied``; someone who takes part but not in
@@ -38,6 +39,7 @@ from twinning.models import User
 from . import metrics, scoring
 from .models import (
     Area,
+    DocumentKind,
     Indicator,
     IndicatorScore,
     Rule,
@@ -838,6 +840,8 @@ def scorecard_finalise(*, actor: User, scorecard: Scorecard, comment: str = "") 
     funding) once: the second finds it finalised."""
     from funding import services as funding_services
 
+    from .documents import services as document_services
+
     card = _lock(scorecard)
     members = _members(card)
     _require_finaliser(actor, card, members)
@@ -863,6 +867,12 @@ def scorecard_finalise(*, actor: User, scorecard: Scorecard, comment: str = "") 
     funding_services.tranche_release_on_evaluation(
         actor=actor, pairing=card.pairing, school_year=tranche_school_year(card.period_start),
         score=card.total, passed=card.passed,
+    )  # fmt: skip
+    # The year's PDF evaluation, built once this commits; finalised again after a
+    # reopening, it is the next version and the one before is superseded.
+    document_services.document_request(
+        actor=actor, kind=DocumentKind.PAIRING_EVALUATION, subject=card.pairing,
+        period=card.year,
     )  # fmt: skip
     return card
 

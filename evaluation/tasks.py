@@ -1,5 +1,6 @@
 """Background work of the evaluation app. Tasks take ids and call services; safe to run
-twice (a scorecard opens once a year; a notification is sent once per person and step)."""
+twice (a scorecard opens once a year; a notification is sent once per person and step; a
+document is built once per version and published only whole)."""
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
@@ -100,3 +101,24 @@ def notify_scorecard_step(self, event_id: int) -> int:
             recipient=user, key=f"scorecard:{event.pk}", title=title, body=body, url=url
         )
     return len(recipients)
+
+
+# A build is killed past the hard limit (the sweep's DOCUMENT_BUILD_STUCK_MINUTES is well
+# beyond it); acks_late and reject_on_worker_lost (also the settings' defaults, stated here
+# because this task depends on them) give a build lost with its worker to another one.
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, autoretry_for=(Exception,),
+             retry_backoff=True, max_retries=5, soft_time_limit=300, time_limit=360)  # fmt: skip
+def build_document(self, document_id: int) -> str | None:
+    """Build document ``document_id`` of the report archive (documents.services.document_build)."""
+    from .documents import services as document_services
+
+    document = document_services.document_build(document_id)
+    return document.status if document is not None else None
+
+
+@shared_task(acks_late=True)
+def requeue_stuck_documents() -> int:
+    """The beat's sweep of builds no worker holds any more."""
+    from .documents import services as document_services
+
+    return document_services.documents_requeue_stuck()

@@ -60,5 +60,6 @@ urlpatterns = [
         name="evidence_thumbnail",
     ),
     path("evaluation/evidence/<int:pk>/remove/", views.evidence_remove, name="evidence_remove"),
+    path("evaluation/documents/<int:pk>/", views.document_download, name="document_download"),
     *template_urlpatterns,
 ]

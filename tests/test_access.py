@@ -38,6 +38,8 @@ from activities.models import (
 from evaluation import services as evaluation_services
 from evaluation.models import (
     Area,
+    Document,
+    DocumentStatus,
     Indicator,
     IndicatorScore,
     Scorecard,
@@ -762,6 +764,8 @@ ROUTES: dict[str, Route] = {
     "evaluation:evidence_remove": Route(
         kwargs=pk("score_evidence"), read=False, writes=(post(),), read_only=EVALUATION
     ),
+    # The report archive (tests/test_documents.py): read as the scorecard is.
+    "evaluation:document_download": Route(kwargs=pk("document")),
     # --- evaluation pages (end) ---
     # --- evaluation templates and rankings (begin) ---
     # Scorecard templates (tests/test_evaluation_templates.py): bureau staff and inspectors
@@ -1483,6 +1487,14 @@ def scene(world, active):
         uploads={s.score.indicator_id: [SimpleUploadedFile("佐证.jpg", image_bytes())]},
     )  # fmt: skip
     s.score_evidence = s.score.evidence.get()
+    # A built yearly evaluation of the pair (a stand-in file: building one is
+    # tests/test_documents.py's business, and slow).
+    s.document = Document.objects.create(
+        kind="pairing_evaluation", pairing=active, region=active.region, period="1",
+        period_start=s.scorecard.period_start, period_end=s.scorecard.period_end,
+        title="江城实验小学与西山山村小学结对帮扶第1年度考核评估", status=DocumentStatus.READY,
+        pdf=ContentFile(b"%PDF-1.4 evaluation", name="evaluation.pdf"),
+    )  # fmt: skip
     s.template = evaluation_services.template_copy(
         actor=s.bureau, source=ScorecardTemplate.objects.get(programme__isnull=True),
         programme=s.programme, name="江城市城乡学校结对帮扶考核表",

@@ -270,7 +270,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         # automatic indicators are computed afresh for the queues and the rankings.
         "schedule": crontab(minute=0, hour=2),
     },
+    "stuck-documents": {
+        "task": "evaluation.tasks.requeue_stuck_documents",
+        # Every ten minutes: a build lost with its worker is requeued soon after the
+        # DOCUMENT_BUILD_STUCK_MINUTES it is given.
+        "schedule": crontab(minute="*/10"),
+    },
 }
+# A document being built (or queued) for longer than this is taken for lost and requeued;
+# well beyond the build task's time limit (six minutes).
+DOCUMENT_BUILD_STUCK_MINUTES = int(os.environ.get("DOCUMENT_BUILD_STUCK_MINUTES", "20"))
 
 REST_FRAMEWORK = {
     # Token first: a request without credentials is told how to authenticate
