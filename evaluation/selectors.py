@@ -51,10 +51,15 @@ def _condition(scope) -> Q | None:
     return condition
 
 
-def scorecard_list_visible_to(user) -> QuerySet[Scorecard]:
+def _visible(found: QuerySet, user) -> QuerySet:
+    """The rows of ``found`` (scorecards, or anything else filed under a pairing's region
+    and its pairing) that ``user`` reads by the scorecards' rule."""
     condition = _condition(resolve_scope(user))
-    found = Scorecard.objects.all()
     return found if condition is None else found.filter(condition)
+
+
+def scorecard_list_visible_to(user) -> QuerySet[Scorecard]:
+    return _visible(Scorecard.objects.all(), user)
 
 
 def reads_scorecards(user) -> bool:
@@ -409,9 +414,7 @@ def document_list_visible_to(user) -> QuerySet:
     by the bureau staff and inspectors of that region and those above it."""
     from .models import Document
 
-    condition = _condition(resolve_scope(user))
-    found = Document.objects.all()
-    return found if condition is None else found.filter(condition)
+    return _visible(Document.objects.all(), user)
 
 
 def document_get_for_user(user, pk):

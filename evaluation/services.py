@@ -910,9 +910,11 @@ def evidence_remove(*, actor: User, evidence: ScoreEvidence) -> None:
     delete_stored(evidence)
 
 
-def areas_short(card: Scorecard) -> list[str]:
-    """The areas of a finalised scorecard below the pass mark's share of their points."""
+def areas_short(card: Scorecard, result: scoring.Result | None = None) -> list[str]:
+    """The areas of a finalised scorecard below the pass mark's share of their points
+    (``result``: its result when the caller has it already)."""
     if card.pass_mark is None:
         return []
     share = card.pass_mark / card.template.max_points
-    return [a.name for a in result_of(card).areas if a.maximum and a.points / a.maximum < share]
+    areas = (result or result_of(card)).areas
+    return [a.name for a in areas if a.maximum and a.points / a.maximum < share]

@@ -16,7 +16,7 @@ from twinning.access import resolve_scope
 from twinning.pdf import page_counter_css, render_pdf
 from twinning.text import join_names
 
-from .. import charts, selectors
+from .. import charts, selectors, services
 from ..models import DocumentKind, Scorecard, ScorecardStatus, ScoreEvidence, Step
 from .builders import Builder, Period
 
@@ -107,11 +107,6 @@ class PairingEvaluation(Builder):
         confirmations = {e.school_id: e for e in events if e.step == Step.CONFIRM}
         inspectors = sorted({s.inspector.display_name for s in detail["scores"].values()
                              if s.inspector is not None})  # fmt: skip
-        share = card.pass_mark / card.template.max_points if card.pass_mark is not None else None
-        areas_short = [
-            a.name for a in result.areas
-            if share is not None and a.maximum and a.points / a.maximum < share
-        ]  # fmt: skip
         evidence = [
             (indicator, file)
             for area in result.areas
@@ -134,7 +129,7 @@ class PairingEvaluation(Builder):
                 if m.role == PairingMember.Role.ASSISTED
             ],  # fmt: skip
             "result": result,
-            "areas_short": areas_short,
+            "areas_short": services.areas_short(card, result),
             "chart": charts.area_points_chart(result.areas, _("Points per area")),
             "evidence": evidence,
             "inspectors": inspectors,
