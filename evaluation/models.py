@@ -518,7 +518,8 @@ class Document(ChoiceLabels, models.Model):
                 name="document_subject_fits_kind",
             ),
             models.CheckConstraint(
-                condition=~Q(status="ready") | ~Q(pdf=""), name="ready_document_has_a_file"
+                condition=~Q(status="ready") | ~Q(pdf="") | ~Q(xlsx=""),
+                name="ready_document_has_a_file",
             ),
             models.CheckConstraint(
                 condition=Q(period_end__gte=models.F("period_start")),
@@ -542,4 +543,6 @@ class Document(ChoiceLabels, models.Model):
     def is_downloadable(self) -> bool:
         """Ready, or superseded after it was (a superseded version that was never built
         has no file)."""
-        return bool(self.pdf) and self.status in (DocumentStatus.READY, DocumentStatus.SUPERSEDED)
+        return bool(self.pdf or self.xlsx) and self.status in (
+            DocumentStatus.READY, DocumentStatus.SUPERSEDED,
+        )  # fmt: skip

@@ -57,8 +57,22 @@ def _enqueue(document: Document) -> None:
     transaction.on_commit(lambda: build_document.delay(document.pk))
 
 
+class DocumentRunning(ValidationError):
+    """Asked for on demand while that period's document is being built: nothing changes,
+    and ``document`` (queued or building) is where to watch it."""
+
+    def __init__(self, document: Document):
+        super().__init__(
+            _("This document is being built already; its progress is on its page."),
+            code="running",
+        )
+        self.document = document
+
+
 @transaction.atomic
-def document_request(*, actor: User | None, kind: str, subject, period) -> Document:
+def document_request(
+    *, actor: User | None, kind: str, subject, period, refuse_running: bool = False
+) -> Document:
     """The document of ``kind`` about ``subject`` (a pairing or a region, as the kind
     says) for ``period`` (the kind's key: a pairing year's number, "2026-Q1" …), built
     by a worker once the transaction commits. ``actor`` None: the platform (a beat).
@@ -68,7 +82,8 @@ def document_request(*, actor: User | None, kind: str, subject, period) -> Docum
     superseded (its file stays). A document not issued yet (queued, being built, failed)
     is built again in place. Never two rows for one kind, subject, period and version,
     nor two current versions (database constraints: a request at the same moment finds
-    the other's row)."""
+    the other's row). ``refuse_running`` (a request on demand): :class:`DocumentRunning`
+    while one is queued or being built, instead of building it again."""
     builder = builder_for(kind)
     if not isinstance(subject, builder.subject_model):
         raise ValidationError({"subject": _("Choose a subject this kind of document is about.")})
@@ -87,6 +102,8 @@ def document_request(*, actor: User | None, kind: str, subject, period) -> Docum
     document.fingerprint = fingerprint(builder.facts(document))
     now = timezone.now()
     if current is not None:
+        if refuse_running and current.status in (DocumentStatus.QUEUED, DocumentStatus.BUILDING):
+            raise DocumentRunning(current)
         if current.fingerprint == document.fingerprint and current.status != DocumentStatus.FAILED:
             return current
         if current.status != DocumentStatus.READY:
@@ -235,7 +252,8 @@ def _publish(document: Document, temporary: dict, facts_print: str) -> Document:
             if not _owned(row, temporary):
                 _delete(moved)
                 return row
-            row.pdf.name, (row.size, row.checksum) = final["pdf"], digests["pdf"]
+            if "pdf" in final:
+                row.pdf.name, (row.size, row.checksum) = final["pdf"], digests["pdf"]
             if "xlsx" in final:
                 row.xlsx.name, (row.xlsx_size, row.xlsx_checksum) = final["xlsx"], digests["xlsx"]
             row.status, row.built_at, row.error = DocumentStatus.READY, timezone.now(), ""
