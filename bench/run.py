@@ -64,7 +64,7 @@ PERSONAS = {
 
 # Every page and endpoint, as (name, URL). {pairing}, {school}, {programme}, {region},
 # {school_code} (and the {teacher}, {mentorship}, {activity}, {disbursement}, {student},
-# {aid_application}, {aid_notice}, {import_batch}, {scorecard}, {template} of the detail
+# {aid_application}, {aid_notice}, {import_batch}, {scorecard}, {template}, {document} of the detail
 # pages) are filled with
 # objects the persona
 # can see. A page that answers a
@@ -142,6 +142,11 @@ PAGES = [
     ("scorecard rankings", "/evaluation/rankings/"),
     ("scorecard template list", "/evaluation/templates/"),
     ("scorecard template detail", "/evaluation/templates/{template}/"),
+    # The report archive: everything in scope, one kind, one region's, a document's page.
+    ("document archive", "/evaluation/documents/"),
+    ("document archive, quarterly", "/evaluation/documents/?kind=quarterly_summary"),
+    ("region documents", "/evaluation/regions/{region}/documents/"),
+    ("document page", "/evaluation/documents/{document}/status/"),
     ("api pairings", "/api/pairings/"),
     ("api pairings ×200", "/api/pairings/?page_size=200"),
     ("api pairing detail", "/api/pairings/{pairing}/"),
@@ -176,6 +181,8 @@ PAGES = [
     ("api scorecard detail", "/api/scorecards/{scorecard}/"),
     ("api scorecard rankings", "/api/scorecard-rankings/"),
     ("api scorecard templates", "/api/scorecard-templates/"),
+    ("api documents", "/api/documents/"),
+    ("api document detail", "/api/documents/{document}/"),
 ]
 FLOOR = {"html": "/bench/floor/", "json": "/bench/floor.json"}
 
@@ -426,6 +433,8 @@ def fill(port: int, cookies: dict) -> dict[str, str]:
         or first("/api/scorecards/?page_size=1"),
         "template": first("/api/scorecard-templates/?published=true&is_default=false&page_size=1")
         or first("/api/scorecard-templates/?page_size=1"),
+        "document": first("/api/documents/?kind=quarterly_summary&page_size=1")
+        or first("/api/documents/?page_size=1"),
     }
     return {k: v for k, v in values.items() if v is not None}
 
@@ -553,6 +562,42 @@ def measure_evaluation(env: dict) -> dict:
     result = json.loads(done.stdout.strip().splitlines()[-1])
     print(json.dumps(result), flush=True)
     return result
+
+
+def measure_documents(env: dict) -> dict:
+    """The report archive's heaviest builds (bench/documents.py), in the bench's environment."""
+    print("document builds (bench/documents.py) …", flush=True)
+    done = subprocess.run(
+        [PYTHON, "bench/documents.py"], cwd=ROOT, env=env, check=True, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    print(json.dumps(result), flush=True)
+    return result
+
+
+DOCUMENT_NAMES = {
+    "pairing_evaluation": "one pairing's yearly PDF evaluation",
+    "quarterly_summary": "the province's quarterly summary (PDF and Excel)",
+    "region_evaluation": "the province's yearly evaluation (PDF and Excel)",
+}
+
+
+def documents_lines(meta: dict) -> list[str]:
+    result = meta.get("documents")
+    if not result:
+        return []
+    parts = [
+        f"{DOCUMENT_NAMES[d['kind']]} {d['seconds']} s in {d['queries']} queries "
+        f"({d['pdf_bytes'] / 1e3:,.0f} KB PDF; target ≤ {d['target_seconds']:g} s "
+        f"{'✓' if d['within_target'] else '✗'})"
+        for d in result["documents"]
+    ]
+    return [
+        "",
+        f"{result.get('date', '')}: document builds over {result['pairings']:,} pairings "
+        f"(bench/documents.py, in-process as the worker builds them): " + "; ".join(parts) + ".",
+    ]
 
 
 def evaluation_lines(meta: dict) -> list[str]:
@@ -702,6 +747,18 @@ def main() -> int:
             update_readme(
                 "\n".join(evaluation_lines({"evaluation": evaluated})).strip() + "\n",
                 marker="bench-evaluation",
+            )
+
+    if not args.only or "document" in args.only:
+        built = measure_documents(env)
+        RESULTS.mkdir(exist_ok=True)
+        built["date"] = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        built["machine"] = machine()
+        (RESULTS / "documents.json").write_text(json.dumps(built, indent=1) + "\n")
+        if not args.no_readme:
+            update_readme(
+                "\n".join(documents_lines({"documents": built})).strip() + "\n",
+                marker="bench-documents",
             )
 
     import psycopg

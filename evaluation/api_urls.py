@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from . import api, document_api
 
 router = SimpleRouter()
 router.include_format_suffixes = False
@@ -14,5 +14,6 @@ router.register(
 router.register("scorecards", api.ScorecardViewSet, basename="scorecard")
 router.register("scorecard-evidence", api.ScorecardEvidenceViewSet, basename="scorecard-evidence")
 router.register("scorecard-rankings", api.ScorecardRankingViewSet, basename="scorecard-ranking")
+router.register("documents", document_api.DocumentViewSet, basename="document")
 
 urlpatterns = router.urls

@@ -10,7 +10,7 @@ class EvaluationConfig(AppConfig):
         from schools import hub, region_copies
 
         from . import home, selectors
-        from .documents import builders, pairing
+        from .documents import builders, cadence, pairing, region
 
         # A scorecard carries its pairing's region (the programme's, as a pairing does);
         # its evidence the helping school's.
@@ -26,3 +26,7 @@ class EvaluationConfig(AppConfig):
         home.register()
         # The kinds of the report archive built so far (evaluation/documents/).
         builders.register(pairing.PairingEvaluation())
+        builders.register(region.RegionEvaluation())
+        builders.register(cadence.MonthlySteering())
+        builders.register(cadence.QuarterlySummary())
+        builders.register(cadence.HalfYearlyCircular())

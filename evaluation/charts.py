@@ -99,3 +99,22 @@ def area_points_chart(areas, title: str) -> str:
     chart.add(_("Maximum"), [float(area.maximum) for area in reversed(areas)])
     chart.add(_("Points"), [float(area.rounded) for area in reversed(areas)])
     return _svg(chart)
+
+
+def county_totals_chart(counties: list[tuple[str, float]], title: str, maximum: float) -> str:
+    """Each county's average total (``counties``: (name, average), in the order of the
+    table beside it), one bar a county, top down, on a scale to the templates' highest
+    ``maximum``; "" when there is none. Drawn for the region's yearly evaluation."""
+    import pygal
+
+    if not counties:
+        return ""
+    chart = pygal.HorizontalBar(
+        style=_style([AREA_COLOUR]), js=[], disable_xml_declaration=True, show_legend=False,
+        width=800, height=120 + 40 * len(counties), range=(0, maximum), include_x_axis=True,
+        show_y_guides=False, print_values=True, truncate_label=-1, title=title,
+        value_formatter=lambda v: f"{v:.1f}",
+    )  # fmt: skip
+    chart.x_labels = [name for name, _average in reversed(counties)]
+    chart.add(_("Average total"), [average for _name, average in reversed(counties)])
+    return _svg(chart)

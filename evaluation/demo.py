@@ -17,7 +17,8 @@ A scorecard in every step, for the demo's evaluated pairings:
   and back with ``inspector``; year 2 (its last): confirmed, waiting for inspection.
 
 And a draft of the county programme's own template (``county`` raised the secondment
-target), which no scorecard uses until it is published.
+target), which no scorecard uses until it is published; then the reporting cadence's documents of
+the periods just over, as the beat asks for them.
 
 Everything goes through evaluation.services with the demo personas; the schools without
 a demo coordinator self-assess and confirm through ``admin``, as the teachers demo
@@ -163,6 +164,14 @@ def load(*, users: dict, schools: dict, count: Callable[[str, int], None]) -> No
     if made:
         count("scorecards", made)
     _county_draft(users, count)
+    # The reporting cadence as the beat would have asked for it on the first working day
+    # after each period (the worker builds them): last month's steering sheet, last
+    # quarter's summary, the last half-year's circular of each region with a programme.
+    from .documents import services as document_services
+
+    asked = document_services.documents_request_due()
+    if asked:
+        count("documents", len(asked))
 
 
 def _build(spec: Card, pairing: Pairing, users: dict) -> None:

@@ -80,7 +80,11 @@ EARLY = "提前开通本帮扶年度自评。"
 
 
 def existing_rows() -> int:
-    return Scorecard.objects.count()
+    """The scorecards, once the archive's rows are there too (a province seeded before the
+    archive existed gets its share: :func:`generate` adds what is missing)."""
+    from .models import Document
+
+    return Scorecard.objects.count() if Document.objects.exists() else 0
 
 
 @dataclass
@@ -103,6 +107,9 @@ class Year:
 
 def generate(ctx: ScaleContext) -> None:
     timer = Timer(ctx.log)
+    if Scorecard.objects.exists():  # seeded before the report archive: only its rows
+        timer.step("documents", write_documents())
+        return
     install_default_template()
     templates = _programme_templates()
     timer.step("programme templates", len(templates))
@@ -114,9 +121,75 @@ def generate(ctx: ScaleContext) -> None:
     scores, events = _scores_and_events(ctx, years)
     timer.step("indicator scores", scores)
     timer.step("scorecard steps", events)
+    timer.step("documents", write_documents())
     counts = Counter(str(y.status) for y in years)
     grades = Counter(Scorecard.objects.filter(status=ST.FINALISED).values_list("grade", flat=True))
     ctx.log(f"  by status: {dict(counts)}; finalised by grade: {dict(grades)}")
+
+
+# --- the report archive ----------------------------------------------------------------------
+
+# Rows, not files: every document of the synthetic province names this one stand-in file
+# (the archive's pages and endpoints read rows; a build is measured by bench/documents.py).
+STAND_IN_PDF = "documents/scale/stand-in.pdf"
+STAND_IN_XLSX = "documents/scale/stand-in.xlsx"
+
+
+def write_documents() -> int:
+    """A year of the archive: each finalised scorecard's PDF evaluation, and for each
+    region with a programme the last twelve months' steering sheets, four quarterly
+    summaries and two half-yearly circulars, all ready (built at each period's first
+    working day, 06:30, by the beat)."""
+    from twinning import calendar
+
+    from .documents import periods
+    from .models import Document, DocumentKind, DocumentStatus
+
+    cards = Scorecard.objects.filter(status=ST.FINALISED).values_list(
+        "pairing_id", "region_id", "year", "period_start", "period_end", "finalised_at",
+        "finalised_by_id", "pairing__helping_school__name",
+    )  # fmt: skip
+    rows = [
+        Document(
+            kind=DocumentKind.PAIRING_EVALUATION,
+            pairing_id=pairing,
+            region_id=region,
+            period=str(year),
+            period_start=start,
+            period_end=end,
+            status=DocumentStatus.READY,
+            title=f"{helping}结对帮扶第{year}年度考核评估报告",
+            requested_by_id=by,
+            built_at=at,
+            pdf=STAND_IN_PDF,
+            size=340_000,
+            checksum="0" * 64,
+        )  # fmt: skip
+        for pairing, region, year, start, end, at, by, helping in cards
+    ]
+    today = calendar.today()
+    cadence = [(DocumentKind.MONTHLY_STEERING, periods.MONTH, 12, ""),
+               (DocumentKind.QUARTERLY_SUMMARY, periods.QUARTER, 4, "pdf"),
+               (DocumentKind.HALF_YEARLY_CIRCULAR, periods.HALF_YEAR, 2, "pdf")]  # fmt: skip
+    regions = Region.objects.filter(pk__in=Programme.objects.values("region_id"))
+    for region_id, name in regions.values_list("id", "name"):
+        for kind, granularity, count, pdf in cadence:
+            span = periods.last_over(granularity, today)
+            for _n in range(count):
+                built = timezone.make_aware(dt.datetime.combine(
+                    span.end + dt.timedelta(days=1), dt.time(6, 30)))  # fmt: skip
+                rows.append(Document(
+                    kind=kind, region_id=region_id, period=span.key, period_start=span.start,
+                    period_end=span.end, status=DocumentStatus.READY, built_at=built,
+                    title=f"{name}{DocumentKind(kind).label}（{span.key}）",
+                    pdf=STAND_IN_PDF if pdf else "", size=180_000 if pdf else None,
+                    checksum="0" * 64 if pdf else "",
+                    xlsx=STAND_IN_XLSX if kind != DocumentKind.HALF_YEARLY_CIRCULAR else "",
+                    xlsx_size=40_000 if kind != DocumentKind.HALF_YEARLY_CIRCULAR else None,
+                ))  # fmt: skip
+                span = periods.last_over(granularity, span.start)
+    Document.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    return len(rows)
 
 
 # --- templates -------------------------------------------------------------------------------

@@ -67,6 +67,18 @@ def grade_of(total: Decimal, template: Template) -> str:
     return Grade.FAIL
 
 
+def areas_short(areas, pass_mark: Decimal | None, max_points: Decimal) -> list[str]:
+    """The names of ``areas`` (``(name, points, maximum)``, in order) whose points fall
+    below the pass mark's share of their maximum: the share of the template's
+    ``max_points`` the programme's ``pass_mark`` asks of the whole, asked of each area
+    (None: no pass mark, nothing is short). The one statement of the rule, for one
+    scorecard's result and for a region's aggregate sums alike."""
+    if pass_mark is None or not max_points:
+        return []
+    share = pass_mark / max_points
+    return [name for name, points, maximum in areas if maximum and points / maximum < share]
+
+
 @dataclass
 class AreaResult:
     area_id: int

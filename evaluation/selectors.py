@@ -421,6 +421,19 @@ def document_get_for_user(user, pk):
     return get_or_404(document_list_visible_to(user).select_related("superseded_by"), pk)
 
 
+def document_versions(document) -> list:
+    """Every version of ``document``'s kind, subject and period, newest first (one query);
+    the caller found ``document`` through a scoped selector, and its readers read them."""
+    from .models import Document
+
+    return list(
+        Document.objects.filter(
+            kind=document.kind, region_id=document.region_id, pairing_id=document.pairing_id,
+            period=document.period,
+        ).order_by("-version")
+    )  # fmt: skip
+
+
 def scorecard_documents(card: Scorecard) -> list:
     """The versions of ``card``'s yearly PDF evaluation, newest first (one query); the
     caller has found the card through a scoped selector, and its readers read them."""

@@ -915,6 +915,6 @@ def areas_short(card: Scorecard, result: scoring.Result | None = None) -> list[s
     (``result``: its result when the caller has it already)."""
     if card.pass_mark is None:
         return []
-    share = card.pass_mark / card.template.max_points
     areas = (result or result_of(card)).areas
-    return [a.name for a in areas if a.maximum and a.points / a.maximum < share]
+    return scoring.areas_short([(a.name, a.points, a.maximum) for a in areas], card.pass_mark,
+                               card.template.max_points)  # fmt: skip

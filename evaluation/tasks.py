@@ -5,6 +5,7 @@ document is built once per version and published only whole)."""
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schools.models import PairingMember
@@ -122,3 +123,41 @@ def requeue_stuck_documents() -> int:
     from .documents import services as document_services
 
     return document_services.documents_requeue_stuck()
+
+
+@shared_task(acks_late=True)
+def build_due_documents() -> int:
+    """The beat's morning run of the reporting cadence (月调度, 季汇总, 半年通报): each
+    kind's last period that is over, for every region with a running programme, asked
+    for once; only on a working day, so the first working day after a period builds it."""
+    from twinning import calendar
+
+    from .documents import services as document_services
+
+    if not calendar.is_working_day(calendar.today()):
+        return 0
+    return len(document_services.documents_request_due())
+
+
+@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def notify_document_ready(self, document_id: int) -> int:
+    """Tell the region's bureau staff and inspectors (and those above) that a region's
+    document is ready, once each (the notification's key is the document's)."""
+    from .models import Document, DocumentStatus
+
+    document = Document.objects.select_related("region").filter(pk=document_id).first()
+    if document is None or document.status != DocumentStatus.READY:
+        return 0
+    recipients = {user.pk: user for role in (Role.BUREAU, Role.INSPECTOR)
+                  for user in _above(document.region, role)}  # fmt: skip
+    url = reverse("evaluation:document_detail", args=[document.pk])
+    for user in recipients.values():
+        with in_language_of(user):
+            title = _("Ready to download: %(title)s") % {"title": document.title}
+            day = f"{timezone.localtime(document.built_at):%Y-%m-%d}"
+            body = _("Version %(version)s, built from the records as they stood on %(day)s.") % {
+                "version": document.version, "day": day,
+            }  # fmt: skip
+        notification_send(recipient=user, key=f"document:{document.pk}", title=title, body=body,
+                          url=url)  # fmt: skip
+    return len(recipients)

@@ -3,7 +3,7 @@ the rankings in template_urls.py."""
 
 from django.urls import path
 
-from . import views
+from . import document_views, dossier_views, views
 from .template_urls import urlpatterns as template_urlpatterns
 
 app_name = "evaluation"
@@ -60,6 +60,40 @@ urlpatterns = [
         name="evidence_thumbnail",
     ),
     path("evaluation/evidence/<int:pk>/remove/", views.evidence_remove, name="evidence_remove"),
-    path("evaluation/documents/<int:pk>/", views.document_download, name="document_download"),
+    path("evaluation/documents/", document_views.document_list, name="document_list"),
+    path("evaluation/documents/request/", document_views.document_request, name="document_request"),
+    path(
+        "evaluation/regions/<int:pk>/documents/",
+        document_views.region_documents,
+        name="region_documents",
+    ),
+    path(
+        "evaluation/documents/<int:pk>/", document_views.document_download, name="document_download"
+    ),
+    path(
+        "evaluation/documents/<int:pk>/excel/",
+        document_views.document_download_xlsx,
+        name="document_download_xlsx",
+    ),
+    path(
+        "evaluation/documents/<int:pk>/status/",
+        document_views.document_detail,
+        name="document_detail",
+    ),
+    path(
+        "evaluation/documents/<int:pk>/progress/",
+        document_views.document_progress,
+        name="document_progress",
+    ),
+    path(
+        "evaluation/documents/<int:pk>/rebuild/",
+        document_views.document_rebuild,
+        name="document_rebuild",
+    ),
+    path(
+        "evaluation/scorecards/<int:pk>/dossier.zip",
+        dossier_views.dossier_download,
+        name="scorecard_dossier",
+    ),
     *template_urlpatterns,
 ]

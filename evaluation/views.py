@@ -31,7 +31,7 @@ from schools import selectors as school_selectors
 from schools.models import PairingMember
 from schools.views import _filtered, _is_filtered, _post_data
 from twinning import access, calendar
-from twinning.attachments import file_response, stored_file_response, thumbnail_response
+from twinning.attachments import stored_file_response, thumbnail_response
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors, form_action
 from twinning.paging import page_of
@@ -45,7 +45,7 @@ from .forms import (
     ScorecardFilter,
     SelfAssessForm,
 )
-from .models import DocumentStatus, Grade, IndicatorScore, ScorecardStatus, ScoreEvidence, Source
+from .models import Grade, IndicatorScore, ScorecardStatus, ScoreEvidence, Source
 
 PAGE_SIZE = 25
 
@@ -454,35 +454,6 @@ def evidence_remove(request, pk: int):
         else _detail_url(card),
         again=None,
     )  # fmt: skip
-
-
-# --- the report archive --------------------------------------------------------------------
-
-
-@login_required
-@require_safe
-def document_download(request, pk: int):
-    """A document of the archive, for whoever reads its subject (404 for anyone else). A
-    superseded version downloads stamped 已作废 on every page (documents/stamp.py says
-    why on download); one not built (yet) answers with a page saying so, not a file."""
-    from django.core.files.base import ContentFile
-
-    from .documents.stamp import stamped
-
-    document = selectors.document_get_for_user(request.user, pk)
-    if not document.is_downloadable:
-        failed = document.status == DocumentStatus.FAILED
-        return render(
-            request, "evaluation/document_unavailable.html",
-            {"document": document, "failed": failed},
-            # Accepted: it is on its way; a conflict: it is not there and will not be.
-            status=409 if failed else 202,
-        )  # fmt: skip
-    filename = f"{document.title}-v{document.version}.pdf"
-    if document.status == DocumentStatus.SUPERSEDED:
-        content = ContentFile(stamped(document), name=f"{document.pk}-superseded.pdf")
-        return file_response(content, filename=filename, content_type="application/pdf")
-    return file_response(document.pdf, filename=filename, content_type="application/pdf")
 
 
 # --- queues and the list ------------------------------------------------------------------

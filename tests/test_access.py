@@ -299,6 +299,14 @@ def inspect_payload(s):
     return {f"score_{s.score.indicator_id}": "2", f"comment_{s.score.indicator_id}": "核实"}
 
 
+def document_request_payload(s):
+    return {"region_code": s.city.code, "kind": "monthly_steering", "period": "2026-11"}
+
+
+def document_request_api_payload(s):
+    return {"region": s.city.pk, "kind": "monthly_steering", "period": "2026-11"}
+
+
 # Student data: the inspector reads none of it (404, tests/test_student_aid_pages.py).
 PRIVATE = {"read_only": (), "inspector_reads": False}
 # What the aid officers decide: the student's coordinator reads it and gets 403.
@@ -764,8 +772,23 @@ ROUTES: dict[str, Route] = {
     "evaluation:evidence_remove": Route(
         kwargs=pk("score_evidence"), read=False, writes=(post(),), read_only=EVALUATION
     ),
-    # The report archive (tests/test_documents.py): read as the scorecard is.
+    # The report archive (tests/test_documents.py, tests/test_document_archive.py): a
+    # pairing's document read as the scorecard is, a region's by its bureau and inspectors;
+    # only bureau staff ask for one or build one again (the inspector gets 403).
     "evaluation:document_download": Route(kwargs=pk("document")),
+    "evaluation:document_list": Route(),
+    "evaluation:region_documents": Route(kwargs=pk("city")),
+    "evaluation:document_request": Route(
+        read=False, writes=(post(document_request_payload),), read_only=("inspector", "mentor")
+    ),
+    "evaluation:document_detail": Route(kwargs=pk("region_document")),
+    "evaluation:document_progress": Route(kwargs=pk("region_document")),
+    "evaluation:document_download_xlsx": Route(kwargs=pk("region_document")),
+    "evaluation:document_rebuild": Route(
+        kwargs=pk("region_document"), read=False, writes=(post(),), read_only=("inspector",)
+    ),
+    # A finalised year's dossier (tests/test_dossier.py): read as the scorecard is.
+    "evaluation:scorecard_dossier": Route(kwargs=pk("finalised_scorecard")),
     # --- evaluation pages (end) ---
     # --- evaluation templates and rankings (begin) ---
     # Scorecard templates (tests/test_evaluation_templates.py): bureau staff and inspectors
@@ -1146,6 +1169,12 @@ ROUTES: dict[str, Route] = {
         read_only=EVALUATION,
     ),
     "api:scorecard-ranking-list": Route(api=True),
+    "api:document-list": Route(
+        api=True, writes=(post(document_request_api_payload),), read_only=("inspector", "mentor")
+    ),
+    "api:document-detail": Route(kwargs=pk("region_document"), api=True),
+    "api:document-pdf": Route(kwargs=pk("document"), api=True),
+    "api:document-xlsx": Route(kwargs=pk("region_document"), api=True),
     # --- evaluation API (end) ---
     "api:donation-list": Route(api=True, writes=(post(donation_api_payload),)),
     "api:donation-detail": Route(
@@ -1494,6 +1523,24 @@ def scene(world, active):
         period_start=s.scorecard.period_start, period_end=s.scorecard.period_end,
         title="江城实验小学与西山山村小学结对帮扶第1年度考核评估", status=DocumentStatus.READY,
         pdf=ContentFile(b"%PDF-1.4 evaluation", name="evaluation.pdf"),
+    )  # fmt: skip
+    # A region's quarterly summary (stand-in files too).
+    s.region_document = Document.objects.create(
+        kind="quarterly_summary", region=s.city, period="2026-Q3",
+        period_start=dt.date(2026, 7, 1), period_end=dt.date(2026, 9, 30),
+        title="江城市结对帮扶工作季度汇总（2026年第三季度）", status=DocumentStatus.READY,
+        pdf=ContentFile(b"%PDF-1.4 summary", name="summary.pdf"),
+        xlsx=ContentFile(b"PK summary", name="summary.xlsx"),
+    )  # fmt: skip
+    # Year 2, finalised (a stand-in: the workflow is tests/test_evaluation.py's), for the
+    # routes only a finalised year has (its dossier).
+    year_2 = s.scorecard.period_end + dt.timedelta(days=1)
+    s.finalised_scorecard = Scorecard.objects.create(
+        pairing=active, programme=s.scorecard.programme, region_id=s.scorecard.region_id,
+        helping_school_id=s.scorecard.helping_school_id, template=s.scorecard.template, year=2,
+        period_start=year_2, period_end=year_2.replace(year=year_2.year + 1) - dt.timedelta(1),
+        opens_on=year_2, due_on=year_2, status="finalised", total=80, grade="good",
+        passed=True, pass_mark=75, finalised_at=timezone.now(), finalised_by=s.bureau,
     )  # fmt: skip
     s.template = evaluation_services.template_copy(
         actor=s.bureau, source=ScorecardTemplate.objects.get(programme__isnull=True),

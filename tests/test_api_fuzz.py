@@ -12,9 +12,12 @@ An exclusion, if one is ever needed, names the operation and the check in
 adjustment today is ``positive_data_accepted_or_refused_by_a_domain_rule`` below.
 """
 
+import datetime as dt
+
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
@@ -24,6 +27,7 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from evaluation import services as evaluation_services
+from evaluation.models import Document
 from evaluation.models import Template as ScorecardTemplate
 from funding import services as funding_services
 from schools import services
@@ -104,7 +108,15 @@ def _known_ids(world, active) -> dict[str, int]:
         actor=world.bureau, source=ScorecardTemplate.objects.get(programme__isnull=True),
         programme=world.programme,
     )  # fmt: skip
+    # The report archive: a region's quarterly summary with both its files (stand-ins).
+    document = Document.objects.create(
+        kind="quarterly_summary", region=world.city, period="2026-Q3",
+        period_start=dt.date(2026, 7, 1), period_end=dt.date(2026, 9, 30), title="季度汇总",
+        status="ready", pdf=ContentFile(b"%PDF-1.4 summary", name="summary.pdf"),
+        xlsx=ContentFile(b"PK summary", name="summary.xlsx"),
+    )  # fmt: skip
     return {
+        "/api/documents/": document.pk,
         "/api/scorecards/": card.pk,
         "/api/scorecard-evidence/": score.evidence.get().pk,
         "/api/scorecard-templates/": template.pk,

@@ -378,7 +378,7 @@ def _scorecards(world, active):
     """Three years of the pairing's evaluation: year 1 open with a photo as evidence,
     year 2 with the inspectors, year 3 finalised; and the pages of each role."""
     from evaluation import services as evaluation
-    from evaluation.models import Source
+    from evaluation.models import Document, Source
 
     def manual(card):
         return card.scores.filter(indicator__source=Source.MANUAL).order_by("indicator__code")
@@ -405,12 +405,21 @@ def _scorecards(world, active):
     evaluation.scorecard_finalise(actor=world.bureau, scorecard=third)
     one, two, three = (f"/evaluation/scorecards/{card.pk}/" for card in cards)
     tab = f"/pairings/{active.pk}/evaluation/"
+    # The report archive: the third year's PDF evaluation, built on finalisation.
+    document = f"/evaluation/documents/{Document.objects.get(pairing=active).pk}/status/"
+    archive = [
+        "/evaluation/documents/",
+        "/evaluation/documents/?kind=nonsense",
+        f"/evaluation/regions/{world.city.pk}/documents/",
+        document,
+    ]
     return {
         "bureau": [tab, "/evaluation/scorecards/", "/evaluation/scorecards/?status=nonsense",
                    f"/evaluation/scorecards/?q={world.assisted.code}",
-                   "/evaluation/finalisation/", "/evaluation/inspection/", one, two, three],
+                   "/evaluation/finalisation/", "/evaluation/inspection/", one, two, three,
+                   *archive],
         "inspector": [tab, "/evaluation/inspection/", "/evaluation/scorecards/", two,
-                      f"{two}inspection/", three],
+                      f"{two}inspection/", three, *archive],
         "coord_helping": [tab, "/my-school/", "/evaluation/scorecards/", one,
                           f"{one}self-assessment/", three],
         "coord_assisted": [tab, one, three],
@@ -844,3 +853,33 @@ def test_on_a_phone_a_scorecard_is_self_assessed_confirmed_inspected_finalised_a
 
 
 # --- evaluation pages (end) ---
+
+
+def test_an_inspector_opens_the_archive_and_downloads_a_pairings_yearly_pdf(
+    browser, live_server, world, active
+):
+    """The third year is finalised by the bureau (its PDF built on commit); the inspector
+    finds it through the menu, opens its page and downloads it."""
+    from pypdf import PdfReader
+
+    from evaluation.models import Document
+
+    _scorecards(world, active)
+    document = Document.objects.get(pairing=active)
+    page = sign_in(browser, live_server, "inspector")
+    page.get_by_role("navigation").get_by_role("link", name="报告档案").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.get_by_label("类型").select_option("pairing_evaluation")
+    page.get_by_role("button", name="搜索").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.get_by_role("link", name=document.title).click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="下载 PDF").click()
+    data = Path(info.value.path()).read_bytes()
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    assert "江城实验小学" in text and "西山山村小学" in text
+    page.context.close()

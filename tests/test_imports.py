@@ -350,7 +350,7 @@ def test_a_long_file_is_checked_and_imported_by_a_worker_with_its_progress(
     assert batch.status == "checking" and batch.rows == 5
     client.force_login(world.coord_helping)
     page = client.get(reverse("imports:batch", args=[batch.pk])).content.decode()
-    assert "data-import-progress" in page
+    assert "data-progress=" in page
     state = client.get(reverse("imports:progress", args=[batch.pk])).json()
     assert state == {
         "status": "checking", "status_display": state["status_display"], "rows": 5, "done": 0,

@@ -561,3 +561,29 @@ def test_a_province_seeded_before_the_evaluation_gets_its_scorecards(seeded):
     Scorecard.objects.all().delete()
     assert "Adding to the synthetic province: evaluation." in seed(*TINY)
     assert Scorecard.objects.count() == count
+
+
+def test_a_year_of_the_report_archive_is_seeded_as_rows(seeded):
+    from evaluation.models import Document, DocumentKind, Scorecard, ScorecardStatus
+
+    finalised = Scorecard.objects.filter(status=ScorecardStatus.FINALISED).count()
+    kinds = dict(
+        Document.objects.values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
+    )
+    assert kinds[DocumentKind.PAIRING_EVALUATION] == finalised > 0
+    regions = Document.objects.exclude(pairing__isnull=False).values("region").distinct().count()
+    assert regions > 0
+    assert kinds[DocumentKind.MONTHLY_STEERING] == 12 * regions
+    assert kinds[DocumentKind.QUARTERLY_SUMMARY] == 4 * regions
+    assert kinds[DocumentKind.HALF_YEARLY_CIRCULAR] == 2 * regions
+    assert not Document.objects.exclude(status="ready").exists()
+
+
+def test_a_province_seeded_before_the_archive_gets_its_rows_and_keeps_its_scorecards(seeded):
+    from evaluation.models import Document, Scorecard
+
+    cards = Scorecard.objects.count()
+    made = Document.objects.count()
+    Document.objects.all().delete()
+    assert "Adding to the synthetic province: evaluation." in seed(*TINY)
+    assert Scorecard.objects.count() == cards and Document.objects.count() == made

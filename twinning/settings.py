@@ -270,6 +270,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         # automatic indicators are computed afresh for the queues and the rankings.
         "schedule": crontab(minute=0, hour=2),
     },
+    "documents-due": {
+        "task": "evaluation.tasks.build_due_documents",
+        # 06:30 on working days: the monthly steering sheet, the quarterly summary and the
+        # half-yearly circular of the period just over, ready when the bureau starts.
+        "schedule": crontab(minute=30, hour=6),
+    },
     "stuck-documents": {
         "task": "evaluation.tasks.requeue_stuck_documents",
         # Every ten minutes: a build lost with its worker is requeued soon after the

@@ -139,6 +139,11 @@ def register(builder: Builder) -> None:
     _builders[builder.kind] = builder
 
 
+def kinds() -> set[str]:
+    """The kinds built so far (registered)."""
+    return set(_builders)
+
+
 def builder_for(kind: str) -> Builder:
     """The builder of ``kind``; a ``ValidationError`` on ``kind`` for a kind not built yet."""
     try:

@@ -21,10 +21,10 @@ from twinning import calendar
 MONTH, QUARTER, HALF_YEAR, SCHOOL_YEAR = "month", "quarter", "half_year", "school_year"
 
 _PATTERNS = {
-    MONTH: re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),
-    QUARTER: re.compile(r"^(\d{4})-Q([1-4])$"),
-    HALF_YEAR: re.compile(r"^(\d{4})-H([12])$"),
-    SCHOOL_YEAR: re.compile(r"^(\d{4})$"),
+    MONTH: re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$"),
+    QUARTER: re.compile(r"^([0-9]{4})-Q([1-4])$"),
+    HALF_YEAR: re.compile(r"^([0-9]{4})-H([12])$"),
+    SCHOOL_YEAR: re.compile(r"^([0-9]{4})$"),
 }
 # How each key is written, for the messages (not translated: a key is a key).
 EXAMPLES = {MONTH: "2026-03", QUARTER: "2026-Q1", HALF_YEAR: "2026-H1", SCHOOL_YEAR: "2026"}

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -90,8 +90,10 @@ def document_request(
     if actor is not None and not builder.may_request(actor, subject):
         raise PermissionDenied(_("You may not ask for this document."))
     language = _language(actor)
-    with translation.override(language):
-        found = builder.period(subject, period)
+    found = builder.period(subject, period)  # a refusal in the language of the request
+    if language != translation.get_language():
+        with translation.override(language):  # the title in the document's
+            found = builder.period(subject, period)
     rows = Document.objects.filter(kind=kind, period=found.key, **_subject_filter(kind, subject))
     current = rows.select_for_update().exclude(status=DocumentStatus.SUPERSEDED).first()
     document = Document(
@@ -131,6 +133,61 @@ def document_request(
         current.save(update_fields=["superseded_by"])
     _enqueue(document)
     return document
+
+
+def document_rebuild(*, actor: User, document: Document) -> Document:
+    """Build ``document``'s period again from the data as they are now (its page's button:
+    a failed build, or a period whose records changed since): the next version, or the
+    same row when nothing changed. :class:`DocumentRunning` while one is being built."""
+    subject = document.pairing if document.pairing_id else document.region
+    return document_request(actor=actor, kind=document.kind, subject=subject,
+                            period=document.period, refuse_running=True)  # fmt: skip
+
+
+def may_request(actor: User, document: Document) -> bool:
+    """Whether ``actor`` may ask for ``document``'s period again (its page's button)."""
+    try:
+        builder = builder_for(document.kind)
+    except ValidationError:  # a kind no longer built
+        return False
+    return builder.may_request(actor, document.pairing if document.pairing_id else document.region)
+
+
+def documents_request_due(today: dt.date | None = None) -> list[Document]:
+    """The beat's run: for each kind of the reporting cadence (a region kind with a
+    granularity of its own), the last period that is over, for every region with a
+    programme running then that has paired schools; asked for once (a period with a row
+    of any status is left: a failed one is rebuilt from its page, not every morning).
+    Returns the documents asked for now."""
+    from schools.models import Programme, Region
+    from twinning import calendar
+    from twinning.access import PAIRED_STATUSES
+
+    from . import builders, periods
+
+    today = today or calendar.today()
+    asked = []
+    for kind in sorted(builders.kinds()):
+        builder = builder_for(kind)
+        if kind in PAIRING_KINDS or builder.granularity == periods.SCHOOL_YEAR:
+            continue  # the yearly evaluations follow the scorecards, not the calendar
+        span = periods.last_over(builder.granularity, today)
+        year = calendar.school_year_of(span.end)
+        running = Programme.objects.filter(
+            start_year__lte=year, pairings__status__in=PAIRED_STATUSES
+        ).filter(start_year__gt=year - models.F("years"))
+        regions = Region.objects.filter(pk__in=running.values("region_id")).order_by("path")
+        done = set(Document.objects.filter(kind=kind, period=span.key, pairing=None)
+                   .values_list("region_id", flat=True))  # fmt: skip
+        for region in regions:
+            if region.pk in done:
+                continue
+            try:
+                asked.append(document_request(actor=None, kind=kind, subject=region,
+                                              period=span.key))  # fmt: skip
+            except ValidationError:  # e.g. before the region's first programme began
+                logger.info("no %s of region %s for %s", kind, region.pk, span.key)
+    return asked
 
 
 # --- building -----------------------------------------
@@ -259,10 +316,18 @@ def _publish(document: Document, temporary: dict, facts_print: str) -> Document:
             row.status, row.built_at, row.error = DocumentStatus.READY, timezone.now(), ""
             row.fingerprint, row.temporary = facts_print, {}
             row.save()
+            if row.kind not in PAIRING_KINDS:  # (a pairing's: its scorecard's notice says it)
+                transaction.on_commit(lambda: _notify_ready(row.pk))
     except BaseException:
         _delete(moved)
         raise
     return row
+
+
+def _notify_ready(document_id: int) -> None:
+    from ..tasks import notify_document_ready
+
+    notify_document_ready.delay(document_id)
 
 
 def _fail(document: Document, temporary: dict, error: Exception) -> None:

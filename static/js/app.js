@@ -10,9 +10,11 @@
  *    region (schools) or level (regions).
  * 3. A mentorship record form (data-record-form) shows the lesson fields only for the
  *    kinds about a lesson and opens the reflection checklist for a reflection.
- * 4. While a worker checks or imports a long file, its page (data-import-progress="<URL>")
- *    asks every two seconds how far it is, moves the progress bar, and reloads the page
- *    once the work is done. Without JavaScript the page has a Refresh link.
+ * 4. While a worker does long work (checks or imports a file, builds a document), its
+ *    page (data-progress="<URL>") asks every two seconds how far it is ({"running",
+ *    and "done" and "rows" where it counts, or "status_label"), moves the progress bar,
+ *    and reloads the page once the work is done. Without JavaScript the page has a
+ *    Refresh link.
  */
 (function () {
   "use strict";
@@ -104,10 +106,11 @@
 
   document.querySelectorAll("form[data-record-form]").forEach(recordForm);
 
-  function importProgress(box) {
-    var url = box.getAttribute("data-import-progress");
+  function progress(box) {
+    var url = box.getAttribute("data-progress");
     var bar = box.querySelector("progress");
     var count = box.querySelector("[data-import-count]");
+    var label = box.querySelector("[data-progress-status]");
     var template = count ? count.textContent : "";
     function poll() {
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -122,9 +125,12 @@
             window.location.reload();
             return;
           }
-          if (bar) {
+          if (bar && typeof state.done === "number") {
             bar.value = state.done;
             bar.max = state.rows || 1;
+          }
+          if (label && state.status_label) {
+            label.textContent = state.status_label;
           }
           if (count) {
             count.textContent = template.replace(/\d+/, String(state.done));
@@ -138,5 +144,5 @@
     window.setTimeout(poll, 2000);
   }
 
-  document.querySelectorAll("[data-import-progress]").forEach(importProgress);
+  document.querySelectorAll("[data-progress]").forEach(progress);
 })();
