@@ -1,5 +1,6 @@
 """The evaluation's sections of the landing pages: on the bureau dashboard, the
-scorecards waiting for the user's inspection or finalisation; on a coordinator's home
+scorecards waiting for the user's inspection or finalisation and the region documents
+last issued; on a coordinator's home
 (my school), their school's scorecards waiting for its self-assessment or confirmation."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from schools.models import PairingMember
 from twinning import calendar
 
 from . import selectors
-from .models import ScorecardStatus
+from .models import DocumentStatus, ScorecardStatus
 
 HOME_ROWS = 10
 
@@ -62,8 +63,29 @@ def scorecards_due(request) -> dict | None:
     return {"template": "evaluation/home_section.html", "cards": cards, "today": calendar.today()}
 
 
+LATEST_DOCUMENTS = 5
+
+
+def latest_documents(request) -> dict | None:
+    """The region documents last issued in the user's scope (the monthly steering sheets,
+    quarterly summaries, circulars and yearly evaluations the beat or the bureau had
+    built), newest first: one query."""
+    scope = request.scope
+    if not (scope.is_admin or scope.read_region_ids):
+        return None
+    documents = list(
+        selectors.document_list_visible_to(request.user)
+        .filter(pairing=None, status=DocumentStatus.READY)
+        .order_by("-built_at", "-id")[:LATEST_DOCUMENTS]
+    )  # fmt: skip
+    if not documents:
+        return None
+    return {"template": "evaluation/documents_section.html", "documents": documents}
+
+
 def register() -> None:
     from schools.home_views import register_dashboard_section, register_home_section
 
     register_dashboard_section(evaluation_queues)
+    register_dashboard_section(latest_documents)
     register_home_section(scorecards_due)

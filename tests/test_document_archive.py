@@ -219,6 +219,22 @@ def test_two_beat_runs_of_the_same_period_make_one_document_per_kind(
     assert all(d.requested_by is None for d in Document.objects.all())
 
 
+def test_the_dashboard_lists_the_region_documents_last_issued(
+    client, world, active, today, django_capture_on_commit_callbacks
+):
+    client.force_login(world.inspector)
+    assert 'id="documents-section"' not in client.get(reverse("dashboard")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.build_due_documents()
+    html = client.get(reverse("dashboard")).content.decode()
+    assert 'id="documents-section"' in html
+    for document in Document.objects.all():
+        assert reverse("evaluation:document_detail", args=[document.pk]) in html
+    client.force_login(world.outsider)  # the bureau of another city: none of them
+    html = client.get(reverse("dashboard")).content.decode()
+    assert 'id="documents-section"' not in html
+
+
 def test_the_beat_builds_nothing_on_a_day_off(world, active, monkeypatch):
     monkeypatch.setattr("twinning.calendar.today", lambda: dt.date(2026, 12, 6))  # Sunday
     assert tasks.build_due_documents() == 0 and not Document.objects.exists()

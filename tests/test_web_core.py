@@ -325,8 +325,9 @@ def test_dashboard_runs_a_constant_number_of_queries(
     # the exchange targets (none: nothing more to count); funding: 8 the requests
     # waiting for a decision, 9 the pairings at the edge of the scope, 10-11 the totals
     # (ledger, reserved; nothing allocated: no chart); evaluation: 12 the scorecards
-    # waiting for finalisation (count and first due date); 13 unread count (navigation).
-    with django_assert_num_queries(13):
+    # waiting for finalisation (count and first due date), 13 the region documents last
+    # issued; 14 unread count (navigation).
+    with django_assert_num_queries(14):
         client.get(reverse("dashboard"))
     programme = ProgrammeFactory(name="江城市第二期", region=world.city)
     for _n in range(4):
@@ -339,7 +340,7 @@ def test_dashboard_runs_a_constant_number_of_queries(
             assisted_schools=[assisted],
         )
         school_services.pairing_propose(actor=world.bureau2, pairing=pairing)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = client.get(reverse("dashboard"))
     assert len(response.context["queue"]) == 5
 
