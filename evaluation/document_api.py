@@ -24,9 +24,13 @@ from twinning.api import (
     ERROR_RESPONSES,
     CharField,
     ErrorSerializer,
+    LeanRepresentation,
     ModelSerializer,
+    iso_date,
+    iso_datetime,
     validation_error_detail,
 )
+from twinning.text import labels
 
 from . import selectors
 from .document_forms import DocumentFilter, region_kind_choices
@@ -35,7 +39,7 @@ from .documents import services
 from .models import Document, DocumentKind, DocumentStatus
 
 
-class DocumentSerializer(ModelSerializer):
+class DocumentSerializer(LeanRepresentation, ModelSerializer):
     kind_display = CharField(source="get_kind_display", read_only=True)
     status_display = CharField(source="get_status_display", read_only=True)
     region_name = CharField(source="region.name", read_only=True)
@@ -57,6 +61,22 @@ class DocumentSerializer(ModelSerializer):
             "superseded_by", "pdf_url", "xlsx_url",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def represent(self, d: Document) -> dict:
+        return {
+            "id": d.pk, "kind": d.kind, "kind_display": labels(DocumentKind)[d.kind],
+            "pairing": d.pairing_id, "region": d.region_id, "region_name": d.region.name,
+            "period": d.period, "period_start": iso_date(d.period_start),
+            "period_end": iso_date(d.period_end), "version": d.version, "status": d.status,
+            "status_display": labels(DocumentStatus)[d.status], "title": d.title,
+            "language": d.language, "size": d.size, "checksum": d.checksum,
+            "xlsx_size": d.xlsx_size, "xlsx_checksum": d.xlsx_checksum,
+            "fingerprint": d.fingerprint, "requested_by": d.requested_by_id,
+            "requested_at": iso_datetime(d.requested_at), "built_at": iso_datetime(d.built_at),
+            "attempts": d.attempts, "superseded_at": iso_datetime(d.superseded_at),
+            "superseded_by": d.superseded_by_id, "pdf_url": self.get_pdf_url(d),
+            "xlsx_url": self.get_xlsx_url(d),
+        }  # fmt: skip
 
     def get_pdf_url(self, document) -> str | None:
         if not (document.is_downloadable and document.pdf):

@@ -295,3 +295,27 @@ def test_the_api_lists_asks_for_polls_and_downloads_a_document(
     response = client.post(url, {"region": world.city.pk, "kind": MONTHLY, "period": "2026-11"},
                            content_type="application/json")  # fmt: skip
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_apis_lean_representation_equals_drfs(
+    world, card, language, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+    from rest_framework.test import APIRequestFactory
+
+    from evaluation.document_api import DocumentSerializer
+
+    finalise(world, card, django_capture_on_commit_callbacks)
+    Document.objects.create(
+        kind=QUARTERLY, region=world.city, period="2026-Q3", period_start=dt.date(2026, 7, 1),
+        period_end=dt.date(2026, 9, 30), title="季度汇总",
+    )  # fmt: skip
+    request = APIRequestFactory().get("/api/documents/")
+    request.user = world.bureau
+    serializer = DocumentSerializer(context={"request": request})
+    with translation.override(language):
+        for document in Document.objects.select_related("region"):
+            assert serializer.to_representation(document) == dict(
+                serializer.generic_representation(document)
+            )
