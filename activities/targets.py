@@ -49,11 +49,11 @@ class Target:
     def label(self, kind_names: dict[str, str]) -> str:
         period = str(TargetPeriod(self.period).label)
         if self.subject == TargetSubject.SECONDMENT_DAYS:
-            text = _("Secondment working days: at least %(n)s a %(period)s") % {
+            text = _("Secondment working days: at least %(n)s %(period)s") % {
                 "n": self.minimum, "period": period,
             }  # fmt: skip
         else:
-            text = _("%(kind)s: at least %(n)s a %(period)s") % {
+            text = _("%(kind)s: at least %(n)s %(period)s") % {
                 "kind": kind_names.get(self.kind, self.kind), "n": self.minimum,
                 "period": period,
             }  # fmt: skip

@@ -187,3 +187,17 @@ def test_the_bureau_dashboard_charts_the_targets_by_county(client, world, active
     page = client.get(reverse("dashboard")).content.decode()
     section = page.split('id="exchange-targets"', 1)[1]
     assert "<svg" in section and "西山县" in section
+
+
+def test_a_targets_label_reads_as_a_sentence():
+    from django.utils import translation
+
+    from activities.models import TargetPeriod, TargetSubject
+
+    days = targets.Target(TargetSubject.SECONDMENT_DAYS, None, 10, TargetPeriod.YEAR)
+    visits = targets.Target(TargetSubject.ACTIVITY, "visit", 2, TargetPeriod.TERM)
+    with translation.override("en"):
+        assert days.label({}) == "Secondment working days: at least 10 a school year"
+        assert visits.label({"visit": "Visit"}) == "Visit: at least 2 a term"
+    with translation.override("zh-hans"):
+        assert days.label({}) == "挂职支教工作日：每学年至少 10 天"
