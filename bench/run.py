@@ -539,11 +539,13 @@ def render_summary(meta: dict, rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def measure_imports(env: dict) -> dict:
-    """The import throughput (bench/imports.py), in the bench's environment."""
-    print("import of teachers (bench/imports.py) …", flush=True)
+def measure_script(env: dict, script: str, what: str) -> dict:
+    """One measurement of its own (``bench/<script>``: the imports' throughput, the
+    province's scorecards computed at once, the heaviest document builds) in the bench's
+    environment: the JSON its last line prints."""
+    print(f"{what} (bench/{script}) …", flush=True)
     done = subprocess.run(
-        [PYTHON, "bench/imports.py"], cwd=ROOT, env=env, check=True, capture_output=True,
+        [PYTHON, f"bench/{script}"], cwd=ROOT, env=env, check=True, capture_output=True,
         text=True,
     )  # fmt: skip
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -551,28 +553,15 @@ def measure_imports(env: dict) -> dict:
     return result
 
 
-def measure_evaluation(env: dict) -> dict:
-    """The province's scorecards computed at once (bench/evaluation.py), in the bench's
-    environment."""
-    print("scorecards_refresh over the province (bench/evaluation.py) …", flush=True)
-    done = subprocess.run(
-        [PYTHON, "bench/evaluation.py"], cwd=ROOT, env=env, check=True, capture_output=True,
-        text=True,
-    )  # fmt: skip
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    print(json.dumps(result), flush=True)
-    return result
-
-
-def measure_documents(env: dict) -> dict:
-    """The report archive's heaviest builds (bench/documents.py), in the bench's environment."""
-    print("document builds (bench/documents.py) …", flush=True)
-    done = subprocess.run(
-        [PYTHON, "bench/documents.py"], cwd=ROOT, env=env, check=True, capture_output=True,
-        text=True,
-    )  # fmt: skip
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    print(json.dumps(result), flush=True)
+def keep(name: str, result: dict, lines, *, readme: bool) -> dict:
+    """A measurement of its own, kept in ``bench/results/<name>.json`` and shown in the
+    README between its ``bench-<name>`` markers (even after a partial run of the pages)."""
+    RESULTS.mkdir(exist_ok=True)
+    result["date"] = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    result["machine"] = machine()
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1) + "\n")
+    if readme:
+        update_readme("\n".join(lines({name: result})).strip() + "\n", marker=f"bench-{name}")
     return result
 
 
@@ -722,44 +711,20 @@ def main() -> int:
                     )
     finally:
         stop_server(server)
-    imported = None
+    readme = not args.no_readme
+    imported = evaluated = None
     if not args.only or "import" in args.only:
-        imported = measure_imports(env)
-        # A measurement of its own: kept and shown even after a partial run of the pages.
-        RESULTS.mkdir(exist_ok=True)
-        imported["date"] = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-        imported["machine"] = machine()
-        (RESULTS / "imports.json").write_text(json.dumps(imported, indent=1) + "\n")
-        if not args.no_readme:
-            update_readme(
-                "\n".join(imports_lines({"imports": imported})).strip() + "\n",
-                marker="bench-imports",
-            )
-
-    evaluated = None
+        imported = keep("imports", measure_script(env, "imports.py", "import of teachers"),
+                        imports_lines, readme=readme)  # fmt: skip
     if not args.only or any(word in args.only for word in ("scorecard", "evaluation")):
-        evaluated = measure_evaluation(env)
-        RESULTS.mkdir(exist_ok=True)
-        evaluated["date"] = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-        evaluated["machine"] = machine()
-        (RESULTS / "evaluation.json").write_text(json.dumps(evaluated, indent=1) + "\n")
-        if not args.no_readme:
-            update_readme(
-                "\n".join(evaluation_lines({"evaluation": evaluated})).strip() + "\n",
-                marker="bench-evaluation",
-            )
-
+        evaluated = keep(
+            "evaluation",
+            measure_script(env, "evaluation.py", "scorecards_refresh over the province"),
+            evaluation_lines, readme=readme,
+        )  # fmt: skip
     if not args.only or "document" in args.only:
-        built = measure_documents(env)
-        RESULTS.mkdir(exist_ok=True)
-        built["date"] = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-        built["machine"] = machine()
-        (RESULTS / "documents.json").write_text(json.dumps(built, indent=1) + "\n")
-        if not args.no_readme:
-            update_readme(
-                "\n".join(documents_lines({"documents": built})).strip() + "\n",
-                marker="bench-documents",
-            )
+        keep("documents", measure_script(env, "documents.py", "document builds"),
+             documents_lines, readme=readme)  # fmt: skip
 
     import psycopg
 

@@ -34,7 +34,7 @@ from twinning.text import labels
 
 from . import selectors
 from .document_forms import DocumentFilter, region_kind_choices
-from .document_views import file_of, may_ask_for_documents
+from .document_views import file_of
 from .documents import services
 from .models import Document, DocumentKind, DocumentStatus
 
@@ -156,7 +156,7 @@ class DocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(self.get_serializer(document).data)
 
     def create(self, request):
-        access.require(may_ask_for_documents(request.user),
+        access.require(services.may_ask_for_documents(request.user),
                        _("Only bureau staff ask for documents."))  # fmt: skip
         serializer = DocumentRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)

@@ -40,12 +40,6 @@ def _page_url(document) -> str:
     return reverse("evaluation:document_detail", args=[document.pk])
 
 
-def may_ask_for_documents(user) -> bool:
-    """Bureau staff ask for a region's documents (of their region or one below it)."""
-    scope = access.resolve_scope(user)
-    return scope.is_admin or bool(scope.bureau_region_ids)
-
-
 def _archive(request, region=None, form=None, status=200):
     documents = selectors.document_list_visible_to(request.user)
     if region is not None:
@@ -54,7 +48,7 @@ def _archive(request, region=None, form=None, status=200):
         lambda *a, **k: DocumentFilter(*a, fixed_region=region, **k), request, documents
     )
     page = page_of(request, documents, PAGE_SIZE)
-    may_ask = may_ask_for_documents(request.user) and bool(region_kind_choices())
+    may_ask = services.may_ask_for_documents(request.user) and bool(region_kind_choices())
     if may_ask and form is None:
         form = DocumentRequestForm(region=region)
     return render(
@@ -108,7 +102,9 @@ def document_request(request):
     """Ask for a region's document of a past period (bureau staff). Bad input changes
     nothing and is shown on the form; a period whose document is being built sends the
     user to it."""
-    access.require(may_ask_for_documents(request.user), _("Only bureau staff ask for documents."))
+    access.require(
+        services.may_ask_for_documents(request.user), _("Only bureau staff ask for documents.")
+    )
     region = None
     form = DocumentRequestForm(request.POST)
     if form.is_valid():
@@ -163,7 +159,7 @@ def _detail_context(request, document) -> dict:
     return {
         "document": document,
         "versions": selectors.document_versions(document),
-        "running": document.status in (DocumentStatus.QUEUED, DocumentStatus.BUILDING),
+        "running": document.is_running,
         "may_rebuild": services.may_request(request.user, document),
     }
 
@@ -173,9 +169,8 @@ def _detail_context(request, document) -> dict:
 def document_progress(request, pk: int):
     """Where a build is, for its page to poll (static/js/app.js, data-progress)."""
     document = selectors.document_get_for_user(request.user, pk)
-    running = document.status in (DocumentStatus.QUEUED, DocumentStatus.BUILDING)
     return JsonResponse({
-        "running": running, "status": document.status,
+        "running": document.is_running, "status": document.status,
         "status_label": str(document.get_status_display()), "attempts": document.attempts,
     })  # fmt: skip
 
@@ -204,9 +199,8 @@ def document_rebuild(request, pk: int):
 
 def _unavailable(request, document):
     # Accepted: it is on its way; a conflict: it is not there and will not be.
-    running = document.status in (DocumentStatus.QUEUED, DocumentStatus.BUILDING)
     return render(request, "evaluation/document_detail.html", _detail_context(request, document),
-                  status=202 if running else 409)  # fmt: skip
+                  status=202 if document.is_running else 409)  # fmt: skip
 
 
 def file_of(document, fmt: str):

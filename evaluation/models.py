@@ -540,6 +540,11 @@ class Document(ChoiceLabels, models.Model):
         return self.status == DocumentStatus.READY
 
     @property
+    def is_running(self) -> bool:
+        """Asked for and not built yet: queued or being built."""
+        return self.status in (DocumentStatus.QUEUED, DocumentStatus.BUILDING)
+
+    @property
     def is_downloadable(self) -> bool:
         """Ready, or superseded after it was (a superseded version that was never built
         has no file)."""

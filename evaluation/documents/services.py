@@ -104,7 +104,7 @@ def document_request(
     document.fingerprint = fingerprint(builder.facts(document))
     now = timezone.now()
     if current is not None:
-        if refuse_running and current.status in (DocumentStatus.QUEUED, DocumentStatus.BUILDING):
+        if refuse_running and current.is_running:
             raise DocumentRunning(current)
         if current.fingerprint == document.fingerprint and current.status != DocumentStatus.FAILED:
             return current
@@ -142,6 +142,15 @@ def document_rebuild(*, actor: User, document: Document) -> Document:
     subject = document.pairing if document.pairing_id else document.region
     return document_request(actor=actor, kind=document.kind, subject=subject,
                             period=document.period, refuse_running=True)  # fmt: skip
+
+
+def may_ask_for_documents(actor: User) -> bool:
+    """Whether ``actor`` asks for region documents at all: bureau staff (of a region they
+    then name; each kind's builder says which regions)."""
+    from twinning import access
+
+    scope = access.resolve_scope(actor)
+    return scope.is_admin or bool(scope.bureau_region_ids)
 
 
 def may_request(actor: User, document: Document) -> bool:
