@@ -358,13 +358,19 @@ class SecondmentSerializer(LeanRepresentation, ModelSerializer):
     days_planned = IntegerField(
         source="planned", read_only=True, help_text=_("Working days from the first to the last.")
     )
+    days_confirmed = IntegerField(
+        read_only=True, allow_null=True,
+        help_text=_("Working days served as the host school confirmed them; null until then, "
+                    "and again once the dates change."),
+    )  # fmt: skip
 
     class Meta:
         model = Secondment
         fields = [
             "id", "pairing", "kind", "kind_display", "teacher", "teacher_name", "home_school",
             "home_school_name", "host_school", "host_school_name", "start", "end", "duties",
-            "days_served", "days_planned", "cancelled_at", "cancelled_reason",
+            "days_served", "days_planned", "days_confirmed", "days_confirmed_at",
+            "cancelled_at", "cancelled_reason",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -376,7 +382,9 @@ class SecondmentSerializer(LeanRepresentation, ModelSerializer):
             "home_school_name": s.home_school.name, "host_school": s.host_school_id,
             "host_school_name": s.host_school.name, "start": iso_date(s.start),
             "end": iso_date(s.end), "duties": s.duties, "days_served": s.served,
-            "days_planned": s.planned, "cancelled_at": iso_datetime(s.cancelled_at),
+            "days_planned": s.planned, "days_confirmed": s.days_confirmed,
+            "days_confirmed_at": iso_datetime(s.days_confirmed_at),
+            "cancelled_at": iso_datetime(s.cancelled_at),
             "cancelled_reason": s.cancelled_reason,
         }  # fmt: skip
 
@@ -394,6 +402,13 @@ class SecondmentWriteSerializer(serializers.Serializer):
     start = serializers.DateField(label=_("first day"))
     end = serializers.DateField(label=_("last day"))
     duties = CharField(label=_("duties"))
+
+
+class ConfirmDaysSerializer(serializers.Serializer):
+    days = IntegerField(
+        min_value=0, label=_("days"),
+        help_text=_("Working days served, from 0 to the days planned."),
+    )  # fmt: skip
 
 
 class SecondmentCreateSerializer(SecondmentWriteSerializer):
@@ -422,7 +437,8 @@ class SecondmentUpdateSerializer(SecondmentWriteSerializer):
 class SecondmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Secondments (挂职, 支教, 跟岗) of the pairings the user may see, with the working
     days served. The coordinators of either school and the programme's bureau record,
-    change and cancel them; one person is never seconded twice at once."""
+    change and cancel them; one person is never seconded twice at once. The host school's
+    coordinators and the programme's bureau confirm the days served."""
 
     queryset = Secondment.objects.none()
     serializer_class = SecondmentSerializer
@@ -477,6 +493,27 @@ class SecondmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer = CancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.secondment_cancel(
+            actor=request.user, secondment=secondment, **serializer.validated_data
+        )
+        return self._read(pk)
+
+    @extend_schema(
+        request=ConfirmDaysSerializer, responses={200: SecondmentSerializer, **ERROR_RESPONSES},
+        description=_("The working days served, confirmed by the host school's coordinators or "
+                      "the pairing's bureau from three days before the last day; again to "
+                      "correct them. Not for a cancelled secondment."),
+    )  # fmt: skip
+    @action(detail=True, methods=["post"], url_path="confirm-days")
+    def confirm_days(self, request, pk):
+        secondment = selectors.secondment_get_for_user(request.user, pk)
+        # Who may confirm is checked before the body is read: a read-only user gets 403.
+        access.require(
+            services.can_confirm_days(request.user, secondment),
+            _("The host school's coordinators and the pairing's bureau confirm the days served."),
+        )
+        serializer = ConfirmDaysSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.secondment_confirm_days(
             actor=request.user, secondment=secondment, **serializer.validated_data
         )
         return self._read(pk)

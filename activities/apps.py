@@ -7,6 +7,9 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Exchange activities")
 
     def ready(self):
+        from . import notices
+
+        notices.register()
         from schools import region_copies
 
         region_copies.register(

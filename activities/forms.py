@@ -234,6 +234,19 @@ class SecondmentForm(PlainWidgets, forms.ModelForm):
         return super()._get_validation_exclusions() | {"end"}
 
 
+class ConfirmDaysForm(PlainWidgets, forms.Form):
+    """The working days a secondment served, as the host school confirms them."""
+
+    days = forms.IntegerField(label=_("Working days served"), min_value=0)
+
+    def __init__(self, *args, planned: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["days"].help_text = _(
+            "By the host school's calendar %(planned)s were planned; give the days the "
+            "person actually served."
+        ) % {"planned": planned}  # fmt: skip
+
+
 class ResourceFilter(filters.ResourceFilter):
     q = django_filters.CharFilter(label=_("Title or description"), method="filter_q")
 

@@ -220,6 +220,11 @@ class SecondmentKind(models.TextChoices):
     SHADOWING = "shadowing", _("Shadowing (跟岗)")
 
 
+# The days served of a secondment are confirmed from this long before its last day on
+# (when the reminder secondment-unconfirmed starts asking for them).
+DAYS_CONFIRMABLE_BEFORE_END = dt.timedelta(days=3)
+
+
 class Secondment(ChoiceLabels, models.Model):
     """A teacher or school leader working at the partner school for a stretch of days.
 
@@ -256,6 +261,16 @@ class Secondment(ChoiceLabels, models.Model):
     duties = models.TextField(_("duties"), help_text=_("e.g. 挂职副校长，分管教学；任教五年级数学"))
     cancelled_reason = models.TextField(_("reason for cancelling"), blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # The working days served as the host school confirms them once the secondment ends
+    # (activities.services.secondment_confirm_days); cleared when its dates change.
+    days_confirmed = models.PositiveSmallIntegerField(
+        _("working days confirmed"), null=True, blank=True
+    )
+    days_confirmed_at = models.DateTimeField(_("days confirmed at"), null=True, blank=True)
+    days_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("days confirmed by"),
+    )  # fmt: skip
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
         verbose_name=_("recorded by"),
@@ -286,6 +301,11 @@ class Secondment(ChoiceLabels, models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+    @property
+    def days_confirmable_from(self) -> dt.date:
+        """The first day on which its days served may be confirmed."""
+        return self.end - DAYS_CONFIRMABLE_BEFORE_END
 
     def days_served(self, on: dt.date | None = None) -> int:
         """Working days served up to ``on`` (default today), in the host school's region;

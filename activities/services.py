@@ -1,5 +1,6 @@
 """Every write of the activities app: schedule an activity, change it, postpone it, log
-it as completed with its evidence, cancel it; record, change and cancel a secondment.
+it as completed with its evidence, cancel it; record, change and cancel a secondment,
+and confirm its days served.
 
 Each service checks the actor's right (twinning.access), validates before it writes
 (a ``ValidationError`` naming the field changes nothing) and runs in one transaction.
@@ -20,7 +21,7 @@ from django_fsm import can_proceed
 
 from schools.models import Pairing, PairingMember, School
 from teachers.models import Teacher
-from twinning import access
+from twinning import access, calendar
 from twinning.access import resolve_scope
 from twinning.attachments import (
     RESOURCE_TYPES,
@@ -395,9 +396,16 @@ def _place(secondment: Secondment) -> None:
     secondment.host_region_id = secondment.host_school.region_id
 
 
+def _confirmed_for(secondment: Secondment) -> tuple:
+    """What a confirmation of the days served vouches for: the dates, the host school
+    (whose calendar counts them) and the person."""
+    return secondment.start, secondment.end, secondment.host_school_id, secondment.teacher_id
+
+
 @transaction.atomic
 def secondment_update(*, actor: User, secondment: Secondment, **fields) -> Secondment:
-    """Change a secondment (its end, when it ended early or was extended)."""
+    """Change a secondment (its end, when it ended early or was extended). A change of its
+    dates, host school or person clears the confirmation of its days served."""
     members = _members(secondment.pairing)
     _check_right(actor, secondment.pairing, members)
     secondment = Secondment.objects.select_for_update().get(pk=secondment.pk)
@@ -415,11 +423,17 @@ def secondment_update(*, actor: User, secondment: Secondment, **fields) -> Secon
                 _("This pairing is no longer approved or active: a secondment of it may only "
                   "end earlier.")
             )  # fmt: skip
+    confirmed = _confirmed_for(secondment)
     for name, value in fields.items():
         setattr(secondment, name, value)
     _lock_person(secondment.teacher)
     _check_secondment(secondment, members)
     _place(secondment)
+    if _confirmed_for(secondment) != confirmed:
+        # The days were confirmed for other dates (or another school's calendar, another
+        # person): they are to be confirmed again; the history keeps the old confirmation.
+        secondment.days_confirmed = secondment.days_confirmed_at = None
+        secondment.days_confirmed_by = None
     secondment.save()
     return secondment
 
@@ -436,6 +450,47 @@ def secondment_cancel(*, actor: User, secondment: Secondment, reason: str) -> Se
         raise ValidationError({"reason": _("Give the reason for cancelling.")})
     secondment.cancelled_reason, secondment.cancelled_at = reason.strip(), timezone.now()
     secondment.save()
+    return secondment
+
+
+def can_confirm_days(user: User, secondment: Secondment) -> bool:
+    """Whether ``user`` confirms ``secondment``'s days served
+    (:func:`twinning.access.can_confirm_secondment_days`)."""
+    return access.can_confirm_secondment_days(resolve_scope(user), secondment)
+
+
+@transaction.atomic
+def secondment_confirm_days(*, actor: User, secondment: Secondment, days: int) -> Secondment:
+    """Confirm the working days ``secondment`` served (0 to the days planned), from three
+    days before its last day on; not for a cancelled one. Confirming again replaces the
+    number (the history keeps the earlier one); a later change of its dates, host school or
+    person clears it (:func:`secondment_update`)."""
+    secondment = (
+        Secondment.objects.select_for_update(of=("self",))
+        .select_related("host_region", "pairing")
+        .get(pk=secondment.pk)
+    )
+    if not can_confirm_days(actor, secondment):
+        raise PermissionDenied(
+            _("The host school's coordinators and the pairing's bureau confirm the days served.")
+        )
+    if secondment.is_cancelled:
+        raise ValidationError(_("A cancelled secondment has no days to confirm."))
+    if calendar.today() < secondment.days_confirmable_from:
+        raise ValidationError({"days": _(
+            "The days served can be confirmed from %(day)s, three days before the last day."
+        ) % {"day": secondment.days_confirmable_from.isoformat()}})  # fmt: skip
+    planned = secondment.days_planned()
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= planned:
+        raise ValidationError({"days": _(
+            "Give the working days served: from 0 to the %(planned)s planned."
+        ) % {"planned": planned}})  # fmt: skip
+    secondment.days_confirmed = days
+    secondment.days_confirmed_at, secondment.days_confirmed_by = timezone.now(), actor
+    secondment._history_user = actor
+    secondment.save(
+        update_fields=["days_confirmed", "days_confirmed_at", "days_confirmed_by", "updated_at"]
+    )
     return secondment
 
 

@@ -52,6 +52,11 @@ urlpatterns: list = [
     path("secondments/<int:pk>/", views.secondment_detail, name="secondment_detail"),
     path("secondments/<int:pk>/edit/", views.secondment_edit, name="secondment_edit"),
     path("secondments/<int:pk>/cancel/", views.secondment_cancel, name="secondment_cancel"),
+    path(
+        "secondments/<int:pk>/confirm-days/",
+        views.secondment_confirm_days,
+        name="secondment_confirm_days",
+    ),  # fmt: skip
     path("pairings/<int:pk>/secondments/new/", views.secondment_create, name="secondment_create"),
     path("teachers/<int:pk>/participation/", views.participation_record, name="participation"),
     path("teachers/<int:pk>/participation.pdf", views.participation_pdf, name="participation_pdf"),

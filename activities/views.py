@@ -39,6 +39,7 @@ from .forms import (
     ActivityForm,
     CancelForm,
     CompleteForm,
+    ConfirmDaysForm,
     EvidenceForm,
     PostponeForm,
     ResourceFilter,
@@ -439,17 +440,28 @@ def secondment_edit(request, pk: int):
     return render(request, "activities/secondment_form.html", context)
 
 
-def _secondment_page(request, secondment, cancel_form=None):
+def _secondment_page(request, secondment, cancel_form=None, confirm_form=None):
     can_write = selectors.can_schedule(request.user, secondment.pairing)
+    served = secondment.days_served()
+    planned = 0 if secondment.is_cancelled else secondment.days_planned()
+    can_confirm = not secondment.is_cancelled and services.can_confirm_days(
+        request.user, secondment
+    )
     context = {
         "secondment": secondment,
         "pairing": secondment.pairing,
-        "served": secondment.days_served(),
-        "planned": 0 if secondment.is_cancelled else secondment.days_planned(),
+        "served": served,
+        "planned": planned,
         "can_write": can_write and not secondment.is_cancelled,
         "cancel_form": cancel_form or CancelForm(),
+        "can_confirm": can_confirm,
+        "confirm_open": calendar.today() >= secondment.days_confirmable_from,
     }
-    status = 400 if cancel_form else 200
+    if confirm_form is not None:
+        context["confirm_form"] = confirm_form  # its errors are shown, even a cancelled one's
+    elif can_confirm:
+        context["confirm_form"] = ConfirmDaysForm(initial={"days": served}, planned=planned)
+    status = 400 if cancel_form or confirm_form else 200
     return render(request, "activities/secondment_detail.html", context, status=status)
 
 
@@ -475,6 +487,30 @@ def secondment_cancel(request, pk: int):
             messages.success(request, _("The secondment is cancelled."))
             return redirect(secondment)
     return _secondment_page(request, secondment, cancel_form=form)
+
+
+@login_required
+@require_POST
+def secondment_confirm_days(request, pk: int):
+    """The host school confirms the working days served (see the service for when)."""
+    secondment = selectors.secondment_get_for_user(request.user, pk)
+    access.require(
+        services.can_confirm_days(request.user, secondment),
+        _("The host school's coordinators and the pairing's bureau confirm the days served."),
+    )
+    planned = 0 if secondment.is_cancelled else secondment.days_planned()
+    form = ConfirmDaysForm(request.POST, planned=planned)
+    if form.is_valid():
+        try:
+            services.secondment_confirm_days(
+                actor=request.user, secondment=secondment, days=form.cleaned_data["days"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The days served are confirmed."))
+            return redirect(secondment)
+    return _secondment_page(request, secondment, confirm_form=form)
 
 
 # --- targets --------------------------------------------------------------------------------

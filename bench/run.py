@@ -64,7 +64,8 @@ PERSONAS = {
 
 # Every page and endpoint, as (name, URL). {pairing}, {school}, {programme}, {region},
 # {school_code} (and the {teacher}, {mentorship}, {activity}, {disbursement}, {student},
-# {aid_application}, {aid_notice}, {import_batch}, {scorecard}, {template}, {document} of the detail
+# {aid_application}, {aid_notice}, {import_batch}, {scorecard}, {template}, {document},
+# {robot} of the detail
 # pages) are filled with
 # objects the persona
 # can see. A page that answers a
@@ -108,6 +109,11 @@ PAGES = [
     ("calendar month", "/calendar/"),
     ("calendar week", "/calendar/week/"),
     ("notifications", "/notifications/"),
+    ("notifications, unread", "/notifications/?state=unread"),
+    ("notification settings", "/notifications/settings/"),
+    ("notification region defaults", "/notifications/defaults/"),
+    ("robot list", "/notifications/robots/"),
+    ("robot detail", "/notifications/robots/{robot}/"),
     ("funding overview", "/funding/"),
     ("funding overview, by programme", "/funding/?programme={programme}"),
     ("disbursement list", "/funding/disbursements/"),
@@ -435,6 +441,7 @@ def fill(port: int, cookies: dict) -> dict[str, str]:
         or first("/api/scorecard-templates/?page_size=1"),
         "document": first("/api/documents/?kind=quarterly_summary&page_size=1")
         or first("/api/documents/?page_size=1"),
+        "robot": first("/api/robots/?page_size=1"),
     }
     return {k: v for k, v in values.items() if v is not None}
 

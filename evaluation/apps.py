@@ -7,6 +7,9 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluation")
 
     def ready(self):
+        from . import notices
+
+        notices.register()
         from schools import hub, region_copies
 
         from . import home, selectors

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from schools.models import PairingMember
 from twinning.models import Role
-from twinning.services import in_language_of, notification_send
+from twinning.notify.services import notify
 
 from .models import Scorecard, ScorecardEvent, ScorecardStatus, Step
 
@@ -79,29 +79,29 @@ def notify_scorecard_step(self, event_id: int) -> int:
     recipients = [u for u in recipients if u.pk != event.actor_id]
     short = services.areas_short(card) if event.step == Step.FINALISE and not card.passed else []
     url = reverse("evaluation:scorecard_detail", args=[card.pk])
-    for user in recipients:
-        with in_language_of(user):
-            names = {"pairing": card.pairing.helping_school.name, "year": card.year}
-            title = {
-                Step.SUBMIT: _(
-                    "Self-assessment of %(pairing)s, year %(year)s, waits for your confirmation"
-                ),
-                Step.RETURN: _("Self-assessment of %(pairing)s, year %(year)s, sent back"),
-                Step.CONFIRM: _("Scorecard of %(pairing)s, year %(year)s, waits for inspection"),
-                Step.REOPEN: _("Scorecard of %(pairing)s, year %(year)s, reopened"),
-                Step.INSPECT: _("Scorecard of %(pairing)s, year %(year)s, waits for finalisation"),
-                Step.FINALISE: _(
-                    "Evaluation of %(pairing)s, year %(year)s: %(total)s points, %(grade)s"
-                ),
-            }[event.step] % {**names, "total": card.total, "grade": card.get_grade_display()}
-            body = event.comment
-            if short:
-                body = (_("Areas that fell short: %(areas)s.") % {"areas": "、".join(short)}
-                        + ("\n\n" + body if body else ""))  # fmt: skip
-        notification_send(
-            recipient=user, key=f"scorecard:{event.pk}", title=title, body=body, url=url
-        )
-    return len(recipients)
+
+    def message(user):
+        names = {"pairing": card.pairing.helping_school.name, "year": card.year}
+        title = {
+            Step.SUBMIT: _(
+                "Self-assessment of %(pairing)s, year %(year)s, waits for your confirmation"
+            ),
+            Step.RETURN: _("Self-assessment of %(pairing)s, year %(year)s, sent back"),
+            Step.CONFIRM: _("Scorecard of %(pairing)s, year %(year)s, waits for inspection"),
+            Step.REOPEN: _("Scorecard of %(pairing)s, year %(year)s, reopened"),
+            Step.INSPECT: _("Scorecard of %(pairing)s, year %(year)s, waits for finalisation"),
+            Step.FINALISE: _(
+                "Evaluation of %(pairing)s, year %(year)s: %(total)s points, %(grade)s"
+            ),
+        }[event.step] % {**names, "total": card.total, "grade": card.get_grade_display()}
+        body = event.comment
+        if short:
+            body = (_("Areas that fell short: %(areas)s.") % {"areas": "、".join(short)}
+                    + ("\n\n" + body if body else ""))  # fmt: skip
+        return title, body
+
+    return len(notify(kind="scorecard-step", key=f"scorecard:{event.pk}", recipients=recipients,
+                      message=message, url=url))  # fmt: skip
 
 
 # A build is killed past the hard limit (the sweep's DOCUMENT_BUILD_STUCK_MINUTES is well
@@ -151,13 +151,14 @@ def notify_document_ready(self, document_id: int) -> int:
     recipients = {user.pk: user for role in (Role.BUREAU, Role.INSPECTOR)
                   for user in _above(document.region, role)}  # fmt: skip
     url = reverse("evaluation:document_detail", args=[document.pk])
-    for user in recipients.values():
-        with in_language_of(user):
-            title = _("Ready to download: %(title)s") % {"title": document.title}
-            day = f"{timezone.localtime(document.built_at):%Y-%m-%d}"
-            body = _("Version %(version)s, built from the records as they stood on %(day)s.") % {
-                "version": document.version, "day": day,
-            }  # fmt: skip
-        notification_send(recipient=user, key=f"document:{document.pk}", title=title, body=body,
-                          url=url)  # fmt: skip
-    return len(recipients)
+
+    def message(user):
+        title = _("Ready to download: %(title)s") % {"title": document.title}
+        day = f"{timezone.localtime(document.built_at):%Y-%m-%d}"
+        body = _("Version %(version)s, built from the records as they stood on %(day)s.") % {
+            "version": document.version, "day": day,
+        }  # fmt: skip
+        return title, body
+
+    return len(notify(kind="document-ready", key=f"document:{document.pk}",
+                      recipients=recipients.values(), message=message, url=url))  # fmt: skip

@@ -7,6 +7,9 @@ class FundingConfig(AppConfig):
     verbose_name = _("Funding")
 
     def ready(self):
+        from . import notices
+
+        notices.register()
         from schools import region_copies
 
         region_copies.register(

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from schools.models import Region
 from twinning.models import Role
-from twinning.services import in_language_of, notification_send
+from twinning.notify.services import notify
 
 from .models import DisbursementStatus, DisbursementTransition
 
@@ -56,23 +56,24 @@ def notify_disbursement(self, step_id: int) -> int:
     else:
         recipients = []
     url = reverse("funding:disbursement_detail", args=[d.pk])
-    for user in recipients:
-        with in_language_of(user):
-            names = {"purpose": d.get_purpose_display(), "amount": d.amount,
-                     "actor": step.actor.display_name}  # fmt: skip
-            titles = {
-                DisbursementStatus.SUBMITTED: _("Request for %(amount)s yuan (%(purpose)s) "
-                                                "waits for your approval"),
-                DisbursementStatus.APPROVED: _("%(actor)s approved %(amount)s yuan (%(purpose)s)"),
-                DisbursementStatus.REJECTED: _("%(actor)s rejected %(amount)s yuan (%(purpose)s)"),
-                DisbursementStatus.PAID: _("%(amount)s yuan (%(purpose)s) has been paid"),
-            }  # fmt: skip
-            title = titles[step.to_status] % names
-        notification_send(
-            recipient=user, key=f"disbursement:{step.pk}", title=title, body=step.comment,
-            url=url,
-        )  # fmt: skip
-    return len(recipients)
+
+    def message(user):
+        names = {"purpose": d.get_purpose_display(), "amount": d.amount,
+                 "actor": step.actor.display_name}  # fmt: skip
+        titles = {
+            DisbursementStatus.SUBMITTED: _("Request for %(amount)s yuan (%(purpose)s) "
+                                            "waits for your approval"),
+            DisbursementStatus.APPROVED: _("%(actor)s approved %(amount)s yuan (%(purpose)s)"),
+            DisbursementStatus.REJECTED: _("%(actor)s rejected %(amount)s yuan (%(purpose)s)"),
+            DisbursementStatus.PAID: _("%(amount)s yuan (%(purpose)s) has been paid"),
+        }  # fmt: skip
+        return titles[step.to_status] % names, step.comment
+
+    submitted = step.to_status == DisbursementStatus.SUBMITTED
+    return len(notify(
+        kind="disbursement-submitted" if submitted else "disbursement-decided",
+        key=f"disbursement:{step.pk}", recipients=recipients, message=message, url=url,
+    ))  # fmt: skip
 
 
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
@@ -91,18 +92,19 @@ def notify_tranche_flagged(self, tranche_id: int) -> int:
     pairing = tranche.allocation.pairing
     recipients = list(_approvers(pairing, exclude_id=0))
     url = reverse("funding:pairing_funding", args=[pairing.pk])
-    for user in recipients:
-        with in_language_of(user):
-            title = _("Tranche %(number)s was released on a result now changed to a fail") % {
-                "number": tranche.number
-            }
-            body = _(
-                "The evaluation of school year %(year)s was finalised again and no longer "
-                "passes (%(score)s points). The tranche of %(amount)s yuan released on it "
-                "is not taken back by itself: decide what happens to it."
-            ) % {"year": tranche.evaluation_year, "score": tranche.note, "amount": tranche.amount}
-        notification_send(
-            recipient=user, key=f"tranche-flagged:{tranche.pk}:{tranche.flagged_at:%Y%m%d%H%M%S}",
-            title=title, body=body, url=url,
-        )  # fmt: skip
-    return len(recipients)
+
+    def message(user):
+        title = _("Tranche %(number)s was released on a result now changed to a fail") % {
+            "number": tranche.number
+        }
+        body = _(
+            "The evaluation of school year %(year)s was finalised again and no longer "
+            "passes (%(score)s points). The tranche of %(amount)s yuan released on it "
+            "is not taken back by itself: decide what happens to it."
+        ) % {"year": tranche.evaluation_year, "score": tranche.note, "amount": tranche.amount}
+        return title, body
+
+    return len(notify(
+        kind="tranche-flagged", key=f"tranche:{tranche.pk}:{tranche.flagged_at:%Y%m%d%H%M%S}",
+        recipients=recipients, message=message, url=url,
+    ))  # fmt: skip

@@ -7,6 +7,9 @@ class SchoolsConfig(AppConfig):
     verbose_name = _("Schools and pairings")
 
     def ready(self):
+        from . import notices
+
+        notices.register()
         from . import region_copies
 
         region_copies.register(region_copies.Copy("schools.PairingMember"))

@@ -485,9 +485,13 @@ def _period_end(kind: str, school_year: int, number: int) -> dt.date:
     return period_bounds(kind, school_year, number)[1]
 
 
+KIND = "pairing-proposed"
+
+
 def _notifications(ctx: ScaleContext, plan: list[dict], users: dict) -> None:
     """What the services would have sent: each proposal to its city's bureau, each
-    decision to the proposing coordinator, and the teachers' pairing news."""
+    decision to the proposing coordinator, and the teachers' pairing news (all under the
+    kind of the proposal: the volume is what the benchmark reads)."""
     rng = ctx.rng
     rows = []
     for entry in plan:
@@ -500,14 +504,16 @@ def _notifications(ctx: ScaleContext, plan: list[dict], users: dict) -> None:
                 users["city_bureau_b"][pairing.region_id],
             ):
                 rows.append(
-                    Notification(recipient=recipient, key=f"pairing-proposed:{pairing.pk}",
+                    Notification(recipient=recipient, kind=KIND,
+                                 key=f"pairing-proposed:{pairing.pk}",
                                  title=f"结对待审批：{title}", url=url,
                                  body="有新的结对申请等待您审批。",
                                  read_at=None if entry["status"] == "proposed" else ctx.now)
                 )  # fmt: skip
         if entry["status"] in PAIRED or entry["status"] == PairingStatus.REJECTED:
             rows.append(
-                Notification(recipient=pairing.created_by, key=f"pairing-decided:{pairing.pk}",
+                Notification(recipient=pairing.created_by, kind=KIND,
+                             key=f"pairing-decided:{pairing.pk}",
                              title=f"结对已审批：{title}", url=url, body="教育局已处理结对申请。",
                              read_at=ctx.now if rng.random() < 0.7 else None)
             )  # fmt: skip
@@ -515,7 +521,7 @@ def _notifications(ctx: ScaleContext, plan: list[dict], users: dict) -> None:
             for school in [entry["helping"], *entry["assisted"]]:
                 for teacher in users["teachers"][school.pk]:
                     rows.append(
-                        Notification(recipient=teacher, key=f"pairing-news:{pairing.pk}",
+                        Notification(recipient=teacher, kind=KIND, key=f"pairing-news:{pairing.pk}",
                                      title=f"学校结对：{title}", url=url,
                                      read_at=ctx.now if rng.random() < 0.5 else None)
                     )  # fmt: skip

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from twinning.models import Role
-from twinning.services import in_language_of, notification_send
+from twinning.notify.services import notify
 
 from .models import PairingStatus, PairingTransition, Region
 
@@ -40,20 +40,18 @@ def notify_pairing_proposed(self, transition_id: int) -> int:
         .distinct()
     )
     url = reverse("schools:pairing_detail", args=[pairing.pk])
-    sent = 0
-    for user in approvers:
-        with in_language_of(user):
-            title = _("Pairing proposed: %(title)s") % {"title": pairing.title}
-            body = _(
-                "%(actor)s proposed the pairing %(title)s in the programme %(programme)s. "
-                "It is waiting for your decision."
-            ) % {
-                "actor": transition.actor.display_name,
-                "title": pairing.title,
-                "programme": pairing.programme.name,
-            }
-        notification_send(
-            recipient=user, key=f"pairing-proposed:{transition.pk}", title=title, body=body, url=url
-        )
-        sent += 1
-    return sent
+
+    def message(user):
+        title = _("Pairing proposed: %(title)s") % {"title": pairing.title}
+        body = _(
+            "%(actor)s proposed the pairing %(title)s in the programme %(programme)s. "
+            "It is waiting for your decision."
+        ) % {
+            "actor": transition.actor.display_name,
+            "title": pairing.title,
+            "programme": pairing.programme.name,
+        }
+        return title, body
+
+    return len(notify(kind="pairing-proposed", key=f"transition:{transition.pk}",
+                      recipients=approvers, message=message, url=url))  # fmt: skip

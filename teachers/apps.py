@@ -7,6 +7,9 @@ class TeachersConfig(AppConfig):
     verbose_name = _("Teachers and mentorships")
 
     def ready(self):
+        from . import notices
+
+        notices.register()
         from schools import region_copies
 
         region_copies.register(

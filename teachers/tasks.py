@@ -4,7 +4,7 @@ from celery import shared_task
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from twinning.services import in_language_of, notification_send
+from twinning.notify.services import notify
 
 from .models import Filer, Mentorship, MentorshipRecord, RecordComment
 
@@ -29,22 +29,25 @@ def notify_mentorship(self, mentorship_id: int, event: str) -> int:
     if mentorship is None:
         return 0
     url = reverse("teachers:mentorship_detail", args=[mentorship.pk])
-    sent = 0
-    for user in _people(mentorship).values():
-        with in_language_of(user):
-            names = {"mentor": mentorship.mentor.name, "mentee": mentorship.mentee.name,
-                     "subject": mentorship.subject}  # fmt: skip
-            if event == "started":
-                title = _("New mentorship: %(mentor)s → %(mentee)s (%(subject)s)") % names
-            else:
-                title = _("The agreement of %(mentor)s → %(mentee)s changed") % names
-            body = _("Read the agreement (带教协议) and accept it.")
-        notification_send(
-            recipient=user, key=f"mentorship:{mentorship.pk}:{event}",
-            title=title, body=body, url=url,
-        )  # fmt: skip
-        sent += 1
-    return sent
+
+    def message(user):
+        names = {"mentor": mentorship.mentor.name, "mentee": mentorship.mentee.name,
+                 "subject": mentorship.subject}  # fmt: skip
+        if event == "started":
+            title = _("New mentorship: %(mentor)s → %(mentee)s (%(subject)s)") % names
+        else:
+            title = _("The agreement of %(mentor)s → %(mentee)s changed") % names
+        return title, _("Read the agreement (带教协议) and accept it.")
+
+    return len(
+        notify(
+            kind="mentorship-changed",
+            key=f"mentorship:{mentorship.pk}:{event}",
+            recipients=_people(mentorship).values(),
+            message=message,
+            url=url,
+        )
+    )
 
 
 @shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
@@ -79,7 +82,8 @@ def notify_record(self, record_id: int, event: str) -> int:
     url = (
         reverse("teachers:mentorship_detail", args=[record.mentorship_id]) + f"#record-{record.pk}"
     )
-    with in_language_of(user):
+
+    def message(user):
         what = {"name": author, "kind": record.get_kind_display(), "date": record.date}
         if event == "filed":
             title = _("%(name)s filed: %(kind)s of %(date)s") % what
@@ -90,15 +94,14 @@ def notify_record(self, record_id: int, event: str) -> int:
         else:
             title = _("%(name)s commented on the %(kind)s of %(date)s") % what
             body = comment.text[:200]
-    notification_send(recipient=user, key=f"record:{record.pk}:{event}", title=title,
-                      body=body, url=url)  # fmt: skip
-    return 1
+        return title, body
 
-
-@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
-def remind_mentorships_behind(self) -> int:
-    """Weekly (Monday morning): remind mentors and mentees whose obligations are behind.
-    Safe to run twice: a person gets one reminder a week (a database constraint)."""
-    from .services import mentorship_reminders_send
-
-    return mentorship_reminders_send()
+    return len(
+        notify(
+            kind="mentorship-record",
+            key=f"record:{record.pk}:{event}",
+            recipients=[user],
+            message=message,
+            url=url,
+        )
+    )

@@ -227,3 +227,20 @@ def released(world, allocation):
 
     funding_services.tranche_release(actor=world.bureau, tranche=allocation.tranches.get(number=1))
     return allocation
+
+
+# --- notifications ------------------------------------------------------------------------
+
+
+def tell(user, key, title, *, body="", url="", kind="pairing-proposed"):
+    """Notify ``user`` once through the one notification service, its emails and chat
+    messages sent as after a commit; the notification (the one written before when it
+    exists)."""
+    from django.test import TestCase
+
+    from twinning.models import Notification
+    from twinning.notify.services import notify
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        notify(kind=kind, key=key, recipients=[user], message=lambda u: (title, body), url=url)
+    return Notification.objects.get(recipient=user, kind=kind, key=key)

@@ -93,11 +93,20 @@ from teachers.models import (
     RecordComment,
     Teacher,
 )
+from tests.conftest import tell
 from tests.factories import UserFactory, assign
 from twinning import imports
 from twinning.downloads import XLSX_TYPE
-from twinning.models import ImportBatch, Notification, Role
-from twinning.services import notification_send
+from twinning.models import (
+    ChatRobot,
+    Delivery,
+    ImportBatch,
+    Notification,
+    NotificationPreference,
+    RegionNotificationDefault,
+    Role,
+)
+from twinning.notify import chat
 
 # Strings that identify 江城市's records; none may reach the outsider.
 SECRETS = [
@@ -185,6 +194,15 @@ def goal_payload(s):
 # Routes the mentorship's mentor (the ``mentor`` persona) may use: the pair's coordinator
 # reads them and gets 403.
 BY_PAIR = ("inspector", "coord_helping")
+
+
+def robot_payload(s):
+    return {
+        "name": "江城实验小学结对工作群",
+        "owner": f"school:{s.helping.pk}",
+        "platform": "wecom",
+        "webhook": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abcd-1234-efgh",
+    }
 
 
 def mentorship_payload(s):
@@ -354,6 +372,27 @@ ROUTES: dict[str, Route] = {
     "dashboard": Route(),
     "my_school": Route(),
     "notifications": Route(),
+    # A person's own channels (its POST writes only their own: PERSONAL below) and a
+    # region's defaults, whose region choice lists only regions in the reader's scope.
+    "notification_settings": Route(),
+    "notification_defaults": Route(),
+    # Work-chat robots: read and changed only by whoever manages them (a coordinator for
+    # the school, the bureau above); anyone else, the inspector too, is told nothing (404).
+    "robot_list": Route(),
+    "robot_create": Route(read=False, writes=(FORM, post(robot_payload))),
+    "robot_detail": Route(kwargs=pk("robot"), read_only=(), inspector_reads=False),
+    "robot_test": Route(
+        kwargs=pk("robot"), read=False, writes=(post(),), read_only=(), inspector_reads=False
+    ),
+    "robot_pause": Route(
+        kwargs=pk("robot"), read=False, writes=(post(),), read_only=(), inspector_reads=False
+    ),
+    "robot_resume": Route(
+        kwargs=pk("robot"), read=False, writes=(post(),), read_only=(), inspector_reads=False
+    ),
+    "robot_delete": Route(
+        kwargs=pk("robot"), read=False, writes=(post(),), read_only=(), inspector_reads=False
+    ),
     "schools:school_list": Route(),
     "schools:school_export": Route(),
     "schools:school_export_xlsx": Route(),
@@ -535,6 +574,9 @@ ROUTES: dict[str, Route] = {
     ),
     "activities:secondment_cancel": Route(
         kwargs=pk("secondment"), read=False, writes=(post(lambda s: {"reason": "生病"}),)
+    ),
+    "activities:secondment_confirm_days": Route(
+        kwargs=pk("secondment"), read=False, writes=(post(lambda s: {"days": 10}),)
     ),
     "funding:overview": Route(),
     "funding:budget_list": Route(),
@@ -981,6 +1023,9 @@ ROUTES: dict[str, Route] = {
     "api:secondment-cancel": Route(
         kwargs=pk("secondment"), api=True, read=False, writes=(post(lambda s: {"reason": "病"}),)
     ),
+    "api:secondment-confirm-days": Route(
+        kwargs=pk("secondment"), api=True, read=False, writes=(post(lambda s: {"days": 10}),)
+    ),
     "api:exchange-target-list": Route(api=True),
     "api:day-override-list": Route(
         api=True, writes=(post(day_override_api_payload),), read_only=("inspector",)
@@ -1310,6 +1355,69 @@ ROUTES: dict[str, Route] = {
         read_only=("bureau",),
         inspector_reads=False,
     ),  # fmt: skip
+    # Notifications (tests/test_notification_api.py): a person's own only, bureau's here;
+    # anyone else, the inspector too, finds none (404).
+    "api:notification-list": Route(api=True),
+    "api:notification-detail": Route(
+        kwargs=pk("notification"), api=True, read_only=(), inspector_reads=False
+    ),
+    "api:notification-read": Route(
+        kwargs=pk("notification"),
+        api=True,
+        read=False,
+        writes=(post(),),
+        read_only=(),
+        inspector_reads=False,
+    ),
+    # Work-chat robots, as on the pages: found only by whoever manages them (404 for anyone
+    # else); the inspector and teachers may not register any (403 before the body is read).
+    "api:robot-list": Route(
+        api=True,
+        writes=(
+            post(
+                lambda s: {
+                    "name": "江城实验小学结对工作群",
+                    "platform": "wecom",
+                    "webhook": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abcd-1234",
+                    "school": s.helping.pk,
+                }
+            ),
+        ),
+    ),
+    "api:robot-detail": Route(
+        kwargs=pk("robot"),
+        api=True,
+        writes=(("delete", lambda s: {}),),
+        read_only=(),
+        inspector_reads=False,
+    ),
+    "api:robot-deliveries": Route(
+        kwargs=pk("robot"), api=True, read_only=(), inspector_reads=False
+    ),
+    "api:robot-test": Route(
+        kwargs=pk("robot"),
+        api=True,
+        read=False,
+        writes=(post(),),
+        read_only=(),
+        inspector_reads=False,
+    ),  # fmt: skip
+    "api:robot-pause": Route(
+        kwargs=pk("robot"),
+        api=True,
+        read=False,
+        writes=(post(),),
+        read_only=(),
+        inspector_reads=False,
+    ),  # fmt: skip
+    "api:robot-resume": Route(
+        kwargs=pk("robot"),
+        api=True,
+        read=False,
+        writes=(post(),),
+        read_only=(),
+        inspector_reads=False,
+    ),  # fmt: skip
 }
 
 # Routes that show no scoped record, with the reason.
@@ -1327,7 +1435,11 @@ PUBLIC = {
 
 # Routes that only ever touch the requesting user's own records: notifications (tested
 # below), the import forms and their calendar feed.
-PERSONAL = {"notification_read", "notifications_read_all",
+PERSONAL = {"notification_read", "notifications_read_all", "notification_settings_reset",
+            # The API's: mark all of one's own read, one's own channels kind by kind
+            # (tests/test_notification_api.py).
+            "api:notification-read-all", "api:notification-preference-list",
+            "api:notification-preference-detail",
             # The upload form and template of a kind of record: no record but the user's
             # own recent imports; who may import is tested in tests/test_imports.py.
             "imports:upload", "imports:template",
@@ -1378,9 +1490,12 @@ def scene(world, active):
         actor=s.coord_helping, pairing=active,
         agreement_file=ContentFile(b"%PDF-1.4 agreement", name="agreement.pdf"),
     )  # fmt: skip
-    s.notification = notification_send(
-        recipient=s.bureau, key="test", title="西山山村小学 proposed", url="/", email=False
-    )
+    s.notification = tell(s.bureau, "test", "西山山村小学 proposed", url="/")
+    s.robot = chat.robot_register(
+        actor=s.coord_helping, name="江城实验小学结对工作群", platform="wecom",
+        webhook="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=0f1e2d3c-secret",
+        school=s.helping,
+    )  # fmt: skip
     s.teacher = teacher_services.teacher_create(
         actor=s.coord_helping, school=s.helping, name="陈红梅", staff_number="JC-0001",
         honours=[{"kind": "key_teacher", "level": "city"}], user=s.mentor,
@@ -1576,7 +1691,8 @@ def snapshot():
               DonationEvidence, Student, AidScheme, AidApplication, AidNotice,
               AidObjection, AidTier, AidStepRecord, AidDocument, AidReview,
               StudentAccessLog, ImportBatch, ScorecardTemplate, Area, Indicator, Scorecard,
-              IndicatorScore, ScoreEvidence, ScorecardEvent)  # fmt: skip
+              IndicatorScore, ScoreEvidence, ScorecardEvent, ChatRobot, Delivery,
+              NotificationPreference, RegionNotificationDefault)  # fmt: skip
     return (
         [m.objects.count() for m in models],
         list(
@@ -1586,6 +1702,7 @@ def snapshot():
         list(Programme.objects.order_by("pk").values_list("name", "is_open")),
         list(Goal.objects.order_by("pk").values_list("current_value", flat=True)),
         list(Notification.objects.order_by("pk").values_list("read_at", flat=True)),
+        list(ChatRobot.objects.order_by("pk").values_list("name", "status", "token")),
         list(Teacher.objects.order_by("pk").values_list("name", "phone", "staff_number")),
         list(Mentorship.objects.order_by("pk").values_list(
             "status", "subject", "mentor_accepted_at", "mentee_accepted_at")),

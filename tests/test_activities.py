@@ -294,8 +294,8 @@ def test_a_coordinator_of_another_pairing_sees_none_of_it(world, activity):
 def test_the_day_before_the_organiser_and_participants_are_reminded_once(
     world, active, kind, teachers
 ):
-    from activities import reminders
     from twinning.models import Notification
+    from twinning.notify.reminders import run
 
     chen, zhao = teachers
     chen.user = world.mentor
@@ -306,9 +306,10 @@ def test_the_day_before_the_organiser_and_participants_are_reminded_once(
         actor=world.coord_assisted, pairing=active, participants=[chen, zhao],
         **plan(world, kind, starts_at=start, ends_at=start + dt.timedelta(hours=2)),
     )  # fmt: skip
-    reminders.send()
-    reminders.send()  # a second beat sends nothing more
-    notes = Notification.objects.filter(key__startswith=f"activity:{activity.pk}:tomorrow")
+    run("activity-tomorrow")
+    run("activity-tomorrow")  # a second beat sends nothing more
+    mine = f"activity:{activity.pk}:"
+    notes = Notification.objects.filter(kind="activity-tomorrow", key__startswith=mine)
     # The organiser and the one participant with an account (赵小燕 has none).
     assert sorted(n.recipient.username for n in notes) == ["coord_assisted", "mentor"]
     assert all("14:00" in n.title for n in notes)
@@ -318,34 +319,35 @@ def test_the_day_before_the_organiser_and_participants_are_reminded_once(
         ends_at=start + dt.timedelta(days=7, hours=2),
     )  # fmt: skip
     later = timezone.now() + dt.timedelta(days=7)
-    reminders.send(now=later)
-    assert (
-        Notification.objects.filter(key__startswith=f"activity:{activity.pk}:tomorrow").count() == 4
-    )
+    run("activity-tomorrow", now=later)
+    assert Notification.objects.filter(kind="activity-tomorrow").count() == 4
 
 
 def test_an_unlogged_activity_reminds_the_coordinators_three_days_after_its_end(world, activity):
-    from activities import reminders
     from twinning.models import Notification
+    from twinning.notify.reminders import run
 
     end = activity.ends_at
-    reminders.send(now=end + dt.timedelta(days=2))
-    assert not Notification.objects.filter(key=f"activity:{activity.pk}:log-it").exists()
-    reminders.send(now=end + dt.timedelta(days=3, hours=1))
-    reminders.send(now=end + dt.timedelta(days=4))
-    notes = Notification.objects.filter(key=f"activity:{activity.pk}:log-it")
+    run("activity-not-logged", now=end + dt.timedelta(days=2))
+    notes = Notification.objects.filter(kind="activity-not-logged", key=f"activity:{activity.pk}")
+    assert not notes.exists()
+    assert run("activity-not-logged", now=end + dt.timedelta(days=3, hours=1)).sent == 2
+    assert run("activity-not-logged", now=end + dt.timedelta(days=4)).sent == 0
     assert sorted(n.recipient.username for n in notes) == ["coord_assisted", "coord_helping"]
     # Once logged, nobody is reminded of it again.
     services.activity_cancel(actor=world.coord_helping, activity=activity, reason="未举行")
     Notification.objects.all().delete()
-    reminders.send(now=end + dt.timedelta(days=5))
+    run("activity-not-logged", now=end + dt.timedelta(days=5))
     assert not Notification.objects.exists()
 
 
-def test_the_reminder_task_runs_the_same(world, activity):
-    from activities.tasks import remind_activities
+def test_the_reminder_task_runs_the_same_and_records_its_run(world, activity):
+    from twinning.models import ReminderRun
+    from twinning.tasks import run_reminder
 
-    assert remind_activities.delay().get() == 2  # both coordinators, long after its end
+    assert run_reminder.delay("activity-not-logged").get() == 2  # both coordinators
+    last = ReminderRun.objects.get(reminder="activity-not-logged")
+    assert last.sent == 2 and last.finished_at is not None and not last.error
 
 
 def test_a_teachers_home_shows_their_coming_activities_and_secondment(

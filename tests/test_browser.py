@@ -883,3 +883,58 @@ def test_an_inspector_opens_the_archive_and_downloads_a_pairings_yearly_pdf(
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
     assert "江城实验小学" in text and "西山山村小学" in text
     page.context.close()
+
+
+def test_on_a_phone_a_coordinator_sends_a_kind_to_email_only_and_the_next_one_follows(
+    browser, live_server, world, settings
+):
+    """The coordinator opens the bell's page, goes to 'what reaches me', takes the
+    exchanges not logged out of the app (email only), saves, registers the school's
+    group robot; the next such reminder is emailed and not listed in the app."""
+    from django.core import mail
+
+    from twinning.notify.services import notify
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    page = sign_in(browser, live_server, "coord_helping", **PHONE)
+    page.locator(".nav-bell").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.get_by_role("link", name="接收设置").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    assert fits_the_screen(page)
+    in_app = page.locator("#activity-not-logged-in_app")
+    expect(in_app).to_be_checked()
+    in_app.uncheck()
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    expect(page.locator(".message-success")).to_contain_text("已保存")
+    expect(page.locator("#activity-not-logged-in_app")).not_to_be_checked()
+    expect(page.locator("#activity-not-logged-email")).to_be_checked()
+
+    notify(kind="activity-not-logged", key="browser", recipients=[world.coord_helping],
+           message=lambda user: ("请记录或取消：送教下乡", ""), url="/activities/")  # fmt: skip
+    visit(page, f"{live_server.url}/notifications/")
+    expect(page.locator(".notification-list")).to_have_count(0)
+    assert [m.subject for m in mail.outbox] == ["请记录或取消：送教下乡"]
+
+    # The school's group robot: registered on the robots' tab, its key never shown again.
+    page.get_by_role("link", name="工作群机器人").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.get_by_role("link", name="添加群机器人").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.fill("input[name=name]", "实验小学结对工作群")
+    page.check("input[name=platform][value=wecom]")
+    page.fill(
+        "input[name=webhook]",
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa",
+    )
+    page.get_by_role("button", name="登记机器人").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    expect(page.locator("h1")).to_contain_text("实验小学结对工作群")
+    assert "0ec2sifa5aaa" not in page.content()

@@ -23,6 +23,7 @@ from django.db import connection
 
 from schools import services
 from schools.tasks import notify_pairing_proposed
+from tests.chat_servers import wecom  # noqa: F401 – the fixture
 from twinning.celery import app as celery_app
 from twinning.models import Notification
 
@@ -67,7 +68,7 @@ def test_the_weekly_reminder_runs_twice_on_a_real_worker_and_reminds_once(
     import datetime as dt
 
     from teachers import services as teacher_services
-    from teachers.tasks import remind_mentorships_behind
+    from twinning.tasks import run_reminder
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     monkeypatch.setattr("twinning.calendar.today", lambda: dt.date(2026, 11, 20))  # a Friday
@@ -85,10 +86,10 @@ def test_the_weekly_reminder_runs_twice_on_a_real_worker_and_reminds_once(
         actor=world.bureau, mentor=mentor, mentee=mentee, subject="语文", start=dt.date(2026, 9, 1)
     )
     celery_app.conf.task_always_eager = False
-    reminders = Notification.objects.filter(key="mentorship-behind:2026-W47")
+    reminders = Notification.objects.filter(kind="mentorship-behind", key="2026-W47")
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        remind_mentorships_behind.delay()
-        remind_mentorships_behind.delay()  # a second beat, or a duplicate delivery
+        run_reminder.delay("mentorship-behind")
+        run_reminder.delay("mentorship-behind")  # a second beat, or a duplicate delivery
         assert _wait_for(lambda: reminders.count() == 2)
         time.sleep(2)  # the second run has had its chance
 
@@ -265,3 +266,29 @@ def test_a_worker_killed_mid_build_issues_nothing_and_the_redelivered_build_comp
     assert (len(data), hashlib.sha256(data).hexdigest()) == (document.size, document.checksum)
     assert "江城实验小学" in "\n".join(text_of(data))
     assert files_under("documents") == [document.pdf.name]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_coordinators_notification_reaches_the_wecom_group_through_a_real_worker(
+    world, wecom, settings
+):
+    from twinning.models import Delivery
+    from twinning.notify.services import notify, preference_set
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    robot = wecom.robot(actor=world.coord_helping, school=world.helping, name="实验小学群")
+    preference_set(actor=world.coord_helping, kind="activity-tomorrow", channels=["in_app", "chat"])
+    celery_app.conf.task_always_eager = False
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        notify(kind="activity-tomorrow", key="activity:7:2026-11-20",
+               recipients=[world.coord_helping], url="/activities/7/",
+               message=lambda user: ("明天有交流活动：语文同课异构", "三楼会议室"))  # fmt: skip
+        assert _wait_for(lambda: len(wecom.messages()) == 1)
+        assert _wait_for(lambda: Delivery.objects.get(robot=robot).status == "sent")
+
+    (message,) = wecom.messages()
+    assert message.token == robot.token
+    assert "明天有交流活动：语文同课异构" in message.text
+    assert message.text.endswith("/activities/7/")
+    assert Notification.objects.get(recipient=world.coord_helping).in_app

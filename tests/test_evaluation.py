@@ -336,7 +336,7 @@ def test_reopening_needs_a_reason_and_refinalising_corrects_the_tranche(
     assert second.status == TrancheStatus.RELEASED and second.flagged_at is not None
     assert LedgerEntry.objects.filter(tranche=second, kind=EntryKind.RELEASE).count() == 1
     assert Notification.objects.filter(recipient=world.bureau2,
-                                       key__startswith="tranche-flagged").exists()  # fmt: skip
+                                       kind="tranche-flagged").exists()  # fmt: skip
     assert [e.step for e in card.events.all()].count("finalise") == 3
 
 

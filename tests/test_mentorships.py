@@ -372,28 +372,29 @@ def test_a_programme_sets_its_own_obligations(world, mentorship):
 
 
 def test_the_weekly_reminder_reaches_each_late_person_once_even_run_twice(
-    world, mentorship, monkeypatch, mailoutbox
+    world, mentorship, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
 ):
     from django.db import IntegrityError, transaction
 
     from twinning.models import Notification
 
     monkeypatch.setattr("twinning.calendar.today", lambda: dt.date(2026, 11, 20))  # Friday
-    assert services.mentorship_reminders_send() == 2
-    services.mentorship_reminders_send()
-    reminders = Notification.objects.filter(key="mentorship-behind:2026-W47")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.mentorship_reminders_send() == 2
+        assert services.mentorship_reminders_send() == 0
+    reminders = Notification.objects.filter(kind="mentorship-behind", key="2026-W47")
     assert sorted(reminders.values_list("recipient__username", flat=True)) == ["mentee", "mentor"]
     assert len(mailoutbox) == 2
     body = reminders.get(recipient=world.mentee).body
     assert "教学设计" in body or "Lesson design" in body
     assert "指导" not in body and "Guidance" not in body  # the mentor's own obligation
     with pytest.raises(IntegrityError), transaction.atomic():  # the constraint itself
-        Notification.objects.create(recipient=world.mentee, key="mentorship-behind:2026-W47",
-                                    title="again")  # fmt: skip
+        Notification.objects.create(recipient=world.mentee, kind="mentorship-behind",
+                                    key="2026-W47", title="again")  # fmt: skip
     # The next week is a new reminder.
     monkeypatch.setattr("twinning.calendar.today", lambda: dt.date(2026, 11, 27))
     services.mentorship_reminders_send()
-    assert Notification.objects.filter(key__startswith="mentorship-behind:").count() == 4
+    assert Notification.objects.filter(kind="mentorship-behind").count() == 4
 
 
 def test_the_monday_reminder_names_last_weeks_missed_obligations(world, mentorship, monkeypatch):
@@ -403,9 +404,13 @@ def test_the_monday_reminder_names_last_weeks_missed_obligations(world, mentorsh
 
     monkeypatch.setattr("twinning.calendar.today", lambda: dt.date(2026, 11, 23))  # Monday
     services.mentorship_reminders_send()
-    mentor = Notification.objects.get(recipient=world.mentor, key="mentorship-behind:2026-W48")
+    mentor = Notification.objects.get(
+        recipient=world.mentor, kind="mentorship-behind", key="2026-W48"
+    )
     assert "指导" in mentor.body and "11-16 – 11-22" in mentor.body  # the weekly guidance
-    mentee = Notification.objects.get(recipient=world.mentee, key="mentorship-behind:2026-W48")
+    mentee = Notification.objects.get(
+        recipient=world.mentee, kind="mentorship-behind", key="2026-W48"
+    )
     assert "教学设计" in mentee.body and "11-16 – 11-22" in mentee.body
     assert mentee.body.count("教学设计") == 1  # seen on seven days, said once
 
@@ -415,7 +420,7 @@ def test_nobody_on_track_is_reminded(world, mentorship, monkeypatch):
 
     monkeypatch.setattr("twinning.calendar.today", lambda: dt.date(2026, 9, 1))  # first day
     assert services.mentorship_reminders_send() == 0
-    assert not Notification.objects.filter(key__startswith="mentorship-behind:").exists()
+    assert not Notification.objects.filter(kind="mentorship-behind").exists()
 
 
 # --- found in a second reading ---------------------------------------------------------

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from activities import selectors, services
@@ -189,3 +190,175 @@ def test_the_lists_run_a_constant_number_of_queries(
     with django_assert_num_queries(expected):
         body = fetch()
     assert body.count("老师") >= 4
+
+
+# --- confirming the days served ---------------------------------------------------------------
+
+
+def confirm(world, secondment, days, who="coord_assisted"):
+    return services.secondment_confirm_days(
+        actor=getattr(world, who), secondment=secondment, days=days
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [
+        ("coord_assisted", True),  # the host school's coordinator: saw the person at work
+        ("bureau", True),  # the programme's bureau
+        ("coord_helping", False),  # the home school's: would vouch for their own person
+        ("inspector", False),
+        ("mentor", False),
+        ("outsider", False),
+    ],
+)
+def test_the_host_school_and_the_bureau_confirm_the_days_not_the_home_school(
+    world, active, chen, who, allowed
+):
+    secondment = second(world, active, chen)  # to the assisted school, 6 days, ended
+    if allowed:
+        confirmed = confirm(world, secondment, 5, who=who)
+        assert confirmed.days_confirmed == 5 and confirmed.days_confirmed_by == getattr(world, who)
+        assert confirmed.days_confirmed_at is not None
+    else:
+        with pytest.raises(PermissionDenied):
+            confirm(world, secondment, 5, who=who)
+        assert Secondment.objects.get().days_confirmed_at is None
+
+
+def test_the_host_school_is_whichever_school_receives_the_person(world, active):
+    zhao = teacher_services.teacher_create(actor=world.coord_assisted, school=world.assisted,
+                                           name="赵小燕")  # fmt: skip
+    secondment = second(world, active, zhao, host_school=world.helping, kind="shadowing")
+    with pytest.raises(PermissionDenied):
+        confirm(world, secondment, 6, who="coord_assisted")
+    assert confirm(world, secondment, 6, who="coord_helping").days_confirmed == 6
+
+
+def test_the_days_are_confirmed_from_three_days_before_the_last_day(world, active, chen):
+    # Today is 27 November: a last day of 1 December is four days ahead.
+    secondment = second(world, active, chen, start=D(2026, 11, 16), end=D(2026, 12, 1))
+    with pytest.raises(ValidationError) as raised:
+        confirm(world, secondment, 10)
+    assert "2026-11-28" in str(raised.value.message_dict["days"])
+    assert Secondment.objects.get().days_confirmed_at is None
+    secondment = services.secondment_update(
+        actor=world.coord_helping, secondment=secondment, end=D(2026, 11, 30)
+    )
+    assert confirm(world, secondment, 10).days_confirmed == 10
+
+
+@pytest.mark.parametrize("days", [7, -1, True, "6"])
+def test_days_outside_0_to_the_days_planned_are_refused_at_days(world, active, chen, days):
+    secondment = second(world, active, chen)  # 6 planned
+    with pytest.raises(ValidationError) as raised:
+        confirm(world, secondment, days)
+    assert "6" in str(raised.value.message_dict["days"])
+    assert Secondment.objects.get().days_confirmed_at is None
+    assert confirm(world, secondment, 0).days_confirmed == 0
+    assert confirm(world, secondment, 6).days_confirmed == 6
+
+
+def test_a_cancelled_secondment_has_no_days_to_confirm(world, active, chen):
+    secondment = second(world, active, chen)
+    services.secondment_cancel(actor=world.coord_helping, secondment=secondment, reason="未成行")
+    with pytest.raises(ValidationError):
+        confirm(world, secondment, 3)
+    assert Secondment.objects.get().days_confirmed_at is None
+
+
+def test_confirming_again_replaces_the_number_and_the_history_keeps_the_first(world, active, chen):
+    secondment = second(world, active, chen)
+    confirm(world, secondment, 4)
+    again = confirm(world, secondment, 6, who="bureau")
+    assert (again.days_confirmed, again.days_confirmed_by) == (6, world.bureau)
+    history = list(Secondment.objects.get().history.order_by("history_date", "history_id"))
+    assert [h.days_confirmed for h in history] == [None, 4, 6]
+    assert [h.history_user for h in history[1:]] == [world.coord_assisted, world.bureau]
+
+
+@pytest.mark.parametrize(
+    ("change", "cleared"),
+    [
+        ({"end": D(2026, 10, 9)}, True),
+        ({"start": D(2026, 9, 29)}, True),
+        ({"duties": "挂职副校长，分管德育"}, False),
+    ],
+)
+def test_a_change_of_the_dates_clears_the_confirmation(world, active, chen, change, cleared):
+    secondment = second(world, active, chen)
+    confirm(world, secondment, 6)
+    changed = services.secondment_update(actor=world.coord_helping, secondment=secondment,
+                                         **change)  # fmt: skip
+    changed = Secondment.objects.get(pk=changed.pk)
+    if cleared:
+        assert (changed.days_confirmed, changed.days_confirmed_at, changed.days_confirmed_by) == (
+            None, None, None,
+        )  # fmt: skip
+        assert changed.history.first().history_type == "~"
+    else:
+        assert changed.days_confirmed == 6 and changed.days_confirmed_by == world.coord_assisted
+
+
+def test_the_host_coordinator_confirms_on_the_page_and_sees_it(client, world, active, chen):
+    secondment = second(world, active, chen)
+    url = reverse("activities:secondment_confirm_days", args=[secondment.pk])
+    client.force_login(world.coord_assisted)
+    page = client.get(secondment.get_absolute_url())
+    assert page.context["confirm_form"]["days"].value() == 6  # prefilled with the days served
+    assert f'action="{url}"' in page.content.decode()
+    assert client.get(url).status_code == 405
+    bad = client.post(url, {"days": "7"})
+    assert bad.status_code == 400 and bad.context["confirm_form"].errors["days"]
+    assert Secondment.objects.get().days_confirmed_at is None
+    done = client.post(url, {"days": "5"})
+    assert done.status_code == 302 and done.url == secondment.get_absolute_url()
+    shown = client.get(secondment.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    assert f"5 by 刘联络 on {timezone.localdate().isoformat()}" in shown.content.decode()
+    # The home school's coordinator reads the confirmation, and is offered no form.
+    client.force_login(world.coord_helping)
+    home = client.get(secondment.get_absolute_url())
+    assert "confirm_form" not in home.context and "刘联络" in home.content.decode()
+
+
+def test_the_page_offers_the_form_only_from_three_days_before_the_last_day(
+    client, world, active, chen
+):
+    secondment = second(world, active, chen, start=D(2026, 11, 16), end=D(2026, 12, 1))
+    client.force_login(world.coord_assisted)
+    page = client.get(secondment.get_absolute_url()).content.decode()
+    assert "2026-11-28" in page and f"secondments/{secondment.pk}/confirm-days/" not in page
+    early = client.post(
+        reverse("activities:secondment_confirm_days", args=[secondment.pk]), {"days": "9"}
+    )
+    assert early.status_code == 400 and early.context["confirm_form"].errors["days"]
+    assert Secondment.objects.get().days_confirmed_at is None
+
+
+@pytest.mark.parametrize(("who", "status"), [("coord_helping", 403), ("inspector", 403),
+                                             ("mentor", 403), ("outsider", 404)])  # fmt: skip
+def test_only_those_who_confirm_may_post_the_page(client, world, active, chen, who, status):
+    secondment = second(world, active, chen)
+    client.force_login(getattr(world, who))
+    url = reverse("activities:secondment_confirm_days", args=[secondment.pk])
+    assert client.post(url, {"days": "6"}).status_code == status
+    assert Secondment.objects.get().days_confirmed_at is None
+
+
+def test_the_api_confirms_the_days(world, active, chen):
+    secondment = second(world, active, chen)
+    url = reverse("api:secondment-confirm-days", args=[secondment.pk])
+    api = APIClient()
+    api.force_authenticate(world.inspector)
+    assert api.post(url, {"days": 6}, format="json").status_code == 403
+    api.force_authenticate(world.outsider)
+    assert api.post(url, {"days": 6}, format="json").status_code == 404
+    api.force_authenticate(world.coord_assisted)
+    bad = api.post(url, {"days": 7}, format="json")
+    assert bad.status_code == 400 and "days" in bad.json()["errors"]
+    assert Secondment.objects.get().days_confirmed_at is None
+    done = api.post(url, {"days": 6}, format="json")
+    assert done.status_code == 200, done.json()
+    assert done.json()["days_confirmed"] == 6 and done.json()["days_confirmed_at"]
+    listed = api.get(reverse("api:secondment-list")).json()["results"][0]
+    assert listed["days_confirmed"] == 6

@@ -587,3 +587,28 @@ def test_a_province_seeded_before_the_archive_gets_its_rows_and_keeps_its_scorec
     Document.objects.all().delete()
     assert "Adding to the synthetic province: evaluation." in seed(*TINY)
     assert Scorecard.objects.count() == cards and Document.objects.count() == made
+
+
+def test_robots_with_their_logs_preferences_and_reminder_runs_are_seeded(seeded):
+    from twinning.models import ChatRobot, Delivery, NotificationPreference, ReminderRun
+    from twinning.notify import reminders
+
+    persona_school = RoleAssignment.objects.get(user__username="scale-coordinator").school_id
+    assert ChatRobot.objects.filter(school_id=persona_school).exists()
+    assert ChatRobot.objects.filter(region__isnull=False).exists()
+    assert Delivery.objects.filter(robot__isnull=False).count() == ChatRobot.objects.count() * 40
+    assert NotificationPreference.objects.exists()
+    assert ReminderRun.objects.count() == len(reminders.every()) * 60
+    # A province seeded before the robots existed gets them, and nothing else again.
+    from twinning.models import ImportBatch
+
+    imports = ImportBatch.objects.count()
+    ChatRobot.objects.all().delete()
+    ReminderRun.objects.all().delete()
+    NotificationPreference.objects.all().delete()
+    from twinning.models import RegionNotificationDefault
+
+    RegionNotificationDefault.objects.all().delete()
+    out = seed(*TINY)
+    assert "twinning" in out and ChatRobot.objects.exists()
+    assert ImportBatch.objects.count() == imports

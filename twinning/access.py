@@ -323,6 +323,35 @@ def can_grant_exception_in(scope: Scope, region) -> bool:
 # --- exchange activities -----------------------------------------------------------------
 
 
+def can_confirm_secondment_days(scope: Scope, secondment) -> bool:
+    """A secondment's days served are confirmed by the host school's coordinators, who saw
+    the person at work, and the pairing's bureau; not by the home school's, who send the
+    person and would vouch for their own."""
+    return (
+        is_pairing_bureau(scope, secondment.pairing)
+        or secondment.host_school_id in scope.coordinator_school_ids
+    )
+
+
+def can_register_robots(scope: Scope) -> bool:
+    """Work-chat robots are registered by bureau staff (for their regions) and school
+    coordinators (for their schools)."""
+    return scope.is_admin or bool(scope.bureau_region_ids or scope.coordinator_school_ids)
+
+
+def can_manage_robot(scope: Scope, *, region=None, school=None) -> bool:
+    """A work-chat robot of a school is managed by its coordinators and by the bureau of
+    its region or above (a failing one can be paused from above); a region's, by the
+    bureau staff of that region or above."""
+    if scope.is_admin:
+        return True
+    if school is not None:
+        return (
+            school.pk in scope.coordinator_school_ids or school.region_id in scope.bureau_region_ids
+        )
+    return region is not None and region.pk in scope.bureau_region_ids
+
+
 def can_schedule_activities(scope: Scope, pairing, school_ids) -> bool:
     """Schedule, change, log and cancel a pairing's activities: the coordinators of either
     school and the programme's bureau (who may change the pairing itself)."""

@@ -12,10 +12,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Notification, RoleAssignment, User
+from .models import ChatRobot, Delivery, Notification, ReminderRun, RoleAssignment, User
 from .services import role_assign, role_assignment_validate, role_unassign
 
-ASSIGNMENT_FIELDS = ("role", "region", "school")
+ASSIGNMENT_FIELDS = ("role", "region", "school", "head")
 
 
 class SuperuserOnly:
@@ -48,7 +48,10 @@ class RoleAssignmentForm(forms.ModelForm):
             return cleaned
         try:
             role_assignment_validate(
-                role=cleaned.get("role"), region=cleaned.get("region"), school=cleaned.get("school")
+                role=cleaned.get("role"),
+                region=cleaned.get("region"),
+                school=cleaned.get("school"),
+                head=cleaned.get("head", False),
             )
         except ValidationError as error:
             self.add_error(None, error)
@@ -129,14 +132,15 @@ class UserAdmin(SuperuserOnly, DjangoUserAdmin):
                 role=assignment.role,
                 region=assignment.region,
                 school=assignment.school,
+                head=assignment.head,
             )
 
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(SuperuserOnly, SimpleHistoryAdmin):
     form = RoleAssignmentForm
-    list_display = ("user", "role", "region", "school", "created_at")
-    list_filter = ("role",)
+    list_display = ("user", "role", "region", "school", "head", "created_at")
+    list_filter = ("role", "head")
     list_select_related = ("user", "region", "school")
     search_fields = (
         "user__username",
@@ -161,6 +165,7 @@ class RoleAssignmentAdmin(SuperuserOnly, SimpleHistoryAdmin):
             role=form.cleaned_data["role"],
             region=form.cleaned_data.get("region"),
             school=form.cleaned_data.get("school"),
+            head=form.cleaned_data.get("head", False),
         )
         obj.pk = assignment.pk
         obj.created_at = assignment.created_at
@@ -182,20 +187,12 @@ class NotificationAdmin(admin.ModelAdmin):
     A staff user who is not a superuser sees only their own.
     """
 
-    list_display = ("title", "recipient", "created_at", "read_at", "emailed_at")
-    list_filter = ("created_at", "read_at")
+    list_display = ("title", "kind", "recipient", "created_at", "read_at", "in_app", "in_digest")
+    list_filter = ("kind", "in_app", "in_digest", "created_at", "read_at")
     list_select_related = ("recipient",)
     search_fields = ("title", "body", "key", "recipient__username", "recipient__full_name")
-    readonly_fields = (
-        "recipient",
-        "key",
-        "title",
-        "body",
-        "url",
-        "created_at",
-        "read_at",
-        "emailed_at",
-    )
+    readonly_fields = ("recipient", "kind", "key", "title", "body", "url", "created_at", "read_at",
+                       "in_app", "in_digest")  # fmt: skip
     date_hierarchy = "created_at"
 
     def get_queryset(self, request):
@@ -212,3 +209,59 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+class ReadOnlyLog(SuperuserOnly):
+    """Written by the services alone: read here, never added or changed."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChatRobot)
+class ChatRobotAdmin(ReadOnlyLog, admin.ModelAdmin):
+    """Robots are registered on their region's or school's page; the token and the secret
+    are never shown, here either."""
+
+    list_display = ("name", "platform", "region", "school", "status", "failures", "created_at")
+    list_filter = ("platform", "status")
+    list_select_related = ("region", "school")
+    search_fields = ("name", "region__name", "school__name")
+    fields = ("name", "platform", "region", "school", "token_hint", "status", "failures",
+              "paused_at", "paused_reason", "created_by", "created_at")  # fmt: skip
+    readonly_fields = fields
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyLog, admin.ModelAdmin):
+    """The delivery log: every email and chat message, with the server's last answer."""
+
+    list_display = ("subject", "channel", "recipient", "robot", "status", "attempts", "created_at",
+                    "sent_at")  # fmt: skip
+    list_filter = ("channel", "status", "kind")
+    list_select_related = ("recipient", "robot")
+    search_fields = ("subject", "key", "recipient__username", "robot__name")
+    date_hierarchy = "created_at"
+    exclude = ("mentions",)  # phone numbers: the log says who was mentioned, not their phones
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Delivery._meta.fields if f.name != "mentions"]
+
+
+@admin.register(ReminderRun)
+class ReminderRunAdmin(ReadOnlyLog, admin.ModelAdmin):
+    """The catalogue of reminders with each one's schedule and last run, above the runs."""
+
+    list_display = ("reminder", "started_at", "finished_at", "sent", "error")
+    list_filter = ("reminder",)
+    readonly_fields = ("reminder", "started_at", "finished_at", "sent", "error")
+    date_hierarchy = "started_at"
+
+    def changelist_view(self, request, extra_context=None):
+        from .notify import reminders
+
+        extra_context = {**(extra_context or {}), "catalogue": reminders.catalogue()}
+        return super().changelist_view(request, extra_context=extra_context)

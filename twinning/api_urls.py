@@ -6,6 +6,13 @@ Routes (names are ``api:<name>``):
 - ``regions/``, ``schools/``, ``programmes/``, ``pairings/``, ``needs/``, ``goals/``
   (``<basename>-list`` / ``<basename>-detail`` and one name per action, e.g.
   ``pairing-approve``, ``goal-progress``).
+- ``imports/`` (``import-list`` / ``import-detail``, ``import-confirm``, ``import-kinds``).
+- ``notifications/`` (``notification-list`` / ``notification-detail``,
+  ``notification-read``, ``notification-read-all``): the user's own notifications.
+- ``notification-preferences/`` (``notification-preference-list`` /
+  ``notification-preference-detail``, by kind): the user's channels, kind by kind.
+- ``robots/`` (``robot-list`` / ``robot-detail``, ``robot-test``, ``robot-pause``,
+  ``robot-resume``, ``robot-deliveries``): the work-chat robots the user manages.
 - ``schema/`` (``schema``): the OpenAPI 3 document; ``docs/`` (``swagger-ui``):
   interactive documentation served from local static files only.
 
@@ -30,6 +37,7 @@ from rest_framework.views import APIView
 
 from .api import CharField, ErrorSerializer, not_found
 from .import_api import ImportBatchViewSet
+from .notification_api import NotificationPreferenceViewSet, NotificationViewSet, RobotViewSet
 from .schema import text_pattern
 
 app_name = "api"
@@ -37,6 +45,14 @@ app_name = "api"
 _imports = SimpleRouter()
 _imports.include_format_suffixes = False
 _imports.register("imports", ImportBatchViewSet, basename="import")
+
+_notifications = SimpleRouter()
+_notifications.include_format_suffixes = False
+_notifications.register("notifications", NotificationViewSet, basename="notification")
+_notifications.register(
+    "notification-preferences", NotificationPreferenceViewSet, basename="notification-preference"
+)
+_notifications.register("robots", RobotViewSet, basename="robot")
 
 
 class TokenSerializer(serializers.Serializer):
@@ -123,6 +139,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
     path("", include(_imports.urls)),
+    path("", include(_notifications.urls)),
     # Each app mounts its own routes (by dotted path: the core imports no app).
     path("", include("schools.api_urls")),
     path("", include("teachers.api_urls")),

@@ -25,9 +25,12 @@ class TwinningConfig(AppConfig):
 
         from . import (
             db,  # noqa: F401 – registers the any_of lookup
+            notices,
             schema,  # noqa: F401 – registers the OpenAPI field extensions
         )
         from .access import scope_changed
+
+        notices.register()
 
         # Signals, not services: role assignments also change through the admin and
         # through cascades (a deleted user or school), and every path must invalidate.

@@ -3,6 +3,7 @@ import math
 from django.conf import settings
 
 from .access import EMPTY_SCOPE
+from .notify.selectors import unread_count
 
 
 def navigation(request):
@@ -15,6 +16,6 @@ def navigation(request):
     return {
         "scope": scope,
         "roles": scope.roles,
-        "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
+        "unread_notifications": unread_count(user),
         "roll_up_minutes": math.ceil(settings.COMPLIANCE_CACHE_SECONDS / 60),
     }

@@ -93,12 +93,25 @@ IMPORTS_PER_USER = 4
 
 
 def existing_rows() -> int:
-    from .models import ImportBatch
+    """The import history, once the notification channels' rows are there too (a province
+    seeded before robots existed gets them: :func:`generate` adds what is missing)."""
+    from .models import ChatRobot, ImportBatch
 
-    return ImportBatch.objects.count()
+    return ImportBatch.objects.count() if ChatRobot.objects.exists() else 0
 
 
 def generate(ctx: ScaleContext) -> None:
+    """The core's share: the import history, and the notification channels (robots with
+    their delivery logs, preferences, region defaults, the reminders' runs)."""
+    from .models import ChatRobot, ImportBatch
+
+    if not ImportBatch.objects.exists():
+        _imports(ctx)
+    if not ChatRobot.objects.exists():
+        _channels(ctx)
+
+
+def _imports(ctx: ScaleContext) -> None:
     """The import history of the province: files of every kind, most imported, some
     with errors, uploaded by its coordinators and bureau staff."""
     from .models import ImportBatch, Role, RoleAssignment
@@ -146,6 +159,109 @@ def generate(ctx: ScaleContext) -> None:
         batch.created_at = batch.imported_at or ctx.days_ago(rng.uniform(1, 700))
     ImportBatch.objects.bulk_update(made, ["created_at"], batch_size=BATCH_SIZE)
     timer.step("import history", len(made))
+
+
+# --- the core's share: notification channels ----------------------------------------------
+
+ROBOT_SHARE = 0.4  # of the schools with a coordinator; every county's bureau has one
+DELIVERIES_PER_ROBOT = 40  # its log: a few months of messages
+PREFERENCE_SHARE = 0.1  # of the users, who chose for two kinds
+
+
+def _channels(ctx: ScaleContext) -> None:
+    from .models import (
+        ChatRobot,
+        Delivery,
+        NotificationPreference,
+        RegionNotificationDefault,
+        ReminderRun,
+        Role,
+        RoleAssignment,
+        User,
+    )
+    from .notify import kinds, reminders
+
+    timer = Timer(ctx.log)
+    rng = ctx.rng
+    persona = set(
+        RoleAssignment.objects.filter(user__username="scale-coordinator").values_list(
+            "school_id", flat=True
+        )
+    )
+    coordinators = RoleAssignment.objects.filter(role=Role.COORDINATOR)
+    schools = sorted(set(coordinators.values_list("school_id", flat=True)))
+    counties = sorted(
+        set(RoleAssignment.objects.filter(role=Role.BUREAU).values_list("region_id", flat=True))
+    )
+    robots = []
+    for school_id in schools:
+        if school_id in persona or rng.random() < ROBOT_SHARE:
+            robots.append((None, school_id))
+    robots += [(region_id, None) for region_id in counties]
+    made = bulk(ChatRobot, [
+        ChatRobot(
+            name=f"结对工作群 {n + 1}", platform=rng.choice(["wecom", "dingtalk"]),
+            region_id=region_id, school_id=school_id, token=f"{rng.getrandbits(128):032x}",
+            secret=f"SEC{rng.getrandbits(192):048x}",
+            status="paused" if rng.random() < 0.02 else "active",
+        )
+        for n, (region_id, school_id) in enumerate(robots)
+    ])  # fmt: skip
+    timer.step("work-chat robots", len(made))
+    from django.db import connection
+
+    # COPY reads JSON as text; bulk_create takes the value.
+    no_mentions = "[]" if connection.vendor == "postgresql" else []
+    kind_keys = [k.key for k in kinds.every()]
+    columns = ["channel", "robot_id", "kind", "key", "subject", "text", "url", "mentions",
+               "status", "attempts", "answer", "created_at", "sent_at"]  # fmt: skip
+
+    def rows():
+        for robot in made:
+            for n in range(DELIVERIES_PER_ROBOT):
+                when = ctx.days_ago(rng.uniform(0, 120))
+                failed = rng.random() < 0.03
+                yield (
+                    "chat", robot.pk, rng.choice(kind_keys), f"scale:{robot.pk}:{n}",
+                    "明天 09:00 送教下乡：语文示范课", "【结对帮扶】明天 09:00 送教下乡",
+                    "/activities/", no_mentions, "failed" if failed else "sent",
+                    1 + failed * 5, "HTTP 500" if failed else "0 ok", when,
+                    None if failed else when,
+                )  # fmt: skip
+
+    count = copy_rows(Delivery, columns, rows())
+    timer.step("robot deliveries", count)
+    users = list(User.objects.filter(username__startswith="scale-").values_list("id", flat=True))
+    preferences = []
+    for user_id in users:
+        if rng.random() < PREFERENCE_SHARE:
+            for kind in rng.sample(kind_keys, 2):
+                preferences.append(NotificationPreference(
+                    user_id=user_id, kind=kind, in_app=True, email=False,
+                    digest=rng.random() < 0.5, chat=rng.random() < 0.5,
+                ))  # fmt: skip
+    bulk(NotificationPreference, preferences)
+    defaults = [
+        RegionNotificationDefault(
+            region_id=region_id, role=Role.COORDINATOR, kind=kind, in_app=True, chat=True
+        )  # fmt: skip
+        for region_id in counties[:: max(1, len(counties) // 20)]
+        for kind in ("activity-tomorrow", "activity-not-logged")
+    ]
+    bulk(RegionNotificationDefault, defaults)
+    timer.step("preferences and region defaults", len(preferences) + len(defaults))
+    runs = [
+        ReminderRun(
+            reminder=reminder.key, sent=rng.randint(0, 400), finished_at=ctx.days_ago(day)
+        )  # fmt: skip
+        for reminder in reminders.every()
+        for day in range(60)
+    ]
+    made_runs = bulk(ReminderRun, runs)
+    for run in made_runs:  # started_at is set on insert
+        run.started_at = run.finished_at - dt.timedelta(seconds=rng.uniform(1, 90))
+    ReminderRun.objects.bulk_update(made_runs, ["started_at"], batch_size=BATCH_SIZE)
+    timer.step("reminder runs", len(runs))
 
 
 def bulk(model, objects: list, *, batch_size: int = BATCH_SIZE) -> list:

@@ -253,16 +253,50 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# When each reminder of the catalogue runs (twinning/notify/reminders.py; the README lists
+# them). Times are Asia/Shanghai (CELERY_TIMEZONE); a check says when a reminder of the
+# catalogue has no time here or a time here names no reminder.
+REMINDER_SCHEDULES: dict = {
+    # 16:00, the afternoon before: time to prepare, still within the school day.
+    "activity-tomorrow": crontab(minute=0, hour=16),
+    "activity-not-logged": crontab(minute=30, hour=8),
+    # Monday 08:00: the start of the school week.
+    "mentorship-behind": crontab(minute=0, hour=8, day_of_week="mon"),
+    # Working days, as the office opens: approvals wait on the bureau, and the plan, the
+    # self-assessment and a secondment's days on the schools, neither of which works
+    # weekends (a proposal or request crossing its mark on Saturday is told on Monday).
+    "proposal-waiting": crontab(minute=30, hour=8, day_of_week="mon-fri"),
+    "proposal-escalated": crontab(minute=0, hour=9, day_of_week="mon-fri"),
+    "disbursement-waiting": crontab(minute=30, hour=8, day_of_week="mon-fri"),
+    "milestone-overdue": crontab(minute=0, hour=8, day_of_week="mon-fri"),
+    "self-assessment-due": crontab(minute=0, hour=8, day_of_week="mon-fri"),
+    "secondment-unconfirmed": crontab(minute=15, hour=8, day_of_week="mon-fri"),
+    # Every day at 09:00: a notice may end on the Monday after a weekend, and "tomorrow"
+    # is then a Sunday's run.
+    "aid-notice-ending": crontab(minute=0, hour=9),
+    # Monday mornings, once a week until it is done: a tranche overdue, an inspection late.
+    "tranche-due": crontab(minute=0, hour=9, day_of_week="mon"),
+    "inspection-overdue": crontab(minute=30, hour=9, day_of_week="mon"),
+}
 CELERY_BEAT_SCHEDULE: dict = {
-    "mentorships-behind": {
-        "task": "teachers.tasks.remind_mentorships_behind",
-        # Monday 08:00 in Asia/Shanghai (CELERY_TIMEZONE): the start of the school week.
-        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
+    **{
+        f"reminder:{key}": {
+            "task": "twinning.tasks.run_reminder",
+            "args": (key,),
+            "schedule": schedule,
+        }
+        for key, schedule in REMINDER_SCHEDULES.items()
+    },  # fmt: skip
+    "robots": {
+        "task": "twinning.tasks.flush_due_robots",
+        # Every minute: work-chat messages whose retry is due or that waited for the rate
+        # limit's next minute.
+        "schedule": crontab(),
     },
-    "activities": {
-        "task": "activities.tasks.remind_activities",
-        # 16:00, the afternoon before: time to prepare, still within the school day.
-        "schedule": crontab(minute=0, hour=16),
+    "digests": {
+        "task": "twinning.tasks.send_digests",
+        # 17:30, when the school day ends: the day's notifications in one email.
+        "schedule": crontab(minute=30, hour=17),
     },
     "scorecards": {
         "task": "evaluation.tasks.open_and_refresh_scorecards",
@@ -283,6 +317,21 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute="*/10"),
     },
 }
+# Work-chat robots (twinning/notify/chat.py): the platforms' webhook addresses (a robot's
+# address must start with one), their limits, and when a failing robot is paused.
+WECOM_WEBHOOK_URL = os.environ.get(
+    "WECOM_WEBHOOK_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
+)
+DINGTALK_WEBHOOK_URL = os.environ.get(
+    "DINGTALK_WEBHOOK_URL", "https://oapi.dingtalk.com/robot/send"
+)
+CHAT_TIMEOUT_SECONDS = float(os.environ.get("CHAT_TIMEOUT_SECONDS", "5"))
+CHAT_RATE_PER_MINUTE = 20  # both platforms' limit per robot
+CHAT_MESSAGE_BYTES = 2048  # 企业微信's limit of a text message (钉钉's is larger)
+CHAT_RETRY_SECONDS = int(os.environ.get("CHAT_RETRY_SECONDS", "30"))  # doubled each attempt
+ROBOT_PAUSE_AFTER_FAILURES = int(os.environ.get("ROBOT_PAUSE_AFTER_FAILURES", "5"))
+EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "6"))
+
 # A document being built (or queued) for longer than this is taken for lost and requeued;
 # well beyond the build task's time limit (six minutes).
 DOCUMENT_BUILD_STUCK_MINUTES = int(os.environ.get("DOCUMENT_BUILD_STUCK_MINUTES", "20"))
@@ -370,6 +419,10 @@ COMPLIANCE_CACHE_SECONDS = int(os.environ.get("COMPLIANCE_CACHE_SECONDS", "60"))
 
 # How long a proposal may wait before the dashboard flags it as overdue.
 APPROVAL_WAITING_WARN_DAYS = int(os.environ.get("APPROVAL_WAITING_WARN_DAYS", "7"))
+# How long a proposal or a request for money may wait before its approvers are reminded
+# (schools/reminders.py, funding/reminders.py); past APPROVAL_WAITING_WARN_DAYS a proposal
+# goes to the heads of the bureau.
+APPROVAL_WAITING_REMIND_DAYS = int(os.environ.get("APPROVAL_WAITING_REMIND_DAYS", "3"))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -1,4 +1,5 @@
-"""Core pages: sign-in, notifications and the language switch.
+"""Core pages: sign-in, reading notifications, health and the language switch (the
+notification centre and its settings: twinning/notification_views.py).
 
 Views are thin: they parse the request, call a selector or a service, and render.
 """
@@ -11,7 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -20,9 +21,6 @@ from django.views.i18n import set_language
 
 from . import services
 from .api import server_error_response
-from .paging import page_of
-
-NOTIFICATIONS_PER_PAGE = 25
 
 
 class LoginView(auth_views.LoginView):
@@ -53,13 +51,6 @@ def language(request):
     if request.user.is_authenticated:
         services.user_set_language(user=request.user, language=request.POST.get("language", ""))
     return set_language(request)
-
-
-@login_required
-@require_safe
-def notifications(request):
-    page = page_of(request, request.user.notifications.all(), NOTIFICATIONS_PER_PAGE)
-    return render(request, "twinning/notifications.html", {"page_obj": page})
 
 
 @login_required

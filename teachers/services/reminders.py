@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from twinning import calendar
 from twinning.models import User
-from twinning.services import in_language_of, notification_send
+from twinning.notify.services import notify
 
 from .. import compliance
 from ..models import Mentorship, MentorshipStatus
@@ -20,7 +21,7 @@ LATE = (compliance.BEHIND, compliance.MISSED)
 
 def week_key(day: dt.date) -> str:
     year, week, _weekday = day.isocalendar()
-    return f"mentorship-behind:{year}-W{week:02d}"
+    return f"{year}-W{week:02d}"
 
 
 def _late_lines(active, on: dt.date) -> dict[int, list]:
@@ -44,7 +45,7 @@ def mentorship_reminders_send(*, on: dt.date | None = None) -> int:
 
     The notification's key names the ISO week, and (recipient, key) is unique in the
     database: a second run in the same week, or two runs at once, send nothing more.
-    Returns how many people were reminded by this run (or would have been).
+    Returns how many people were reminded by this run (none when run again).
     """
     on = on or calendar.today()
     active = Mentorship.objects.filter(status=MentorshipStatus.ACTIVE)
@@ -60,8 +61,10 @@ def mentorship_reminders_send(*, on: dt.date | None = None) -> int:
             if lines:
                 late.setdefault(user, []).extend((mentorship, line) for line in lines)
     key = week_key(on)
+    sent = 0
     for user, items in late.items():
-        with in_language_of(user):
+
+        def message(user, items=items):
             title = _("Your mentorship records are behind")
             body = "\n".join(
                 _("%(pair)s: %(kind)s, %(done)s of %(required)s %(period)s (%(start)s – %(end)s)")
@@ -73,5 +76,13 @@ def mentorship_reminders_send(*, on: dt.date | None = None) -> int:
                 }
                 for m, line in items
             )  # fmt: skip
-        notification_send(recipient=user, key=key, title=title, body=body, url=reverse("home"))
-    return len(late)
+            return title, body
+
+        sent += len(notify(kind="mentorship-behind", key=key, recipients=[user], message=message,
+                           url=reverse("home"), personal=True))  # fmt: skip
+    return sent
+
+
+def mentorship_reminders_run(now: dt.datetime) -> int:
+    """The catalogue's entry (teachers/notices.py): the reminder of ``now``'s school day."""
+    return mentorship_reminders_send(on=timezone.localdate(now))
