@@ -48,7 +48,9 @@ def deliver(delivery_id: int) -> bool:
     logged on the delivery and raised as :class:`NotSent` while attempts remain."""
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update().select_related("recipient")
+            # of=self: the recipient is joined outer (a chat delivery has none), and
+            # PostgreSQL locks no row of an outer join's nullable side.
+            Delivery.objects.select_for_update(of=("self",)).select_related("recipient")
             .filter(pk=delivery_id, status=Delivery.Status.QUEUED).first()
         )  # fmt: skip
         if delivery is None:
