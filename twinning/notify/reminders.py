@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from twinning import calendar
 from twinning.models import ReminderRun
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,11 @@ def run(key: str, *, now: dt.datetime | None = None) -> ReminderRun:
     reminder = get(key)
     record = ReminderRun.objects.create(reminder=key)
     try:
-        record.sent = reminder.run(now or timezone.now())
+        # By default the school calendar's today (the one helper of dates) at this time.
+        moment = now or timezone.make_aware(
+            dt.datetime.combine(calendar.today(), timezone.localtime().time())
+        )
+        record.sent = reminder.run(moment)
     except Exception as error:
         record.error = f"{error.__class__.__name__}: {error}"[:2000]
         record.finished_at = timezone.now()
