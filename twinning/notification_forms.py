@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .access import resolve_scope
 from .forms import PlainSelect
-from .models import REGION_ROLES, ChatRobot, Role, User
+from .models import ChatRobot, Role, User
 from .notify import kinds
 
 
@@ -107,6 +107,3 @@ class DefaultsChoice(forms.Form):
             for key, label in owner_choices(user)
             if key.startswith("region:")
         ]
-
-
-REGION_ROLE_VALUES = {str(r) for r in REGION_ROLES}

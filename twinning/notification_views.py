@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from .access import can_register_robots, resolve_scope
 from .forms import add_service_errors
-from .models import REGION_ROLES, Channel, RegionNotificationDefault, Role
+from .models import Channel, RegionNotificationDefault, Role
 from .notification_forms import DefaultsChoice, MentionForm, NotificationFilter, RobotForm
 from .notify import chat, kinds, preferences, selectors
 from .notify import services as notify_services
@@ -107,7 +107,6 @@ def notification_settings(request):
     return render(request, "twinning/notification_settings.html", {
         "rows": _rows(choices, errors, submitted), "channels": CHANNELS,
         "mention_form": mention, "has_own": any(c.source == preferences.MINE for c in choices),
-        "may_set_defaults": bool(scope.bureau_region_ids) or scope.is_admin,
     }, status=400 if failed else 200)  # fmt: skip
 
 
@@ -185,7 +184,6 @@ def notification_defaults(request):
     return render(request, "twinning/notification_defaults.html", {
         "choice": choice, "region": region, "role_label": Role(role).label,
         "rows": _rows(rows, errors, submitted), "channels": CHANNELS,
-        "region_role": role in {str(r) for r in REGION_ROLES},
     }, status=400 if errors else 200)  # fmt: skip
 
 

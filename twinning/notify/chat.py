@@ -263,7 +263,7 @@ def flush(robot_id: int) -> Flushed:
                 result.again_at = (oldest or now) + WINDOW
                 break
             if len(due) > room:  # the minute cannot take them all: fold the rest into one
-                due = due[: room - 1] + [_fold(robot, now)]
+                due = due[: room - 1] + [_fold(robot, now, room)]
             for delivery in due:
                 if not _send(robot, delivery):
                     result.again_at = (
@@ -283,10 +283,9 @@ def _next_retry(robot: ChatRobot):
     )  # fmt: skip
 
 
-def _fold(robot: ChatRobot, now) -> Delivery:
+def _fold(robot: ChatRobot, now, room: int) -> Delivery:
     """One summary of everything queued and due beyond what the minute has room for but
     one: the folded messages are marked as sent in it, never dropped."""
-    room = settings.CHAT_RATE_PER_MINUTE - robot.deliveries.filter(sent_at__gt=now - WINDOW).count()
     rest = list(_due(robot, now)[max(room - 1, 0) :])
     mentions = sorted({phone for d in rest for phone in d.mentions})
     with translation.override(settings.LANGUAGE_CODE):
