@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection  # noqa: F401 – the skipif reads it
 from django.urls import reverse
 from django.utils import timezone
 
@@ -420,3 +421,143 @@ def test_an_inactive_approver_is_not_reminded(world, proposed):
     access.forget_scope(world.bureau2)
     reminders.run("proposal-waiting", now=proposed.proposed_at + dt.timedelta(days=4))
     assert told("proposal-waiting") == ["bureau"]
+
+
+# --- two workers at once (PostgreSQL) -----------------------------------------------------
+# Each reminder of the catalogue, due for one object, run by two workers at the same moment.
+# Both pass the "told before?" check together (a barrier holds each run there until the
+# other arrives), so the database's constraint is what keeps the second from sending.
+
+
+def _activity(world, active, *, starts_on: dt.date):
+    from activities.models import ActivityKind
+
+    kind = ActivityKind.objects.get_or_create(
+        code="lesson_delivery", defaults={"name_zh": "送教/示范课", "name_en": "Lesson delivery"}
+    )[0]
+    chen = teacher_services.teacher_create(
+        actor=world.coord_helping, school=world.helping, name="陈红梅", subjects="语文",
+        user=world.mentor,
+    )  # fmt: skip
+    start = at(starts_on, 14)
+    activity, _clashes = activity_services.activity_schedule(
+        actor=world.coord_helping, pairing=active, participants=[chen], kind=kind,
+        title="送教下乡：三年级语文", host_school=world.assisted, starts_at=start,
+        ends_at=start + dt.timedelta(hours=2), place="西山山村小学 多媒体教室",
+    )  # fmt: skip
+    return activity
+
+
+def _mentorship(world, active):
+    mentor = teacher_services.teacher_create(
+        actor=None, school=world.helping, name="陈红梅", first_employed_year=2005, user=world.mentor
+    )
+    mentee = teacher_services.teacher_create(
+        actor=None, school=world.assisted, name="赵小燕", first_employed_year=2024,
+        user=world.mentee,
+    )  # fmt: skip
+    teacher_services.mentorship_create(actor=world.bureau, mentor=mentor, mentee=mentee,
+                                       subject="语文", start=dt.date(2026, 9, 1))  # fmt: skip
+
+
+def _escalated(world, proposed):
+    RoleAssignment.objects.filter(user=world.bureau2, role=Role.BUREAU).update(head=True)
+    return proposed.proposed_at + dt.timedelta(days=8)
+
+
+def _inspection(world, card):
+    submitted(world, card)
+    return at(dt.date(2027, 9, 1))
+
+
+# key → (the fixtures it needs, the moment it is due for them, who it reminds)
+DUE = {
+    "activity-tomorrow": (
+        ["active"], lambda w, active: (_activity(w, active, starts_on=dt.date(2026, 11, 10)),
+                                       at(dt.date(2026, 11, 9), 16))[1],
+        ["coord_helping", "mentor"]),
+    "activity-not-logged": (
+        ["active"], lambda w, active: _activity(w, active, starts_on=dt.date(2026, 11, 10)).ends_at
+        + dt.timedelta(days=3, hours=1),
+        ["coord_assisted", "coord_helping"]),
+    "mentorship-behind": (
+        ["active"], lambda w, active: (_mentorship(w, active), at(dt.date(2026, 11, 20)))[1],
+        ["mentee", "mentor"]),
+    "proposal-waiting": (
+        ["proposed"], lambda w, proposed: proposed.proposed_at + dt.timedelta(days=4),
+        ["bureau", "bureau2"]),
+    "proposal-escalated": (["proposed"], _escalated, ["bureau2"]),
+    "milestone-overdue": (
+        ["goal"], lambda w, goal: at(dt.date(2026, 11, 2)), ["coord_assisted", "coord_helping"]),
+    "disbursement-waiting": (
+        ["released"], lambda w, released: request_money(w, released.pairing).submitted_at
+        + dt.timedelta(days=4),
+        ["bureau", "bureau2"]),
+    "tranche-due": (["allocation"], lambda w, allocation: at(dt.date(2026, 10, 2)),
+                    ["bureau", "bureau2"]),
+    "aid-notice-ending": (["notice"], lambda w, notice: at(dt.date(2026, 10, 8)),
+                          ["aid_officer", "east_aid"]),
+    "self-assessment-due": (["card"], lambda w, card: at(dt.date(2027, 8, 17)), ["coord_helping"]),
+    "inspection-overdue": (["card"], _inspection, ["inspector"]),
+    "secondment-unconfirmed": (
+        ["secondment"], lambda w, secondment: at(secondment.end - dt.timedelta(days=3)),
+        ["coord_assisted", "coord_helping"]),
+}  # fmt: skip
+
+
+def test_the_concurrency_table_holds_every_reminder_of_the_catalogue():
+    assert set(DUE) == {r.key for r in reminders.every()}
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("key", sorted(DUE))
+def test_two_workers_running_a_reminder_at_once_send_it_once(
+    key, world, request, settings, monkeypatch
+):
+    import threading
+
+    from django.core import mail
+    from django.db import connections
+
+    from twinning.models import Delivery
+    from twinning.notify import preferences
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    names, due, expected = DUE[key]
+    now = due(world, *(request.getfixturevalue(name) for name in names))
+    mail.outbox.clear()
+    together = threading.Barrier(2, timeout=20)
+    channels_for = preferences.channels_for
+
+    def after_both_checked(*args, **kwargs):
+        together.wait()  # both runs found nobody told, and write at once
+        return channels_for(*args, **kwargs)
+
+    monkeypatch.setattr(preferences, "channels_for", after_both_checked)
+    runs, errors = [], []
+
+    def worker():
+        try:
+            runs.append(reminders.run(key, now=now))
+        except Exception as error:  # noqa: BLE001 – reported below, with the thread's error
+            errors.append(error)
+            together.abort()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors and len(runs) == 2
+
+    kind = reminders.get(key).kind
+    assert told(kind) == expected  # each once
+    # The two runs' counts add up to what was sent: neither counts the other's.
+    assert sum(run.sent for run in runs) == len(expected)
+    emails = Delivery.objects.filter(channel="email", kind=kind)
+    assert emails.count() == len(expected)
+    titles = set(Notification.objects.filter(kind=kind).values_list("title", flat=True))
+    assert len([m for m in mail.outbox if m.subject in titles]) == len(expected)
