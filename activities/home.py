@@ -68,7 +68,7 @@ def exchange_targets(request) -> dict | None:
     def draw() -> dict:
         rows = targets.rollup(pairing_list_visible_to(request.user))
         title = _("Pairings by standing against their exchange targets, by county")
-        return {"rows": rows, "chart": progress.standing_chart(rows[:20], title)}
+        return {"rows": rows, "chart": progress.standing_chart(rows[:20], title, "exchanges")}
 
     found, as_of = progress.kept("dashboard-exchange-targets", request.user, [], draw)
     if not found["rows"]:

@@ -65,11 +65,8 @@ PERSONAS = {
 # Every page and endpoint, as (name, URL). {pairing}, {school}, {programme}, {region},
 # {school_code} (and the {teacher}, {mentorship}, {activity}, {disbursement}, {student},
 # {aid_application}, {aid_notice}, {import_batch}, {scorecard}, {template}, {document},
-# {robot} of the detail
-# pages) are filled with
-# objects the persona
-# can see. A page that answers a
-# persona with 403 (a teacher's dashboard) is listed as refused and not timed.
+# {robot} of the detail pages) are filled with objects the persona can see. A page that
+# answers a persona with 403 (a teacher's dashboard) is listed as refused and not timed.
 PAGES = [
     ("home", "/"),
     ("dashboard", "/dashboard/"),
@@ -189,6 +186,12 @@ PAGES = [
     ("api scorecard templates", "/api/scorecard-templates/"),
     ("api documents", "/api/documents/"),
     ("api document detail", "/api/documents/{document}/"),
+    # The notification centre and the work-chat robots.
+    ("api notifications", "/api/notifications/"),
+    ("api notifications, unread", "/api/notifications/?state=unread"),
+    ("api notification preferences", "/api/notification-preferences/"),
+    ("api robots", "/api/robots/"),
+    ("api robot deliveries", "/api/robots/{robot}/deliveries/"),
 ]
 FLOOR = {"html": "/bench/floor/", "json": "/bench/floor.json"}
 

@@ -1,13 +1,11 @@
-"""The evaluation charts: drawn on the server as SVG (pygal), as twinning.progress's
-standing chart is, so that the same chart goes into a page and into a PDF, with no
-script and no CDN."""
+"""The evaluation charts, drawn the one way (twinning.charts): the same in a page and in a
+PDF, with no script and no CDN."""
 
 from __future__ import annotations
 
-import re
-
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from twinning import charts
 
 from .models import Grade
 
@@ -19,25 +17,6 @@ GRADE_COLOURS = {
     Grade.FAIL: "#b42318",
 }
 AREA_COLOUR = "#3d6fa8"
-FONT = "-apple-system, 'PingFang SC', 'Noto Sans CJK SC', sans-serif"
-# pygal writes its configuration into the SVG as an inline <script> even with js=[]: of
-# no use without its tooltip script, and refused by a CSP without 'unsafe-inline'. Its
-# text is XML-escaped, so it holds no "</script>" before its own end.
-_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
-
-
-def _svg(chart) -> str:
-    return mark_safe(_SCRIPT.sub("", chart.render(is_unicode=True)))
-
-
-def _style(colours):
-    from pygal.style import Style
-
-    return Style(
-        background="transparent", plot_background="transparent", colors=tuple(colours),
-        font_family=FONT, label_font_size=13, major_label_font_size=13, legend_font_size=13,
-        value_font_size=13,
-    )  # fmt: skip
 
 
 def grade_chart(grades: list[tuple[str, str, int]], title: str) -> str:
@@ -48,10 +27,10 @@ def grade_chart(grades: list[tuple[str, str, int]], title: str) -> str:
     if not any(count for _grade, _label, count in grades):
         return ""
     chart = pygal.Bar(
-        style=_style(GRADE_COLOURS.values()), js=[], disable_xml_declaration=True,
+        style=charts.style(GRADE_COLOURS.values()), js=[], disable_xml_declaration=True,
         show_legend=False, width=800, height=360, print_values=True, title=title,
-        truncate_label=-1, show_minor_y_labels=False, min_scale=1, max_scale=6,
-        value_formatter=lambda v: f"{v:.0f}",
+        y_labels=charts.whole_ticks(max(count for _grade, _label, count in grades)),
+        value_formatter=charts.count_label,
     )  # fmt: skip
     chart.x_labels = [str(label) for _grade, label, _count in grades]
     chart.add(
@@ -59,7 +38,7 @@ def grade_chart(grades: list[tuple[str, str, int]], title: str) -> str:
         [{"value": count, "color": GRADE_COLOURS.get(grade, AREA_COLOUR)}
          for grade, _label, count in grades],
     )  # fmt: skip
-    return _svg(chart)
+    return charts.svg(chart, "grades")
 
 
 def area_chart(areas: list[dict], title: str) -> str:
@@ -71,14 +50,14 @@ def area_chart(areas: list[dict], title: str) -> str:
     if not areas:
         return ""
     chart = pygal.HorizontalBar(
-        style=_style([AREA_COLOUR]), js=[], disable_xml_declaration=True, show_legend=False,
+        style=charts.style([AREA_COLOUR]), js=[], disable_xml_declaration=True, show_legend=False,
         width=800, height=120 + 40 * len(areas), range=(0, 100), include_x_axis=True,
-        show_y_guides=False, print_values=True, truncate_label=-1, title=title,
+        show_y_guides=False, print_values=True, title=title,
         value_formatter=lambda v: f"{v:.0f}%",
     )  # fmt: skip
     chart.x_labels = [row["name"] for row in reversed(areas)]
     chart.add(_("Average share of the maximum"), [row["percent"] for row in reversed(areas)])
-    return _svg(chart)
+    return charts.svg(chart, "areas")
 
 
 def area_points_chart(areas, title: str) -> str:
@@ -90,15 +69,15 @@ def area_points_chart(areas, title: str) -> str:
     if not areas:
         return ""
     chart = pygal.HorizontalBar(
-        style=_style(["#c5d3e3", AREA_COLOUR]), js=[], disable_xml_declaration=True,
+        style=charts.style(["#c5d3e3", AREA_COLOUR]), js=[], disable_xml_declaration=True,
         show_legend=True, legend_at_bottom=True, width=800, height=160 + 56 * len(areas),
-        include_x_axis=True, show_y_guides=False, print_values=True, truncate_label=-1,
+        include_x_axis=True, show_y_guides=False, print_values=True,
         title=title, value_formatter=lambda v: f"{v:g}",
     )  # fmt: skip
     chart.x_labels = [area.name for area in reversed(areas)]
     chart.add(_("Maximum"), [float(area.maximum) for area in reversed(areas)])
     chart.add(_("Points"), [float(area.rounded) for area in reversed(areas)])
-    return _svg(chart)
+    return charts.svg(chart, "points")
 
 
 def county_totals_chart(counties: list[tuple[str, float]], title: str, maximum: float) -> str:
@@ -110,11 +89,11 @@ def county_totals_chart(counties: list[tuple[str, float]], title: str, maximum: 
     if not counties:
         return ""
     chart = pygal.HorizontalBar(
-        style=_style([AREA_COLOUR]), js=[], disable_xml_declaration=True, show_legend=False,
+        style=charts.style([AREA_COLOUR]), js=[], disable_xml_declaration=True, show_legend=False,
         width=800, height=120 + 40 * len(counties), range=(0, maximum), include_x_axis=True,
-        show_y_guides=False, print_values=True, truncate_label=-1, title=title,
+        show_y_guides=False, print_values=True, title=title,
         value_formatter=lambda v: f"{v:.1f}",
     )  # fmt: skip
     chart.x_labels = [name for name, _average in reversed(counties)]
     chart.add(_("Average total"), [average for _name, average in reversed(counties)])
-    return _svg(chart)
+    return charts.svg(chart, "counties")

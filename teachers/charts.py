@@ -9,4 +9,4 @@ from twinning.progress import standing_chart
 
 def compliance_chart(rows: list[dict]) -> str:
     """Mentorships by standing, one stacked bar a row (a school or a county)."""
-    return standing_chart(rows, _("Mentorships by standing today"))
+    return standing_chart(rows, _("Mentorships by standing today"), "compliance")

@@ -3,7 +3,9 @@ the coordinator starts it and sees it active. The coordinator works on a phone-s
 screen (375 px) throughout.
 
 Every page these tests open is checked with axe-core against WCAG 2.1 AA
-(:func:`assert_accessible`); a violation fails the test with axe's report.
+(:func:`assert_accessible`); a violation fails the test with axe's report. So does
+anything the page's Content-Security-Policy refused (an inline script, style or event
+handler), which the browser reports as it loads the page.
 """
 
 import datetime as dt
@@ -53,8 +55,21 @@ WCAG_21_AA = {
 }
 
 
+# Before any of the page's own: every report of the policy refusing something, kept.
+WATCH_POLICY = """
+window.__refused = [];
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__refused.push(event.violatedDirective + " " + (event.blockedURI || "inline") +
+                        " " + (event.sample || ""));
+});
+"""
+
+
 def assert_accessible(page) -> None:
-    """No WCAG 2.1 A or AA violation that axe-core can find on the page as it is now."""
+    """No WCAG 2.1 A or AA violation that axe-core can find on the page as it is now, and
+    nothing its Content-Security-Policy refused."""
+    refused = page.evaluate("window.__refused || []")
+    assert not refused, f"{page.url}: the Content-Security-Policy refused {refused}"
     results = AXE.run(page, options=WCAG_21_AA)
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
 
@@ -86,6 +101,7 @@ def browser():
 
 def sign_in(browser, live_server, username, **context_options):
     context = browser.new_context(locale="zh-CN", **(context_options or DESKTOP))
+    context.add_init_script(WATCH_POLICY)
     page = context.new_page()
     visit(page, f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)

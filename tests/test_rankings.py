@@ -5,6 +5,7 @@ each reader sees their scope's rows only (DESIGN.md §2, §3 evaluation/)."""
 import csv
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -150,7 +151,15 @@ def test_the_grade_and_area_charts_are_inline_svg_without_script(client, world, 
     assert html.count("<svg") >= 3  # the bell icon and the two charts
     charts = html[html.index('class="chart card"') :]
     assert charts.count("<svg") == 2
-    assert "<script" not in charts
+    assert "<script" not in charts and " style=" not in charts
+    # Their style is allowed by the page's policy, by this response's nonce only.
+    policy = response["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert charts.count(f'<style nonce="{nonce}"') == 2 and charts.count("<style") == 2
+    assert "unsafe-inline" not in policy
+    # Two charts, each with its own legend ids.
+    ids = re.findall(r'id="([^"]+)"', charts)
+    assert len(ids) == len(set(ids))
     with translation.override("zh-hans"):
         for _grade, label, _count in response.context["grades"]:
             assert str(label) in html

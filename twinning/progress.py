@@ -103,31 +103,27 @@ def status_of(done: int, required: int, expected: int, over: bool) -> str:
     return ON_TRACK if done >= expected else BEHIND
 
 
-def standing_chart(rows: list[dict], title: str) -> str:
+def standing_chart(rows: list[dict], title: str, name: str = "standing") -> str:
     """How many stand met, on track, behind or missed, one stacked bar a row (a school,
     a county …; each row has ``name`` and a count per status), as an SVG string drawn
     on the server (pygal): the same in a page and in a PDF, with no script."""
     import pygal
-    from django.utils.safestring import mark_safe
-    from pygal.style import Style
+
+    from . import charts
 
     if not rows:
         return ""
-    style = Style(
-        background="transparent", plot_background="transparent",
-        colors=tuple(COLOURS[s] for s in ROLLUP_STATUSES),
-        font_family="-apple-system, 'PingFang SC', 'Noto Sans CJK SC', sans-serif",
-        label_font_size=13, major_label_font_size=13, legend_font_size=13,
-    )  # fmt: skip
+    highest = max(sum(row[s] for s in ROLLUP_STATUSES) for row in rows)
     chart = pygal.HorizontalStackedBar(
-        style=style, js=[], disable_xml_declaration=True, legend_at_bottom=True,
-        legend_at_bottom_columns=4, width=800, height=120 + 32 * len(rows),
-        show_y_guides=False, print_values=False, truncate_label=-1, title=title,
+        style=charts.style([COLOURS[s] for s in ROLLUP_STATUSES]), js=[],
+        disable_xml_declaration=True, legend_at_bottom=True, legend_at_bottom_columns=4,
+        width=800, height=120 + 32 * len(rows), show_y_guides=False, print_values=False,
+        title=title, y_labels=charts.whole_ticks(highest), value_formatter=charts.count_label,
     )  # fmt: skip
     chart.x_labels = [row["name"] for row in reversed(rows)]
     for status in ROLLUP_STATUSES:
         chart.add(str(STATUS_LABELS[status]), [row[status] for row in reversed(rows)])
-    return mark_safe(chart.render(is_unicode=True))
+    return charts.svg(chart, name)
 
 
 def query_params(query, leave_out=("format", "page")) -> list[tuple[str, str]]:

@@ -24,7 +24,6 @@ from typing import IO, Any
 
 from django.utils import translation
 from django.utils.formats import date_format, number_format
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from twinning import calendar, progress
@@ -276,63 +275,31 @@ def _county_charts(counties: list[dict]) -> dict[str, str]:
     the CHART_COUNTIES with the most pairings at risk when there are more."""
     import pygal
 
-    from .. import charts
+    from twinning import charts
+
+    from .. import charts as evaluation_charts
 
     shown = sorted(counties, key=lambda c: (-c["at_risk"], -c["pairings"], c["name"]))
     shown = sorted(shown[:CHART_COUNTIES], key=lambda c: c["name"])
     if not shown:
         return {}
-    standing = _standing_chart(shown)
+    standing = progress.standing_chart(
+        [{"name": c["name"] or "—", **c["standings"]} for c in shown],
+        _("Pairings by standing against their exchange targets, by county"),
+    )
     chart = pygal.HorizontalBar(
-        style=charts._style(["#c5d3e3", charts.AREA_COLOUR]), js=[],
+        style=charts.style(["#c5d3e3", evaluation_charts.AREA_COLOUR]), js=[],
         disable_xml_declaration=True, legend_at_bottom=True, width=800,
         height=140 + 44 * len(shown), include_x_axis=True, show_y_guides=False,
-        print_values=True, truncate_label=-1, title=_("Exchanges planned and held, by county"),
-        y_labels=_whole_ticks(max(c["planned"] for c in shown)),
-        value_formatter=lambda v: f"{v:g}",
+        print_values=True, title=_("Exchanges planned and held, by county"),
+        y_labels=charts.whole_ticks(max(c["planned"] for c in shown)),
+        value_formatter=charts.count_label,
     )  # fmt: skip
     chart.x_labels = [c["name"] or "—" for c in reversed(shown)]
     chart.add(_("Exchanges planned"), [c["planned"] for c in reversed(shown)])
     chart.add(_("Exchanges held"), [c["held"] for c in reversed(shown)])
-    return {"standing": standing, "exchanges": _own_ids(charts._svg(chart), "exchanges"),
+    return {"standing": standing, "exchanges": charts.svg(chart, "exchanges"),
             "truncated": len(counties) > CHART_COUNTIES, "limit": CHART_COUNTIES}  # fmt: skip
-
-
-def _whole_ticks(highest: int) -> list[int]:
-    """Ticks of a count axis: whole numbers, about five of them."""
-    highest = max(highest, 1)
-    step = -(-highest // 5)
-    return list(range(0, highest + step, step))
-
-
-def _standing_chart(counties: list[dict]) -> str:
-    """How many pairings of each county stand met, on track, behind or missed: twinning.
-    progress's chart (its colours and labels), with whole numbers on its axis, which a
-    county of a few pairings would otherwise show in fractions."""
-    import pygal
-
-    from .. import charts
-
-    chart = pygal.HorizontalStackedBar(
-        style=charts._style([progress.COLOURS[s] for s in progress.ROLLUP_STATUSES]),
-        js=[], disable_xml_declaration=True, legend_at_bottom=True, legend_at_bottom_columns=4,
-        width=800, height=140 + 32 * len(counties), show_y_guides=False, print_values=False,
-        truncate_label=-1,
-        title=_("Pairings by standing against their exchange targets, by county"),
-        y_labels=_whole_ticks(max(c["pairings"] for c in counties)),
-        value_formatter=lambda v: f"{v:g}",
-    )  # fmt: skip
-    chart.x_labels = [c["name"] or "—" for c in reversed(counties)]
-    for status in progress.ROLLUP_STATUSES:
-        chart.add(str(progress.STATUS_LABELS[status]),
-                  [c["standings"][status] for c in reversed(counties)])  # fmt: skip
-    return _own_ids(charts._svg(chart), "standing")
-
-
-def _own_ids(svg: str, name: str) -> str:
-    """``svg`` with pygal's legend ids (the same in every chart) made its own: two charts
-    of one page would otherwise define each id twice."""
-    return mark_safe(svg.replace('id="activate-serie-', f'id="{name}-activate-serie-'))
 
 
 def _county_rows(facts: dict) -> list[dict]:

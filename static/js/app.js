@@ -15,6 +15,7 @@
  *    and "done" and "rows" where it counts, or "status_label"), moves the progress bar,
  *    and reloads the page once the work is done. Without JavaScript the page has a
  *    Refresh link.
+ * 5. A button with data-print (hidden until this script shows it) prints the page.
  */
 (function () {
   "use strict";
@@ -145,4 +146,11 @@
   }
 
   document.querySelectorAll("[data-progress]").forEach(progress);
+
+  document.querySelectorAll("button[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      window.print();
+    });
+  });
 })();
