@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from twinning import charts
+from twinning import charts, text
 
 # Allocated, released, paid: the same colours wherever money is drawn.
 COLOURS = ("#9db4d0", "#3d6fa8", "#2e7d32")
@@ -25,7 +25,7 @@ def money_chart(rows: list[dict], title: str) -> str:
         style=charts.style(COLOURS), js=[], disable_xml_declaration=True, legend_at_bottom=True,
         legend_at_bottom_columns=3, width=800, height=140 + 40 * len(rows),
         show_y_guides=False, print_values=False, title=title,
-        value_formatter=lambda v: f"{v:,.2f}",
+        value_formatter=text.amount,
     )  # fmt: skip
     chart.x_labels = [row["name"] for row in reversed(rows)]
     for key, label in (("allocated", _("Allocated")), ("released", _("Released")),

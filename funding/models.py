@@ -20,6 +20,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from activities.models import Grade
+from twinning import text
 from twinning.models import ChoiceLabels, StoredFile
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -276,7 +277,7 @@ class Disbursement(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_purpose_display()} · {self.amount}"
+        return f"{self.get_purpose_display()} · {text.money(self.amount)}"
 
     def get_absolute_url(self) -> str:
         return reverse("funding:disbursement_detail", args=[self.pk])
@@ -426,7 +427,7 @@ class LedgerEntry(ChoiceLabels, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount}"
+        return f"{self.get_kind_display()} {text.money(self.amount)}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from schools.models import PairingMember
 from schools.reminders import region_people
 from teachers.services.reminders import week_key
+from twinning import text
 from twinning.models import Role
 from twinning.notify.services import notify
 
@@ -66,7 +67,7 @@ def disbursement_waiting(now: dt.datetime) -> int:
         people = [u for u in approvers.get(d.pairing.region.path, []) if u.pk not in askers]
 
         def message(user, d=d):
-            names = {"amount": d.amount, "purpose": d.get_purpose_display(),
+            names = {"amount": text.amount(d.amount), "purpose": d.get_purpose_display(),
                      "payee": d.payee_name, "days": (now - d.submitted_at).days}  # fmt: skip
             title = _("Waiting %(days)s days for your approval: %(amount)s yuan (%(purpose)s)")
             body = _("The request for %(amount)s yuan to %(payee)s (%(purpose)s) was submitted "
@@ -101,7 +102,7 @@ def tranche_due(now: dt.datetime) -> int:
         pairing = tranche.allocation.pairing
 
         def message(user, tranche=tranche, pairing=pairing):
-            names = {"number": tranche.number, "amount": tranche.amount,
+            names = {"number": tranche.number, "amount": text.amount(tranche.amount),
                      "day": tranche.due_on.isoformat(), "pairing": pairing.title}  # fmt: skip
             title = _("Tranche %(number)s overdue since %(day)s: %(pairing)s") % names
             body = _("Tranche %(number)s of %(amount)s yuan for %(pairing)s was due by "

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from schools.models import Region
+from twinning import text
 from twinning.models import Role
 from twinning.notify.services import notify
 
@@ -58,7 +59,7 @@ def notify_disbursement(self, step_id: int) -> int:
     url = reverse("funding:disbursement_detail", args=[d.pk])
 
     def message(user):
-        names = {"purpose": d.get_purpose_display(), "amount": d.amount,
+        names = {"purpose": d.get_purpose_display(), "amount": text.amount(d.amount),
                  "actor": step.actor.display_name}  # fmt: skip
         titles = {
             DisbursementStatus.SUBMITTED: _("Request for %(amount)s yuan (%(purpose)s) "
@@ -101,7 +102,8 @@ def notify_tranche_flagged(self, tranche_id: int) -> int:
             "The evaluation of school year %(year)s was finalised again and no longer "
             "passes (%(score)s points). The tranche of %(amount)s yuan released on it "
             "is not taken back by itself: decide what happens to it."
-        ) % {"year": tranche.evaluation_year, "score": tranche.note, "amount": tranche.amount}
+        ) % {"year": tranche.evaluation_year, "score": tranche.note,
+             "amount": text.amount(tranche.amount)}  # fmt: skip
         return title, body
 
     return len(notify(

@@ -244,7 +244,7 @@ def test_the_quarterly_summary_is_a_pdf_and_a_workbook_of_the_same_numbers(
     assert "江城实验小学" in text and "西山山村小学" in text and "西山县" in text
     assert all(f"第 {n} 页 / 共 {len(pages)} 页" in page for n, page in enumerate(pages, 1))
     # Held / planned in the quarter, the money paid of the released, and why it is at risk.
-    assert "2 / 3" in text and "1200.00 / 100000.00" in text
+    assert "2 / 3" in text and "1,200.00 / 100,000.00" in text
     assert "经验交流会" in text
     sheet, counties, behind = workbook(document).worksheets
     (row, total) = data_rows(sheet)

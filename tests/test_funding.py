@@ -653,7 +653,7 @@ def test_the_approvers_hear_of_a_request_and_the_requester_of_the_decision(
     with django_capture_on_commit_callbacks(execute=True):
         services.disbursement_reject(actor=world.bureau, disbursement=d, comment="发票不全")
     mine = Notification.objects.filter(recipient=world.coord_helping)
-    assert mine.count() == 1 and "1200.00" in mine.get().title
+    assert mine.count() == 1 and "1,200.00 元" in mine.get().title
     # A retried task sends nothing twice.
     from funding.tasks import notify_disbursement
 

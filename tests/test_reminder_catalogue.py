@@ -179,7 +179,7 @@ def test_a_request_for_money_waiting_over_three_days_reminds_its_deciders_once(w
     record = run_twice("disbursement-waiting", since + dt.timedelta(days=4))
     assert record.sent == 2 and told("disbursement-waiting") == ["bureau", "bureau2"]
     note = Notification.objects.filter(kind="disbursement-waiting").first()
-    assert "1200" in note.title and note.url == d.get_absolute_url()
+    assert "1,200.00 元" in note.title and note.url == d.get_absolute_url()
     # Decided: nobody is reminded of it any more.
     funding_services.disbursement_approve(actor=world.bureau, disbursement=d)
     Notification.objects.all().delete()

@@ -2,8 +2,10 @@
 
 import functools
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 
@@ -21,3 +23,22 @@ def labels(choices) -> dict:
 @functools.cache
 def _labels(choices, language) -> dict:
     return {value: str(label) for value, label in choices.choices}
+
+
+def amount(value) -> str:
+    """An amount of money as every page shows it, whatever the language: two decimals
+    and a comma every three digits ("1,350,000.00"); "" for none. Exports keep the raw
+    number."""
+    if value is None or value == "":
+        return ""
+    return f"{Decimal(value):,.2f}"
+
+
+def money(value, unit: str = "yuan") -> str:
+    """:func:`amount` with its unit: "1,350,000.00 元" ("yuan" in English), or with
+    ``unit="10k"`` in ten thousands, as the charts and summaries count: "135.00 万元"."""
+    if value is None or value == "":
+        return ""
+    if unit == "10k":
+        return _("%(amount)s ten thousand yuan") % {"amount": amount(Decimal(value) / 10000)}
+    return _("%(amount)s yuan") % {"amount": amount(value)}

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schools.models import Pairing, PairingMember, PairingStatus, Programme, Region
-from twinning import access, calendar
+from twinning import access, calendar, text
 from twinning.access import resolve_scope
 from twinning.attachments import check_uploads, delete_stored, store_uploads
 from twinning.models import User
@@ -153,7 +153,7 @@ def budget_update(*, actor: User, budget: Budget, **fields) -> Budget:
     if budget.amount < allocated:
         raise ValidationError(
             {"amount": _("%(allocated)s yuan is already allocated from this budget.")
-             % {"allocated": allocated}}
+             % {"allocated": text.amount(allocated)}}
         )  # fmt: skip
     budget._history_user = actor
     budget.save()
@@ -258,7 +258,7 @@ def allocation_create(
     if amount > left:
         raise ValidationError(
             {"amount": _("Only %(left)s yuan of this budget is still unallocated.")
-             % {"left": left}}
+             % {"left": text.amount(left)}}
         )  # fmt: skip
     return _allocate(budget, pairing, amount, actor)
 
@@ -292,7 +292,7 @@ def budget_allocate_programme(*, actor: User, budget: Budget) -> list[Allocation
     if needed > left:
         raise ValidationError(
             _("%(count)s pairings need %(needed)s yuan; only %(left)s yuan is unallocated.")
-            % {"count": len(pairings), "needed": needed, "left": left}
+            % {"count": len(pairings), "needed": text.amount(needed), "left": text.amount(left)}
         )
     return [_allocate(budget, pairing, per_pair, actor) for pairing in pairings]
 
@@ -612,7 +612,7 @@ def disbursement_submit(*, actor: User, disbursement: Disbursement) -> Disbursem
     if d.amount > left:
         raise ValidationError(
             {"amount": _("Only %(left)s yuan of the allocation is not yet spoken for.")
-             % {"left": left}}
+             % {"left": text.amount(left)}}
         )  # fmt: skip
     before = d.status
     d.submit()
@@ -653,7 +653,7 @@ def disbursement_approve(
     if d.amount > balance.available:
         raise ValidationError(
             {"amount": _("Only %(left)s yuan of the released money is still available.")
-             % {"left": balance.available}}
+             % {"left": text.amount(balance.available)}}
         )  # fmt: skip
     before = d.status
     d.approve()

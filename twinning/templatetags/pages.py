@@ -2,10 +2,15 @@
 
 - ``{% chart svg %}`` places a chart drawn by twinning.charts: its ``<style>`` carries the
   request's Content-Security-Policy nonce (the policy allows no other inline style).
+- ``{{ value|amount }}`` an amount of money in a column whose heading gives the unit
+  ("1,350,000.00"); ``{{ value|money }}`` one standing alone ("1,350,000.00 元"), and
+  ``{{ value|money:"10k" }}`` in ten thousands ("135.00 万元"): twinning.text's.
 """
 
 from django import template
 from django.utils.safestring import mark_safe
+
+from twinning import text
 
 register = template.Library()
 
@@ -21,3 +26,13 @@ def chart(context, svg):
     if nonce is not None:
         svg = svg.replace("<style", f'<style nonce="{nonce}"', 1)
     return mark_safe(svg)  # noqa: S308 – twinning.charts drew it; the nonce is base64
+
+
+@register.filter
+def amount(value):
+    return text.amount(value)
+
+
+@register.filter
+def money(value, unit="yuan"):
+    return text.money(value, unit)
