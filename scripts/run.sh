@@ -6,6 +6,9 @@ HOST=${1:-127.0.0.1}
 PORT=${2:-8000}
 PY=.venv/bin/python
 mkdir -p var/log
+# Links in emails and work-chat messages point where this server answers, unless
+# SITE_URL says otherwise (the worker reads it too).
+export SITE_URL=${SITE_URL:-http://$HOST:$PORT}
 
 .venv/bin/celery -A twinning worker --loglevel=INFO --pool=solo >var/log/worker.log 2>&1 &
 WORKER=$!

@@ -499,3 +499,16 @@ def test_a_missing_page_answers_the_translated_404_page(client, world):
     assert response.status_code == 404
     page = response.content.decode()
     assert "页面不存在" in page and "返回首页" in page
+
+
+def test_a_refused_request_is_logged_once_as_a_warning_without_a_traceback(client, world, caplog):
+    import logging
+
+    client.force_login(world.mentor)
+    with caplog.at_level(logging.INFO):
+        assert client.get("/notifications/defaults/").status_code == 403
+    refused = [r for r in caplog.records if "/notifications/defaults/" in r.getMessage()]
+    assert len(refused) == 1
+    assert refused[0].levelname == "WARNING" and refused[0].exc_info is None
+    # Django's records are printed by the root's handler only, not a second time.
+    assert logging.getLogger("django").handlers == []
