@@ -123,15 +123,25 @@ def month(year: int, number: int, activities: QuerySet[Activity]) -> list[list[D
     """The weeks (Monday first) of a month, each day with its activities; days of the
     weeks that belong to the months around it are marked ``in_period=False``.
 
-    A month's cell shows an activity's time, title and status only, so only those are
-    read (a province's month builds some 130 activities; their kinds and host schools
-    cost more than the rest of the page's queries). ``status`` stays in: the state
-    machine reads it as each activity is built, and a deferred one is a query each."""
+    A month's cell shows an activity's time, title and status, and the phone's agenda
+    (:func:`busy_days`) its end and place too, so only those are read (a province's
+    month builds some 130 activities; their kinds and host schools cost more than the
+    rest of the page's queries). ``status`` stays in: the state machine reads it as each
+    activity is built, and a deferred one is a query each; so would be a deferred field
+    that the page reads."""
     weeks = _calendar.Calendar(firstweekday=0).monthdatescalendar(year, number)
     days = {d: Day(d, in_period=d.month == number) for week in weeks for d in week}
-    lean = activities.select_related(None).only("id", "title", "starts_at", "status")
+    lean = activities.select_related(None).only(
+        "id", "title", "starts_at", "ends_at", "place", "status"
+    )
     _fill(days, lean, PER_DAY)
     return [[days[d] for d in week] for week in weeks]
+
+
+def busy_days(weeks: list[list[Day]]) -> list[Day]:
+    """The days of the month (not of the weeks around it) that have activities, in
+    order: the month as an agenda on a phone, built from the grid's days (no query)."""
+    return [day for week in weeks for day in week if day.in_period and day.total]
 
 
 def week(monday: dt.date, activities: QuerySet[Activity]) -> list[Day]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -56,11 +58,13 @@ def calendar_month(request):
     first = dt.date(year, number, 1)
     previous = (first - dt.timedelta(days=1)).replace(day=1)
     following = (first + dt.timedelta(days=31)).replace(day=1)
+    weeks = agenda.month(year, number, _activities(request))
     return render(
         request,
         "activities/calendar_month.html",
         {
-            "weeks": agenda.month(year, number, _activities(request)),
+            "weeks": weeks,
+            "busy_days": agenda.busy_days(weeks),
             "first": first,
             "previous": previous,
             "following": following,
@@ -106,16 +110,33 @@ def calendar_week(request):
 # --- the private feed ---------------------------------------------------------------------
 
 
+def _qr_svg(url: str) -> str:
+    """``url`` as a QR code in inline SVG, for a phone's camera: drawn with attributes
+    only (segno writes no style attribute or element, which the pages' policy would
+    refuse), sized by CSS through its viewBox, and named for screen readers."""
+    svg = segno.make_qr(url, error="m").svg_inline(
+        omitsize=True,
+        svgclass="feed-qr",
+        lineclass=None,
+        light="#fff",  # the light margin scanners need, whatever the page behind it
+        title=_("QR code of your calendar address"),
+    )
+    # segno escapes the title but has no option for other attributes of the <svg>.
+    return mark_safe(svg.replace("<svg ", '<svg role="img" ', 1))
+
+
 def _feed_page(request, token: str | None = None, status: int = 200):
     feed = CalendarFeed.objects.filter(user=request.user).first()
-    url = (
-        request.build_absolute_uri(reverse("activities:calendar_feed_ics", args=[token]))
-        if token
-        else ""
-    )
-    return render(
-        request, "activities/calendar_feed.html", {"feed": feed, "url": url}, status=status
-    )
+    context = {"feed": feed, "url": ""}
+    if token:
+        url = request.build_absolute_uri(reverse("activities:calendar_feed_ics", args=[token]))
+        context.update(
+            url=url,
+            # Calendar apps (Apple's, Outlook) open webcal:// as "subscribe to this".
+            webcal="webcal://" + url.split("://", 1)[1],
+            qr=_qr_svg(url),
+        )
+    return render(request, "activities/calendar_feed.html", context, status=status)
 
 
 @login_required

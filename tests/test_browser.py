@@ -954,3 +954,51 @@ def test_on_a_phone_a_coordinator_sends_a_kind_to_email_only_and_the_next_one_fo
     assert_accessible(page)
     expect(page.locator("h1")).to_contain_text("实验小学结对工作群")
     assert "0ec2sifa5aaa" not in page.content()
+
+
+def test_on_a_phone_the_month_is_an_agenda_and_the_feed_page_copies_the_address(
+    browser, live_server, world, active
+):
+    """At 375 px the month lists its busy days (the grid, seven columns of cut titles,
+    is hidden); at desktop width the grid is back. The feed page's copy button shows."""
+    today = timezone.localdate()
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time(14)))
+    title = "送教下乡：三年级语文示范课与评课研讨"
+    activity, _ = activity_services.activity_schedule(
+        actor=world.coord_helping, pairing=active, kind=ActivityKind.objects.get(code="visit"),
+        title=title, host_school=world.assisted, place="多媒体教室", starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+    )  # fmt: skip
+    page = sign_in(browser, live_server, "coord_helping", **PHONE)
+    visit(page, f"{live_server.url}/calendar/")
+    agenda = page.locator(".calendar-agenda")
+    expect(agenda).to_be_visible()
+    expect(page.locator("table.calendar-month")).to_be_hidden()
+    expect(agenda.get_by_role("heading", level=2)).to_have_count(1)
+    link = agenda.locator(f"a[href='/activities/{activity.pk}/']")
+    expect(link).to_contain_text(title)
+    # Wholly on the screen: neither cut off nor wider than it.
+    box = link.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 375
+    assert link.evaluate("a => a.scrollWidth <= a.clientWidth + 1")
+    assert fits_the_screen(page)
+
+    page.set_viewport_size(DESKTOP["viewport"])
+    expect(page.locator("table.calendar-month")).to_be_visible()
+    expect(agenda).to_be_hidden()
+    page.set_viewport_size(PHONE["viewport"])
+
+    visit(page, f"{live_server.url}/calendar/feed/")
+    expect(page.locator("button[data-copy]")).to_have_count(0)
+    page.locator("form[action$='/calendar/feed/make/'] [type=submit]").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    copy = page.locator("button[data-copy]")
+    expect(copy).to_be_visible()
+    expect(page.locator("svg.feed-qr")).to_be_visible()
+    assert fits_the_screen(page)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    copy.click()
+    expect(page.locator("#feed-url-copied")).not_to_be_empty()
+    assert page.evaluate("navigator.clipboard.readText()").endswith(".ics")
+    page.context.close()

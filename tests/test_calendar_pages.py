@@ -5,10 +5,12 @@ import datetime as dt
 import re
 
 import pytest
+import segno
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from icalendar import Calendar
 
 from activities import services
@@ -122,6 +124,43 @@ def test_the_month_runs_a_constant_number_of_queries(
     with django_assert_num_queries(8):
         page = client.get(url).content.decode()
     assert page.count("讲座") >= 6
+
+
+def agenda_of(page: str) -> str:
+    """The phone's agenda of a month page (the grid is the table before it)."""
+    return re.search(r'<section class="calendar-agenda".*?</section>', page, re.S).group(0)
+
+
+def test_the_month_is_also_an_agenda_of_only_its_busy_days_in_order(client, world, november):
+    # 2 December: in the grid's last week of November, but not a day of November.
+    services.activity_schedule(
+        actor=world.coord_helping, pairing=november[0].pairing, kind=november[0].kind,
+        title="十二月活动", host_school=world.assisted, place="会议室",
+        starts_at=at(dt.date(2026, 12, 2), 9), ends_at=at(dt.date(2026, 12, 2), 10),
+    )  # fmt: skip
+    client.force_login(world.bureau)
+    page = client.get(reverse("activities:calendar_month"), {"month": "2026-11"}).content.decode()
+    assert "十二月活动" in page.split('<section class="calendar-agenda"')[0]  # in the grid
+    agenda = agenda_of(page)
+    assert re.findall(r"<h2><a href=\"[^\"]*\?week=([\d-]+)", agenda) == [
+        "2026-11-10",
+        "2026-11-20",
+    ]
+    shown = [november[n] for n in (0, 1, 2, 5)]  # the 10th's first three, then the 20th's
+    links = re.findall(r'href="(/activities/\d+/)"', agenda)
+    assert links == [reverse("activities:activity_detail", args=[a.pk]) for a in shown]
+    assert "08:00–09:00" in agenda and "十日活动0" in agenda and "报告厅" in agenda
+    assert "十日活动3" not in agenda and "十二月活动" not in agenda
+    assert "date_from=2026-11-10&amp;date_to=2026-11-10" in agenda  # the "2 more" link
+
+
+def test_the_agenda_of_an_empty_month_says_so(client, world, november):
+    client.force_login(world.bureau)
+    page = client.get(reverse("activities:calendar_month"), {"month": "2026-10"}).content.decode()
+    agenda = agenda_of(page)
+    with translation.override(settings.LANGUAGE_CODE):
+        assert translation.gettext("No exchanges this month.") in agenda
+    assert "<h2" not in agenda and "/activities/" not in agenda
 
 
 # --- the feed -----------------------------------------------------------------------------
@@ -244,3 +283,29 @@ def test_only_mine_lists_an_activity_once_however_many_take_part(client, world, 
     client.force_login(world.mentor)  # a participant
     page = client.get(reverse("activities:calendar_week"), {"week": "2026-11-25", "mine": "1"})
     assert page.content.decode().count("两人同去") == 1
+
+
+def test_the_made_address_comes_with_a_webcal_link_a_qr_code_and_a_copy_button(client, world):
+    client.force_login(world.coord_helping)
+    page = client.post(reverse("activities:calendar_feed_make")).content.decode()
+    url = re.search(r'value="(http[^"]+\.ics)"', page).group(1)
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    webcal = re.search(r'href="(webcal://[^"]+)"', page).group(1)
+    assert webcal == "webcal://" + url.split("://", 1)[1] and webcal.endswith(f"/{token}.ics")
+    svg = re.search(r'<svg[^>]*class="feed-qr".*?</svg>', page, re.S).group(0)
+    assert 'role="img"' in svg.split(">", 1)[0] and re.search(r"<title>[^<]+</title>", svg)
+    assert "style" not in svg.lower()  # neither attribute nor element: the policy refuses both
+    # The code is the address's: segno draws the same modules for the same text.
+    modules = re.search(r' d="([^"]+)"', segno.make_qr(url, error="m").svg_inline()).group(1)
+    assert f'd="{modules}"' in svg
+    assert re.search(r'<button type="button"[^>]*data-copy="feed-url"[^>]*hidden>', page)
+    assert 'role="status"' in page
+
+
+def test_before_an_address_is_made_there_is_no_qr_code_nor_copy_button(client, world):
+    client.force_login(world.coord_helping)
+    page = client.get(reverse("activities:calendar_feed")).content.decode()
+    assert "feed-qr" not in page and "data-copy" not in page and "webcal://" not in page
+    client.post(reverse("activities:calendar_feed_make"))
+    page = client.get(reverse("activities:calendar_feed")).content.decode()  # made, not shown
+    assert "feed-qr" not in page and "data-copy" not in page and "webcal://" not in page

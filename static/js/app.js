@@ -16,6 +16,10 @@
  *    and reloads the page once the work is done. Without JavaScript the page has a
  *    Refresh link.
  * 5. A button with data-print (hidden until this script shows it) prints the page.
+ * 6. A button with data-copy="<input id>" (hidden until this script shows it) copies
+ *    that input's value to the clipboard and writes data-copied="…" (or, if copying
+ *    failed, data-copy-failed="…", with the text selected to copy by hand) into the
+ *    live region data-copy-status="<id>".
  */
 (function () {
   "use strict";
@@ -151,6 +155,45 @@
     button.hidden = false;
     button.addEventListener("click", function () {
       window.print();
+    });
+  });
+
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var input = document.getElementById(button.getAttribute("data-copy"));
+    var status = document.getElementById(button.getAttribute("data-copy-status"));
+    if (!input) {
+      return;
+    }
+    function say(message) {
+      if (status) {
+        // Emptied first, so that a second copy is announced again.
+        status.textContent = "";
+        window.setTimeout(function () {
+          status.textContent = message || "";
+        }, 50);
+      }
+    }
+    function byHand() {
+      input.focus();
+      input.select();
+      var copied = false;
+      try {
+        copied = document.execCommand("copy");
+      } catch (error) {
+        copied = false;
+      }
+      say(button.getAttribute(copied ? "data-copied" : "data-copy-failed"));
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      // The Clipboard API exists only on https (and localhost); elsewhere the old way.
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(function () {
+          say(button.getAttribute("data-copied"));
+        }, byHand);
+      } else {
+        byHand();
+      }
     });
   });
 })();
