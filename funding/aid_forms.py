@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 import django_filters
@@ -13,6 +14,7 @@ from schools.pairing_forms import DATE_INPUT
 from twinning.filters import FilterSet, IntegerFilter
 from twinning.forms import FilterForm, MultipleFileField, PlainWidgets
 
+from .aid_api import AccessLogApiFilter
 from .models import (
     AidApplication,
     AidForm,
@@ -61,6 +63,51 @@ class ApplicationFilter(FilterSet):
     def filter_q(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(student__name__icontains=value) if value else queryset
+
+
+class AccessLogFilter(AccessLogApiFilter):
+    """The access log page's search: who read or whose details were read (by name), what
+    was done, and the days; the API's student and user ids stay, hidden, for links."""
+
+    q = django_filters.CharFilter(label=_("Who, or the student"), method="filter_q")
+    date_from = django_filters.DateFilter(label=_("From"), method="filter_from",
+                                          widget=DATE_INPUT)  # fmt: skip
+    date_to = django_filters.DateFilter(label=_("To"), method="filter_to",
+                                        widget=DATE_INPUT)  # fmt: skip
+
+    class Meta(AccessLogApiFilter.Meta):
+        fields = ["q", "action", "date_from", "date_to", "student", "user"]
+        form = FilterForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["action"].label = _("What")
+        for name in ("student", "user"):
+            self.filters[name].extra["widget"] = forms.HiddenInput
+
+    def filter_q(self, queryset, name, value):
+        from django.db.models import Q
+
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(user__full_name__icontains=value) | Q(user__username__icontains=value)
+            | Q(student__name__icontains=value)
+        )  # fmt: skip
+
+    # Whole days in the platform's time zone, as bounds on the indexed moment.
+    def filter_from(self, queryset, name, value):
+        return queryset.filter(at__gte=_day_start(value))
+
+    def filter_to(self, queryset, name, value):
+        return queryset.filter(at__lt=_day_start(value + dt.timedelta(days=1)))
+
+
+def _day_start(day):
+    from django.utils import timezone
+
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
 
 class StudentForm(PlainWidgets, forms.ModelForm):

@@ -28,6 +28,7 @@ from twinning.paging import page_of
 
 from . import selectors, services
 from .aid_forms import (
+    AccessLogFilter,
     AidPayForm,
     ApplicationFilter,
     ApplicationForm,
@@ -662,26 +663,24 @@ def notice_public(request, token: str):
 
 
 def _access_log_entries(request):
-    """The log the aid officers read, of one student when ``?student=`` names one."""
+    """The log the aid officers read, and its search (one student's when ``?student=``
+    names one): the filter set and the entries."""
     access.require(
         request.scope.is_admin or bool(request.scope.aid_region_ids),
         _("The aid officers read who saw students' details."),
     )
-    entries = selectors.access_log_visible_to(request.user)
-    student = request.GET.get("student")
-    if student and student.isdigit() and len(student) < 12:
-        entries = entries.filter(student_id=int(student))
-    return entries
+    return _filtered(AccessLogFilter, request, selectors.access_log_visible_to(request.user))
 
 
 @login_required
 @require_safe
 def access_log(request):
-    entries = _access_log_entries(request)
+    filterset, entries = _access_log_entries(request)
     page = page_of(request, entries, PAGE_SIZE)
     return render(
         request, "funding/aid/access_log.html",
-        {"page_obj": page, "entries": list(page.object_list)},
+        {"filter": filterset, "page_obj": page, "entries": list(page.object_list),
+         "is_filtered": _is_filtered(filterset)},
     )  # fmt: skip
 
 
@@ -691,7 +690,8 @@ def access_log_export(request, fmt: str):
     """The log as the page lists it, with the students' names as it shows them. The
     download names students, so it is logged like any download of their details; the
     file is the log as it stood when asked for, without that download's own lines."""
-    entries = _access_log_entries(request).filter(at__lte=timezone.now())
+    _filterset, entries = _access_log_entries(request)
+    entries = entries.filter(at__lte=timezone.now())
     # The log is the largest table: the students it names are read in one query and its
     # lines are streamed rather than loaded whole.
     named = entries.filter(student__isnull=False).order_by().values("student_id")

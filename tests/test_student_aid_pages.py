@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from funding import services
@@ -262,6 +262,39 @@ def test_the_access_log_download_names_students_as_the_page_and_is_logged(
     assert StudentAccessLog.objects.filter(action="export", student=other).exists()
     client.force_login(world.coord_assisted)
     assert client.get(reverse("funding:aid_access_log_export_csv")).status_code == 403
+
+
+def test_the_access_log_is_searched_by_name_action_and_days(client, world, aid_officer, student):
+    other = services.student_create(
+        actor=world.coord_assisted, school=world.assisted, name="王小红", gender="f",
+        grade="4", class_name="四(1)班", guardian_name="王父", guardian_phone="13900002222",
+    )  # fmt: skip
+    client.force_login(world.coord_assisted)
+    client.get(reverse("funding:student_detail", args=[student.pk]))
+    client.force_login(aid_officer)
+    client.get(reverse("funding:student_detail", args=[other.pk]))
+    url = reverse("funding:aid_access_log")
+
+    def students(**query):
+        response = client.get(url, query)
+        assert response.status_code == 200
+        return sorted(e.student.name for e in response.context["entries"] if e.student)
+
+    assert students() == ["张小明", "王小红"]
+    assert students(q="王小红") == ["王小红"]  # by the student's name
+    assert students(q="刘联络") == ["张小明"]  # by who read it
+    assert students(action="export") == []
+    today = timezone.localdate()
+    assert students(date_from=today.isoformat(), date_to=today.isoformat()) == ["张小明", "王小红"]
+    assert students(date_to=(today - dt.timedelta(days=1)).isoformat()) == []
+    page = client.get(url, {"q": "无此人"}).content.decode()
+    assert 'name="q"' in page and 'value="无此人"' in page
+    # The download follows the search.
+    lines = _csv_lines(client.get(reverse("funding:aid_access_log_export_csv"), {"q": "王小红"}))
+    assert len(lines) == 2 and "王小红" in lines[1]
+    # A date that is not one changes nothing and lists nothing, with the field named.
+    response = client.get(url, {"date_from": "2026-13-40"})
+    assert response.context["entries"] == [] and "date_from" in response.context["filter"].errors
 
 
 def test_a_student_with_an_id_number_is_refused_on_the_page(client, world):
