@@ -165,6 +165,16 @@ class NamedChoiceField(forms.ModelChoiceField):
     person and dates)."""
 
 
+class TeacherChoiceField(forms.ModelChoiceField):
+    """A teacher of the pair, told apart from a namesake: name, school, and the staff
+    number or subjects where there is one ("王芳 · 江城实验小学 · 0231")."""
+
+    def label_from_instance(self, teacher) -> str:
+        extra = teacher.staff_number or teacher.subjects
+        parts = [teacher.name, teacher.school.name, *([extra] if extra else [])]
+        return " · ".join(parts)
+
+
 class DisbursementForm(PlainWidgets, forms.ModelForm):
     allocation = NamedChoiceField(label=_("Paid from"), queryset=None, empty_label=None)
     amount = forms.DecimalField(
@@ -172,7 +182,7 @@ class DisbursementForm(PlainWidgets, forms.ModelForm):
         help_text=_("A meal allowance is computed from the secondment: 40 yuan a working day."),
     )  # fmt: skip
     secondment = NamedChoiceField(label=_("Secondment"), queryset=None, required=False)
-    payee_teacher = NamedChoiceField(label=_("Teacher paid"), queryset=None, required=False)
+    payee_teacher = TeacherChoiceField(label=_("Teacher paid"), queryset=None, required=False)
     activity = NamedChoiceField(label=_("Activity"), queryset=None, required=False)
     period_start = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
     period_end = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)

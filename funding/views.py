@@ -410,7 +410,9 @@ def _form(request, pairing, instance=None) -> DisbursementForm:
         _post_data(request), request.FILES or None, instance=instance,
         allocations=allocations,
         schools=School.objects.filter(pk__in=school_ids).order_by("name"),
-        teachers=Teacher.objects.filter(school_id__in=school_ids).order_by("school_id", "name"),
+        teachers=Teacher.objects.filter(school_id__in=school_ids)
+        .select_related("school")
+        .order_by("school_id", "name"),
         secondments=secondments,
         activities=_recent_activities(pairing),
     )  # fmt: skip
@@ -432,7 +434,6 @@ def _label_choices(form: DisbursementForm) -> None:
     form.fields["secondment"].label_from_instance = lambda s: (
         f"{s.teacher.name} · {s.start:%Y-%m-%d} – {s.end:%Y-%m-%d}"
     )
-    form.fields["payee_teacher"].label_from_instance = lambda t: t.name
     form.fields["activity"].label_from_instance = lambda a: (
         f"{timezone.localtime(a.starts_at):%Y-%m-%d} {a.title}"
     )

@@ -95,6 +95,20 @@ def test_a_meal_allowance_is_computed_on_the_page(client, world, active, funded)
     assert (d.working_days, d.amount, d.payee_teacher) == (10, Decimal("400.00"), teacher)
 
 
+def test_namesakes_of_the_pair_are_told_apart_in_the_payee_list(client, world, active, funded):
+    from teachers import services as teacher_services
+
+    for school, number in ((world.helping, "0231"), (world.assisted, "")):
+        teacher_services.teacher_create(actor=world.coord_helping if school == world.helping
+                                        else world.coord_assisted, school=school, name="王芳",
+                                        staff_number=number, subjects="语文")  # fmt: skip
+    client.force_login(world.coord_helping)
+    form = client.get(reverse("funding:disbursement_create", args=[active.pk])).context["form"]
+    labels = [label for _value, label in form.fields["payee_teacher"].choices if "王芳" in label]
+    assert sorted(labels) == sorted([f"王芳 · {world.helping.name} · 0231",
+                                     f"王芳 · {world.assisted.name} · 语文"])  # fmt: skip
+
+
 def test_a_rejection_without_a_comment_is_refused_and_changes_nothing(client, world, funded):
     d = claim(world, funded.pairing)
     client.force_login(world.bureau)
