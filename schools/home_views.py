@@ -92,6 +92,7 @@ def dashboard(request):
     ]
     queue = None
     queue_more = False
+    split = None
     if scope.is_admin or scope.bureau_region_ids:
         rows = selectors.PairingRows(selectors.pairing_approval_queue(request.user))[
             : APPROVAL_QUEUE_LIMIT + 1
@@ -99,6 +100,7 @@ def dashboard(request):
         queue_more = len(rows) > APPROVAL_QUEUE_LIMIT
         warn_days = settings.APPROVAL_WAITING_WARN_DAYS
         queue = []
+        split = selectors.pairing_proposals_split(request.user)
         for row in rows[:APPROVAL_QUEUE_LIMIT]:
             days = selectors.waiting_days(row["proposed_at"])
             queue.append({"pairing": row, "days": days, "overdue": days > warn_days})
@@ -111,6 +113,7 @@ def dashboard(request):
             "by_programme": by_programme,
             "queue": queue,
             "queue_more": queue_more,
+            "split": split,
             "warn_days": settings.APPROVAL_WAITING_WARN_DAYS,
             "sections": [found for found in (s(request) for s in DASHBOARD_SECTIONS) if found],
         },

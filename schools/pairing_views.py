@@ -315,6 +315,7 @@ def pairing_detail(request, pk):
         leading_group=people["leading_group"],
         contacts=people["contacts"],
         actions=selectors.pairing_available_actions(request.user, pairing),
+        unavailable=selectors.pairing_unavailable_reasons(request.user, pairing),
         # A partner's record may be closed to a coordinator until the bureau pairs them.
         readable_school_ids=selectors.school_ids_readable(request.user, {s.pk for s in schools}),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from twinning import access
@@ -376,6 +377,39 @@ def pairing_available_actions(user, pairing: Pairing) -> list[str]:
     ):
         actions.append("terminate")
     return actions
+
+
+def pairing_unavailable_reasons(user, pairing: Pairing) -> list[str]:
+    """Why an action a user might look for is not offered to them here (bureau staff
+    on a proposal: their own, or a programme decided elsewhere)."""
+    scope = resolve_scope(user)
+    if pairing.status != PairingStatus.PROPOSED or not (scope.is_admin or scope.bureau_region_ids):
+        return []
+    if not access.is_pairing_bureau(scope, pairing):
+        return [_("The bureau of %(region)s decides this proposal: its programme is run "
+                  "there.") % {"region": pairing.region}]  # fmt: skip
+    if pairing.proposed_by_id == user.pk:
+        return [_("You proposed this pairing, so another member of the bureau approves or "
+                  "rejects it.")]  # fmt: skip
+    return []
+
+
+def pairing_proposals_split(user) -> dict[str, int]:
+    """The proposals in the user's scope: how many they may decide, how many are their own
+    and how many are decided by another region's bureau (one query)."""
+    scope = resolve_scope(user)
+    mine = Q(id__isnull=False) if scope.is_admin else Q(region_id__any_of=scope.bureau_region_ids)
+    own = Q(proposed_by=user)
+    return (
+        pairing_list_visible_to(user)
+        .filter(status=PairingStatus.PROPOSED)
+        .prefetch_related(None)
+        .order_by()
+        .aggregate(
+            decidable=Count("id", filter=mine & ~own), own=Count("id", filter=own),
+            elsewhere=Count("id", filter=~mine & ~own),
+        )
+    )  # fmt: skip
 
 
 def pairing_approval_queue(user) -> QuerySet[Pairing]:

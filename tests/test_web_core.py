@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from schools import services as school_services
 from schools.models import Pairing
-from twinning.models import Delivery, Notification
+from twinning.models import Delivery, Notification, Role
 
 from .conftest import tell
-from .factories import ProgrammeFactory, SchoolFactory, UserFactory
+from .factories import ProgrammeFactory, SchoolFactory, UserFactory, assign
 
 LOGIN = "/accounts/login/"
 
@@ -319,9 +319,37 @@ def test_dashboard_flags_a_proposal_waiting_too_long(client, world, proposed, se
 def test_dashboard_queue_leaves_out_what_the_user_proposed(client, world, draft):
     school_services.pairing_propose(actor=world.bureau, pairing=draft)
     client.force_login(world.bureau)
-    assert client.get(reverse("dashboard")).context["queue"] == []
+    response = client.get(reverse("dashboard"))
+    assert response.context["queue"] == []
+    # The count by status says 1 proposed: the page says why it is not listed …
+    html = response.content.decode()
+    assert response.context["split"] == {"decidable": 0, "own": 1, "elsewhere": 0}
+    assert "您自己提出的" in html.split('id="proposals-elsewhere"')[1].split("</p>")[0]
+    # … and the pairing's page why it offers no approval.
+    page = client.get(reverse("schools:pairing_detail", args=[draft.pk])).content.decode()
+    assert 'id="unavailable"' in page and 'action="/pairings/' not in page.split(
+        'id="unavailable"')[1].split("</section>")[0]  # fmt: skip
+    assert reverse("schools:pairing_transition", args=[draft.pk, "approve"]) not in page
     client.force_login(world.bureau2)
-    assert len(client.get(reverse("dashboard")).context["queue"]) == 1
+    response = client.get(reverse("dashboard"))
+    assert len(response.context["queue"]) == 1
+    assert response.context["split"] == {"decidable": 1, "own": 0, "elsewhere": 0}
+    assert 'id="proposals-elsewhere"' not in response.content.decode()
+    page = client.get(reverse("schools:pairing_detail", args=[draft.pk])).content.decode()
+    assert 'id="unavailable"' not in page
+    assert reverse("schools:pairing_transition", args=[draft.pk, "approve"]) in page
+
+
+def test_the_dashboard_says_which_proposals_another_regions_bureau_decides(client, world, proposed):
+    # A county's bureau sees the city programme's proposal of its school, but the city's
+    # bureau decides it.
+    east = assign(UserFactory(username="east_bureau"), Role.BUREAU, region=world.east)
+    client.force_login(east)
+    response = client.get(reverse("dashboard"))
+    assert response.context["split"] == {"decidable": 0, "own": 0, "elsewhere": 1}
+    assert 'id="proposals-elsewhere"' in response.content.decode()
+    page = client.get(reverse("schools:pairing_detail", args=[proposed.pk])).content.decode()
+    assert world.city.name in page.split('id="unavailable"')[1].split("</section>")[0]
 
 
 def test_inspector_sees_counts_but_no_approval_queue(client, world, proposed):
@@ -356,8 +384,8 @@ def test_dashboard_runs_a_constant_number_of_queries(
     # waiting for a decision, 9 the pairings at the edge of the scope, 10-11 the totals
     # (ledger, reserved; nothing allocated: no chart); evaluation: 12 the scorecards
     # waiting for finalisation (count and first due date), 13 the region documents last
-    # issued; 14 unread count (navigation).
-    with django_assert_num_queries(14):
+    # issued; 14 unread count (navigation); 15 the proposals split (own, elsewhere).
+    with django_assert_num_queries(15):
         client.get(reverse("dashboard"))
     programme = ProgrammeFactory(name="江城市第二期", region=world.city)
     for _n in range(4):
@@ -370,7 +398,7 @@ def test_dashboard_runs_a_constant_number_of_queries(
             assisted_schools=[assisted],
         )
         school_services.pairing_propose(actor=world.bureau2, pairing=pairing)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = client.get(reverse("dashboard"))
     assert len(response.context["queue"]) == 5
 
