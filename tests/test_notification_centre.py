@@ -393,3 +393,32 @@ def test_an_event_is_told_once_however_often_it_is_notified(world):
     for _ in range(3):
         tell(world.bureau, "same", "结对待审批")
     assert Notification.objects.filter(recipient=world.bureau, key="same").count() == 1
+
+
+# --- the reader's language ------------------------------------------------------------------
+
+
+def test_a_notification_is_shown_in_the_language_its_reader_reads_the_page_in(
+    client, world, proposed, mailoutbox
+):
+    from twinning.notify import reminders
+
+    world.bureau.email = "bureau@example.cn"
+    world.bureau.save()
+    reminders.run("proposal-waiting", now=proposed.proposed_at + dt.timedelta(days=4))
+    note = Notification.objects.get(recipient=world.bureau, kind="proposal-waiting")
+    english = f"Waiting 4 days for your approval: {proposed.title}"
+    chinese = f"已等待审批 4 天：{proposed.title}"
+    # Written for its recipient in their language (Chinese), and kept in each.
+    assert note.title == chinese and note.text_in("en")[0] == english
+    client.force_login(world.bureau)
+    page = client.get(reverse("notifications"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert english in page and chinese not in page
+    page = client.get(reverse("notifications"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert chinese in page and english not in page
+    api = client.get("/api/notifications/", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    assert [n["title"] for n in api if n["kind"] == "proposal-waiting"] == [english]
+    # A notification written before there were texts in each language shows as written.
+    old = Notification.objects.create(recipient=world.bureau, kind="pairing-proposed",
+                                      key="old", title="旧的通知")  # fmt: skip
+    assert old.text_in("en") == ("旧的通知", "")

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
@@ -154,6 +154,10 @@ class Notification(models.Model):
     a task runs. The row is kept whatever channels the person chose; ``in_app`` says
     whether the notification centre lists it, ``in_digest`` whether the daily digest
     carries it. Emails and chat messages are :class:`Delivery` rows.
+
+    ``title`` and ``body`` are in the recipient's language when it was written (its email
+    and digest); ``texts`` holds the same in every language of the platform, so that the
+    centre shows it in the language the reader reads the page in (:meth:`text_in`).
     """
 
     recipient = models.ForeignKey(
@@ -171,6 +175,8 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     in_app = models.BooleanField(_("in the app"), default=True)
     in_digest = models.BooleanField(_("in the daily digest"), default=False)
+    # {language code: [title, body]} for each of settings.LANGUAGES.
+    texts = models.JSONField(_("in each language"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -188,6 +194,21 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def text_in(self, language: str | None = None) -> tuple[str, str]:
+        """Title and body in ``language`` (by default the active one); as written for its
+        recipient when it has no text in that language (written before there were)."""
+        language = language or translation.get_language() or settings.LANGUAGE_CODE
+        found = self.texts.get(language)
+        return (found[0], found[1]) if found else (self.title, self.body)
+
+    @property
+    def shown_title(self) -> str:
+        return self.text_in()[0]
+
+    @property
+    def shown_body(self) -> str:
+        return self.text_in()[1]
 
 
 class ChannelChoices(models.Model):

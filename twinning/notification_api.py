@@ -55,8 +55,8 @@ class NotificationSerializer(serializers.Serializer):
         help_text=_("What it is about: a kind of notification (see notification-preferences/)."),
     )
     kind_label = CharField(label=_("kind, in words"))
-    title = CharField(label=_("title"))
-    body = CharField(label=_("message"))
+    title = CharField(label=_("title"), help_text=_("In the language of the request."))
+    body = CharField(label=_("message"), help_text=_("In the language of the request."))
     url = CharField(
         label=_("link"), help_text=_("Where it leads on the site (a path); empty for nowhere.")
     )
@@ -67,8 +67,8 @@ class NotificationSerializer(serializers.Serializer):
 
     def to_representation(self, n: Notification) -> dict:
         return {
-            "id": n.pk, "kind": n.kind, "kind_label": _kind_label(n.kind), "title": n.title,
-            "body": n.body, "url": n.url, "created_at": iso_datetime(n.created_at),
+            "id": n.pk, "kind": n.kind, "kind_label": _kind_label(n.kind), "title": n.shown_title,
+            "body": n.shown_body, "url": n.url, "created_at": iso_datetime(n.created_at),
             "read_at": iso_datetime(n.read_at),
         }  # fmt: skip
 

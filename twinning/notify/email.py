@@ -117,8 +117,9 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
                     "count": len(items)}, TITLE_LIMIT
             )  # fmt: skip
             text = "\n\n".join(
-                "\n".join(p for p in (f"· {n.title}", n.body.strip(), n.url and link(n.url)) if p)
+                "\n".join(p for p in (f"· {title}", body.strip(), n.url and link(n.url)) if p)
                 for n in items
+                for title, body in [n.text_in(user.language or settings.LANGUAGE_CODE)]
             )
         try:
             with transaction.atomic():

@@ -76,12 +76,11 @@ def notify(
     group: list[User] = []  # those who chose the work chat
     for user in people.values():
         channels = chosen[user.pk]
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            title, body = message(user)
+        texts = _in_every_language(message, user)
+        title, body = texts[user.language if user.language in texts else settings.LANGUAGE_CODE]
         notification = _write_once(
-            recipient=user, kind=kind, key=key, title=one_line(title, TITLE_LIMIT),
-            body=str(body), url=url, in_app=Channel.IN_APP in channels,
-            in_digest=Channel.DIGEST in channels,
+            recipient=user, kind=kind, key=key, title=title, body=body, texts=texts, url=url,
+            in_app=Channel.IN_APP in channels, in_digest=Channel.DIGEST in channels,
         )  # fmt: skip
         if notification is None:
             continue  # told before
@@ -98,6 +97,17 @@ def notify(
         else:
             chat.queue(kind=kind, key=key, people=group, message=message, url=url)
     return written
+
+
+def _in_every_language(message: Message, user: User) -> dict[str, list[str]]:
+    """The message to ``user`` written in each language of the platform: the centre shows
+    it in the language its reader reads the page in."""
+    texts = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            title, body = message(user)
+            texts[language] = [one_line(title, TITLE_LIMIT), str(body)]
+    return texts
 
 
 def _write_once(**fields) -> Notification | None:
