@@ -361,8 +361,13 @@ def attachment_thumbnail(request, pk: int):
 @login_required
 @require_safe
 def review_queue(request):
-    queue = selectors.review_queue(request.user)
+    """The records to sign off, each with its photos and files and the comments so far, so
+    that the mentor reviews from here (three queries for a page, whatever its length)."""
+    queue = selectors.review_queue(request.user).prefetch_related("attachments")
     page = page_of(request, queue, PAGE_SIZE)
+    comments = selectors.record_timeline([r.pk for r in page])
+    for record in page:
+        record.thread = comments.get(record.pk, [])
     return render(request, "teachers/review_queue.html", {"page_obj": page, "records": page})
 
 

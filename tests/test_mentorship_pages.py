@@ -76,18 +76,27 @@ def test_a_future_date_is_shown_on_the_field_and_nothing_is_filed(client, world,
 
 
 def test_the_mentor_reviews_comments_and_signs_off_from_the_queue(client, world, mentorship):
+    photo = SimpleUploadedFile("板书.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     record = services.record_file(actor=world.mentee, mentorship=mentorship,
-                                  kind="lesson_design", date=TODAY, content="教案")  # fmt: skip
+                                  kind="lesson_design", date=TODAY, content="教案",
+                                  attachments=[photo])  # fmt: skip
     client.force_login(world.mentor)
     queue = client.get(reverse("teachers:review_queue"))
     assert list(queue.context["records"]) == [record]
     back = reverse("teachers:review_queue")
     client.post(reverse("teachers:record_comment", args=[record.pk]),
                 {"text": "目标再具体些", "next": back})  # fmt: skip
+    # The queue shows the comments so far (the mentee's answer too) and the photos.
+    client.force_login(world.mentee)
+    client.post(reverse("teachers:record_comment", args=[record.pk]), {"text": "已修改"})
+    client.force_login(world.mentor)
+    page = text(client.get(back))
+    assert "目标再具体些" in page and "已修改" in page and "板书.png" in page
+    assert page.index("目标再具体些") < page.index("已修改")
     response = client.post(reverse("teachers:record_sign_off", args=[record.pk]), {"next": back})
     assert response.url == back
     record.refresh_from_db()
-    assert record.is_locked and record.comments.get().text == "目标再具体些"
+    assert record.is_locked and record.comments.order_by("id").first().text == "目标再具体些"
     assert not list(client.get(back).context["records"])
     client.force_login(world.mentee)
     edit = client.get(reverse("teachers:record_edit", args=[record.pk]))

@@ -1,5 +1,6 @@
 """Money reads the same way everywhere and in both languages: a comma every three digits,
-two decimals, the unit where the amount stands alone (exports keep the raw number)."""
+two decimals, the unit where the amount stands alone (exports keep the raw number); a
+lesson's topic is put in 《》 once."""
 
 from decimal import Decimal
 
@@ -27,3 +28,12 @@ def test_the_budget_list_shows_amounts_with_separators(client, world, budget):
     for language in ("zh-hans", "en"):
         html = client.get("/funding/budgets/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
         assert "1,000,000.00" in html and "1000000.00" not in html
+
+
+@pytest.mark.parametrize(
+    "typed, shown",
+    [("春晓", "《春晓》"), ("《春晓》", "《春晓》"), ("古诗《春晓》朗读", "古诗《春晓》朗读"),
+     ("  秋天的雨 ", "《秋天的雨》"), ("", "")],
+)  # fmt: skip
+def test_a_lesson_topic_is_put_in_title_marks_once(typed, shown):
+    assert text.lesson_topic(typed) == shown

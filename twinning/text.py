@@ -42,3 +42,12 @@ def money(value, unit: str = "yuan") -> str:
     if unit == "10k":
         return _("%(amount)s ten thousand yuan") % {"amount": amount(Decimal(value) / 10000)}
     return _("%(amount)s yuan") % {"amount": amount(value)}
+
+
+def lesson_topic(topic: str) -> str:
+    """A lesson's topic as the pages show it: in 《》, unless the teacher typed their own
+    (《春晓》, or 古诗《春晓》朗读, which stays as typed)."""
+    topic = (topic or "").strip()
+    if not topic or "《" in topic or "》" in topic:
+        return topic
+    return f"《{topic}》"

@@ -5,6 +5,7 @@
 - ``{{ value|amount }}`` an amount of money in a column whose heading gives the unit
   ("1,350,000.00"); ``{{ value|money }}`` one standing alone ("1,350,000.00 元"), and
   ``{{ value|money:"10k" }}`` in ten thousands ("135.00 万元"): twinning.text's.
+- ``{{ record.lesson_topic|lesson_topic }}`` a lesson's topic in 《》 unless typed with its own.
 """
 
 from django import template
@@ -36,3 +37,8 @@ def amount(value):
 @register.filter
 def money(value, unit="yuan"):
     return text.money(value, unit)
+
+
+@register.filter
+def lesson_topic(value):
+    return text.lesson_topic(value)
