@@ -129,12 +129,15 @@ class RecordForm(PlainWidgets, forms.Form):
     date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
     lesson_subject = forms.CharField(label=_("Lesson subject"), max_length=50, required=False)
     lesson_class = forms.CharField(
-        label=_("Class"), max_length=50, required=False, help_text=_("e.g. 三(2)班")
+        label=_("Class"), max_length=50, required=False,
+        help_text=_("e.g. 三(2)班. Required for an observation."),
     )
-    lesson_topic = forms.CharField(label=_("Topic"), max_length=200, required=False)
+    lesson_topic = forms.CharField(label=_("Topic"), max_length=200, required=False,
+                                   help_text=_("Required for an observation."))  # fmt: skip
     observed = forms.ChoiceField(
         label=_("Whose lesson"), required=False,
         choices=[("", "---------"), *MentorshipRecord.Observed.choices],
+        help_text=_("Required for an observation."),
     )  # fmt: skip
     content = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 5})

@@ -345,6 +345,20 @@ def test_the_template_says_that_participants_are_not_imported(world):
     assert str(kind.matching) in text and "2026/9/1 9:00" in text and "送教/示范课" in text
 
 
+def test_an_english_readers_template_lists_the_chinese_values_with_their_own(world):
+    from django.utils import translation
+
+    def accepted(language):
+        with translation.override(language):
+            book = openpyxl.load_workbook(io.BytesIO(template_workbook(kind_get("teachers"))))
+        return {line[0]: line[2] for line in book.worksheets[1].iter_rows(values_only=True)}
+
+    # The headers are Chinese, so are the values: with the reader's own beside them.
+    assert accepted("en")["性别"] == "女（Female）、男（Male）"
+    assert "高级教师（Senior teacher）" in accepted("en")["职称"]
+    assert accepted("zh-hans")["性别"] == "女、男"
+
+
 @pytest.mark.parametrize(
     "persona, sees", [("coord_assisted", True), ("bureau", True), ("inspector", False),
                       ("mentor", False)],

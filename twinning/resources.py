@@ -199,6 +199,16 @@ class CountWidget(widgets.Widget):
         return "" if value is None else str(value)
 
 
+def _choice_note(label) -> str:
+    """A value a choice column accepts, as the template's Chinese headers are written: its
+    Chinese label, with the reader's own beside it when they read another language (the
+    file accepts either)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        chinese = str(label)
+    own = str(label)
+    return chinese if own == chinese else f"{chinese}（{own}）"
+
+
 class ChoiceWidget(widgets.Widget):
     """A choice, written as its label (in the current language) and read as a value or
     as its label in any of the site's languages."""
@@ -308,7 +318,9 @@ class ScopedResource(resources.ModelResource):
             widget = getattr(field, "widget", None)
             accepted = ""
             if isinstance(widget, ChoiceWidget):
-                accepted = "、".join(str(label) for _value, label in widget.choices.choices)
+                accepted = "、".join(
+                    _choice_note(label) for _value, label in widget.choices.choices
+                )
             elif isinstance(widget, DateWidget):
                 accepted = "2026-09-01、2026/9/1、2026年9月1日"
             elif isinstance(widget, YesNoWidget):

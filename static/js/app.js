@@ -9,7 +9,9 @@
  *    to 20 matches and fills the datalist with their codes, labelled by name and
  *    region (schools) or level (regions).
  * 3. A mentorship record form (data-record-form) shows the lesson fields only for the
- *    kinds about a lesson and opens the reflection checklist for a reflection.
+ *    kinds about a lesson, marks those an observation requires (data-observation-
+ *    required) as required while it is one, and opens the reflection checklist for a
+ *    reflection.
  * 4. While a worker does long work (checks or imports a file, builds a document), its
  *    page (data-progress="<URL>") asks every two seconds how far it is ({"running",
  *    and "done" and "rows" where it counts, or "status_label"), moves the progress bar,
@@ -93,11 +95,15 @@
     var checklist = form.querySelector("details.checklist");
     function update() {
       var isLesson = lessonKinds.indexOf(kind.value) !== -1;
+      var required = (form.getAttribute("data-observation-required") || "").split(",");
       lessonFields.forEach(function (name) {
         var input = form.querySelector("[name=" + name + "]");
         var box = input && input.closest(".field");
         if (box) {
           box.hidden = !isLesson || (name === "observed" && kind.value !== "observation");
+          var needed = kind.value === "observation" && required.indexOf(name) !== -1;
+          box.classList.toggle("field-required", needed);
+          input.setAttribute("aria-required", needed ? "true" : "false");
         }
       });
       if (checklist) {
