@@ -33,9 +33,9 @@ def robot_list_visible_to(user: User) -> QuerySet:
     if scope.is_admin:
         return robots
     return robots.filter(
-        Q(school_id__in=scope.coordinator_school_ids)
-        | Q(school__region_id__in=scope.bureau_region_ids)
-        | Q(region_id__in=scope.bureau_region_ids)
+        Q(school_id__any_of=scope.coordinator_school_ids)
+        | Q(school__region_id__any_of=scope.bureau_region_ids)
+        | Q(region_id__any_of=scope.bureau_region_ids)
     )
 
 
