@@ -15,7 +15,7 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/twinning
 export REDIS_URL ?= redis://127.0.0.1:6379/5
 endif
 
-.PHONY: run test system-deps venv messages migrate demo worker lint format bench clean check
+.PHONY: run test system-deps venv messages migrate demo worker lint format bench screenshots clean check
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ format: venv
 
 bench: system-deps messages
 	$(PY) bench/run.py $(ARGS)
+
+# Each role's main pages at 375 and 1366 px, from the demo data: var/screenshots/.
+screenshots: system-deps messages
+	$(PY) -m pytest tests/screenshots.py -p no:cacheprovider -q
+	@echo "Screenshots: $(CURDIR)/var/screenshots/"
 
 clean:
 	rm -rf $(VENV) var staticfiles db.sqlite3
