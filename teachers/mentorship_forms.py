@@ -131,7 +131,7 @@ class RecordForm(PlainWidgets, forms.Form):
     lesson_class = forms.CharField(
         label=_("Class"), max_length=50, required=False,
         help_text=_("e.g. 三(2)班. Required for an observation."),
-    )
+    )  # fmt: skip
     lesson_topic = forms.CharField(label=_("Topic"), max_length=200, required=False,
                                    help_text=_("Required for an observation."))  # fmt: skip
     observed = forms.ChoiceField(
