@@ -382,6 +382,8 @@ def test_every_page_meets_wcag_21_aa(browser, live_server, world, active, size):
         f"/secondments/{secondment.pk}/edit/",
         f"/pairings/{active.pk}/secondments/new/",
         "/calendar/days/",
+        "/calendar/",
+        "/calendar/feed/",
     ]
     pages = {
         "bureau": [*exchanges,
