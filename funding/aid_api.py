@@ -45,6 +45,7 @@ from twinning.text import labels
 
 from . import selectors, services
 from .api import yuan
+from .filters import AccessLogApiFilter
 from .models import (
     MONEY,
     AidApplication,
@@ -137,16 +138,6 @@ class AidNoticeApiFilter(FilterSet):
     class Meta:
         model = AidNotice
         fields = ["scheme", "school", "published"]
-
-
-class AccessLogApiFilter(FilterSet):
-    student = IdFilter(field_name="student", label=_("student"))
-    user = IdFilter(field_name="user", label=_("who"))
-    action = filters.ChoiceFilter(choices=StudentAccessLog.Action.choices, label=_("what"))
-
-    class Meta:
-        model = StudentAccessLog
-        fields = ["student", "user", "action"]
 
 
 # --- students ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from schools.pairing_forms import DATE_INPUT
 from twinning.filters import FilterSet, IntegerFilter
 from twinning.forms import FilterForm, MultipleFileField, PlainWidgets
 
-from .aid_api import AccessLogApiFilter
+from .filters import AccessLogApiFilter
 from .models import (
     AidApplication,
     AidForm,

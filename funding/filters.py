@@ -19,6 +19,7 @@ from .models import (
     EntryKind,
     LedgerEntry,
     Purpose,
+    StudentAccessLog,
 )
 
 # The fiscal years a budget may have (funding.models.Budget.fiscal_year).
@@ -97,3 +98,16 @@ class DonationFilter(FilterSet):
     class Meta:
         model = Donation
         fields = ["category", "pairing", "school", "received_from", "received_to"]
+
+
+class AccessLogApiFilter(FilterSet):
+    """The student access log's filters (the API's; the page adds its search,
+    funding.aid_forms.AccessLogFilter)."""
+
+    student = IdFilter(field_name="student", label=_("student"))
+    user = IdFilter(field_name="user", label=_("who"))
+    action = filters.ChoiceFilter(choices=StudentAccessLog.Action.choices, label=_("what"))
+
+    class Meta:
+        model = StudentAccessLog
+        fields = ["student", "user", "action"]

@@ -396,7 +396,8 @@ def pairing_unavailable_reasons(user, pairing: Pairing) -> list[str]:
 
 def pairing_proposals_split(user) -> dict[str, int]:
     """The proposals in the user's scope: how many they may decide, how many are their own
-    and how many are decided by another region's bureau (one query)."""
+    (which a colleague decides) and how many another region's bureau decides, whoever
+    proposed them (one query)."""
     scope = resolve_scope(user)
     mine = Q(id__isnull=False) if scope.is_admin else Q(region_id__any_of=scope.bureau_region_ids)
     own = Q(proposed_by=user)
@@ -406,8 +407,8 @@ def pairing_proposals_split(user) -> dict[str, int]:
         .prefetch_related(None)
         .order_by()
         .aggregate(
-            decidable=Count("id", filter=mine & ~own), own=Count("id", filter=own),
-            elsewhere=Count("id", filter=~mine & ~own),
+            decidable=Count("id", filter=mine & ~own), own=Count("id", filter=mine & own),
+            elsewhere=Count("id", filter=~mine),
         )
     )  # fmt: skip
 

@@ -154,6 +154,18 @@ def test_the_month_is_also_an_agenda_of_only_its_busy_days_in_order(client, worl
     assert "date_from=2026-11-10&amp;date_to=2026-11-10" in agenda  # the "2 more" link
 
 
+def test_an_exchange_over_several_days_shows_its_last_day_in_the_agenda(client, world, november):
+    services.activity_schedule(
+        actor=world.coord_helping, pairing=november[0].pairing, kind=november[0].kind,
+        title="三日研修", host_school=world.assisted, place="会议室",
+        starts_at=at(dt.date(2026, 11, 24), 9), ends_at=at(dt.date(2026, 11, 26), 17),
+    )  # fmt: skip
+    client.force_login(world.bureau)
+    page = client.get(reverse("activities:calendar_month"), {"month": "2026-11"}).content.decode()
+    assert "09:00–11-26 17:00" in agenda_of(page)
+    assert "08:00–09:00" in agenda_of(page)  # a day's own exchange: its hours only
+
+
 def test_the_agenda_of_an_empty_month_says_so(client, world, november):
     client.force_login(world.bureau)
     page = client.get(reverse("activities:calendar_month"), {"month": "2026-10"}).content.decode()

@@ -266,3 +266,51 @@ def test_download_runs_a_constant_number_of_queries(
         after = fetch(client, url)
     # The new rows are really there.
     assert len(after.splitlines()) >= len(before.splitlines()) + 3
+
+
+# --- pages of the same lists whose rows carry more ----------------------------------------
+
+
+def add_discussed_record(s, n):
+    """A record with a photo and a comment from each side."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from teachers import services as teacher_services
+
+    photo = SimpleUploadedFile(f"板书{n}.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    record = teacher_services.record_file(
+        actor=s.mentee, mentorship=s.mentorship, kind="reading_note",
+        date=calendar.today() - dt.timedelta(days=n), content=f"笔记{n}", attachments=[photo],
+    )  # fmt: skip
+    teacher_services.record_comment(actor=s.mentor, record=record, text=f"意见{n}")
+    teacher_services.record_comment(actor=s.mentee, record=record, text=f"回复{n}")
+
+
+@pytest.mark.parametrize(
+    ("persona", "name", "query", "add", "expected"),
+    [
+        # 2 paginator count, 3 the records waiting (mentee joined), 4 their files, 5 their
+        # comments (authors joined); the queue is the user's own, no scope: 6 the role
+        # assignments for the navigation, 7 unread count.
+        ("mentor", "teachers:review_queue", {}, add_discussed_record, 7),
+        # 3-4 region subtrees (bureau, aid), 5 paginator count, 6 the page of the log
+        # (user, student joined), 7 unread count; searched by name.
+        ("bureau2", "funding:aid_access_log", {"q": "刘"}, add_reading, 7),
+    ],
+    ids=["review_queue", "access_log"],
+)  # fmt: skip
+def test_list_page_runs_a_constant_number_of_queries(
+    client, scene, persona, name, query, add, expected, django_assert_num_queries
+):
+    client.force_login(getattr(scene, persona))
+    url = reverse(name)
+    add(scene, 0)
+    with django_assert_num_queries(expected):
+        before = client.get(url, query)
+    for n in range(1, 4):
+        add(scene, n)
+    with django_assert_num_queries(expected):
+        after = client.get(url, query)
+    shown = after.context["records"] if "records" in after.context else after.context["entries"]
+    assert len(list(shown)) >= len(list(before.context.get("records") or
+                                        before.context["entries"])) + 3  # fmt: skip

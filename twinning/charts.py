@@ -7,7 +7,7 @@ inline configuration script (of no use without its tooltip script) is taken out,
 ``style`` attributes (a value's own colour, the hidden tooltip) become classes whose rules
 join the chart's stylesheet, and its legend ids are made the chart's own (two charts on a
 page would otherwise define each twice). Its ``<style>`` element is given
-the request's nonce where the page places it (the ``chart`` tag of ``twinning_tags``).
+the request's nonce where the page places it (the ``chart`` tag of ``{% load pages %}``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ FONT = "-apple-system, 'PingFang SC', 'Noto Sans CJK SC', sans-serif"
 LABEL_WIDTH = 28
 MARGIN = 20  # pygal's own margin around the plot
 # pygal's text is XML-escaped, so its script holds no "</script>" before its own end.
-_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
+_SCRIPT = re.compile(r"<script\b[^>]*?(?:/>|>.*?</script>)", re.DOTALL)
 _STYLED_TAG = re.compile(r'<[a-z]+\b[^>]*\sstyle="[^"]*"[^>]*>')
 _STYLE = re.compile(r'\sstyle="([^"]*)"')
 _CLASS = re.compile(r'\sclass="([^"]*)"')
@@ -45,9 +45,14 @@ def style(colours, **overrides):
 
 
 def whole_ticks(highest) -> list[int]:
-    """The ticks of a count axis: whole numbers from 0, about five of them."""
+    """The ticks of a count axis: whole numbers from 0 in steps of 1, 2 or 5 times a power
+    of ten, about five of them (0, 50, 100 … rather than 0, 28, 56 …)."""
     highest = max(int(-(-float(highest) // 1)), 1)
-    step = -(-highest // 5)
+    rough = highest / 5
+    power = 1
+    while power * 10 <= rough:
+        power *= 10
+    step = next(s * power for s in (1, 2, 5, 10) if s * power >= rough)
     return list(range(0, highest + step, step))
 
 
@@ -83,9 +88,10 @@ def _fit_labels(chart) -> dict[str, list[str]]:
     pygal's estimate of their width (0.6 em a character) misses for Chinese ones (1 em),
     so that no name is cut off at the edge. Answers each label shown → the whole names
     it stands for, in order."""
-    whole = [str(label) for label in (chart.x_labels or [])]
+    whole = [str(label) for label in (getattr(chart, "x_labels", None) or [])]
     short = [shorten(label) for label in whole]
-    chart.x_labels = short
+    if whole:
+        chart.x_labels = short
     if getattr(chart, "horizontal", False) and short:
         size = chart.config.style.label_font_size
         missed = max(sum(0.4 * size for c in label if _wide(c)) for label in short)
@@ -104,6 +110,7 @@ _LABEL = re.compile(r"(<text [^>]*>)([^<]*)(</text>)(?:<title>[^<]*</title>)?")
 def svg(chart, name: str = "chart") -> SafeString:
     """The chart rendered for a page or a PDF (see the module's docstring), its category
     labels fitted (:func:`_fit_labels`), each with its whole name as its title."""
+    chart.config.js = []  # pygal's tooltip script is fetched from its CDN: never
     names = _fit_labels(chart)
 
     def titled(match):

@@ -469,7 +469,8 @@ LOGGING = {
     "loggers": {
         "axes": {"level": "WARNING"},
         # Django's own console handler would print each of its records a second time,
-        # beside the root's: its records reach the root's only.
+        # beside the root's: its records reach the root's only. (This drops Django's
+        # mail_admins handler too: give it back here if ADMINS is ever set.)
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.request": {"filters": ["refusal"]},
     },

@@ -2,7 +2,7 @@
 
 import functools
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -25,13 +25,22 @@ def _labels(choices, language) -> dict:
     return {value: str(label) for value, label in choices.choices}
 
 
+def _cents(value) -> Decimal:
+    """``value`` (a Decimal, a number or its text) to the cent, rounded half up (四舍五入)."""
+    cents = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return cents + 0  # no "-0.00"
+
+
 def amount(value) -> str:
     """An amount of money as every page shows it, whatever the language: two decimals
-    and a comma every three digits ("1,350,000.00"); "" for none. Exports keep the raw
-    number."""
+    and a comma every three digits ("1,350,000.00"); "" for none; anything that is not a
+    number as it is. Exports keep the raw number."""
     if value is None or value == "":
         return ""
-    return f"{Decimal(value):,.2f}"
+    try:
+        return f"{_cents(value):,.2f}"
+    except (InvalidOperation, ValueError):
+        return str(value)
 
 
 def money(value, unit: str = "yuan") -> str:
@@ -40,7 +49,11 @@ def money(value, unit: str = "yuan") -> str:
     if value is None or value == "":
         return ""
     if unit == "10k":
-        return _("%(amount)s ten thousand yuan") % {"amount": amount(Decimal(value) / 10000)}
+        try:
+            value = Decimal(str(value)) / 10000
+        except InvalidOperation:
+            return str(value)
+        return _("%(amount)s ten thousand yuan") % {"amount": amount(value)}
     return _("%(amount)s yuan") % {"amount": amount(value)}
 
 

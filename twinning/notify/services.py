@@ -54,7 +54,8 @@ def notify(
 ) -> list[Notification]:  # fmt: skip
     """Tell each active recipient about the event ``(kind, key)``, once ever.
 
-    ``message(user)`` is called in the user's language and answers ``(title, body)``.
+    ``message(user)`` answers ``(title, body)``; it is called in each language of the
+    platform (the notification keeps each, its email is in the user's).
     A group robot gets one message of the event, with its members' @mentions; with
     ``personal`` (the message differs from person to person) one per person.
     Returns the notifications written by this call (none for people told before).
