@@ -113,3 +113,26 @@ class TextField(OpenApiSerializerFieldExtension):
                     trim_whitespace=self.target.trim_whitespace,
                 )
         return schema
+
+
+_BLANK = {"type": "string", "maxLength": 0}
+
+
+def blank_or_text_as_any_of(result, generator, request, public):
+    """A postprocessing hook: drf-spectacular offers a text that may be blank as ``oneOf``
+    its shape or the empty text; where the shape admits the empty text too (our
+    patterns do), "" matches both and oneOf would refuse it. Either will do: anyOf."""
+
+    def walk(node):
+        if isinstance(node, dict):
+            alternatives = node.get("oneOf")
+            if isinstance(alternatives, list) and _BLANK in alternatives:
+                node["anyOf"] = node.pop("oneOf")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(result)
+    return result

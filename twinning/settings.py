@@ -411,6 +411,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "twinning.api.add_error_responses",
+        "twinning.schema.blank_or_text_as_any_of",
     ],
 }
 
