@@ -27,7 +27,7 @@ def grade_chart(grades: list[tuple[str, str, int]], title: str) -> str:
     if not any(count for _grade, _label, count in grades):
         return ""
     chart = pygal.Bar(
-        style=charts.style(GRADE_COLOURS.values()), js=[], disable_xml_declaration=True,
+        style=charts.style(GRADE_COLOURS.values()),
         show_legend=False, width=800, height=360, print_values=True, title=title,
         y_labels=charts.whole_ticks(max(count for _grade, _label, count in grades)),
         value_formatter=charts.count_label,
@@ -50,7 +50,7 @@ def area_chart(areas: list[dict], title: str) -> str:
     if not areas:
         return ""
     chart = pygal.HorizontalBar(
-        style=charts.style([AREA_COLOUR]), js=[], disable_xml_declaration=True, show_legend=False,
+        style=charts.style([AREA_COLOUR]), show_legend=False,
         width=800, height=120 + 40 * len(areas), range=(0, 100), include_x_axis=True,
         show_y_guides=False, print_values=True, title=title,
         value_formatter=lambda v: f"{v:.0f}%",
@@ -69,7 +69,7 @@ def area_points_chart(areas, title: str) -> str:
     if not areas:
         return ""
     chart = pygal.HorizontalBar(
-        style=charts.style(["#c5d3e3", AREA_COLOUR]), js=[], disable_xml_declaration=True,
+        style=charts.style(["#c5d3e3", AREA_COLOUR]),
         show_legend=True, legend_at_bottom=True, width=800, height=160 + 56 * len(areas),
         include_x_axis=True, show_y_guides=False, print_values=True,
         title=title, value_formatter=lambda v: f"{v:g}",
@@ -89,7 +89,7 @@ def county_totals_chart(counties: list[tuple[str, float]], title: str, maximum: 
     if not counties:
         return ""
     chart = pygal.HorizontalBar(
-        style=charts.style([AREA_COLOUR]), js=[], disable_xml_declaration=True, show_legend=False,
+        style=charts.style([AREA_COLOUR]), show_legend=False,
         width=800, height=120 + 40 * len(counties), range=(0, maximum), include_x_axis=True,
         show_y_guides=False, print_values=True, title=title,
         value_formatter=lambda v: f"{v:.1f}",

@@ -22,7 +22,7 @@ def money_chart(rows: list[dict], title: str) -> str:
         return ""
     rows = sorted(rows, key=lambda r: -r["allocated"])[:MAX_BARS]
     chart = pygal.HorizontalBar(
-        style=charts.style(COLOURS), js=[], disable_xml_declaration=True, legend_at_bottom=True,
+        style=charts.style(COLOURS), legend_at_bottom=True,
         legend_at_bottom_columns=3, width=800, height=140 + 40 * len(rows),
         show_y_guides=False, print_values=False, title=title,
         value_formatter=text.amount,

@@ -139,6 +139,14 @@ def mentorship_create(request):
 RECORDS_PER_PAGE = 20
 
 
+def _with_threads(page):
+    """Each record of the page given its comment thread (one query for the page)."""
+    comments = selectors.record_timeline([r.pk for r in page])
+    for record in page:
+        record.thread = comments.get(record.pk, [])
+    return page
+
+
 def _timeline(request, mentorship):
     """A page of the mentorship's records, newest first, each with its comment thread and
     the checklist's answers under their questions."""
@@ -148,10 +156,8 @@ def _timeline(request, mentorship):
         .select_related("signed_off_by")
         .order_by("-date", "-id")
     )
-    page = page_of(request, records, RECORDS_PER_PAGE)
-    comments = selectors.record_timeline([r.pk for r in page])
+    page = _with_threads(page_of(request, records, RECORDS_PER_PAGE))
     for record in page:
-        record.thread = comments.get(record.pk, [])
         record.answers = [
             (question, record.checklist[key])
             for key, question in REFLECTION_QUESTIONS.items()
@@ -364,10 +370,7 @@ def review_queue(request):
     """The records to sign off, each with its photos and files and the comments so far, so
     that the mentor reviews from here (three queries for a page, whatever its length)."""
     queue = selectors.review_queue(request.user).prefetch_related("attachments")
-    page = page_of(request, queue, PAGE_SIZE)
-    comments = selectors.record_timeline([r.pk for r in page])
-    for record in page:
-        record.thread = comments.get(record.pk, [])
+    page = _with_threads(page_of(request, queue, PAGE_SIZE))
     return render(request, "teachers/review_queue.html", {"page_obj": page, "records": page})
 
 

@@ -1,7 +1,8 @@
 """The one way a chart is drawn: on the server, as SVG (pygal), the same in a page and in a
 PDF, with no script and nothing fetched from elsewhere.
 
-Each app builds its pygal chart with :func:`style` and hands it to :func:`svg`, which
+Each app builds its pygal chart with :func:`style` and hands it to :func:`svg` (which
+turns off pygal's script and XML declaration for every chart), which
 renders it for a page under a Content-Security-Policy without ``'unsafe-inline'``: pygal's
 inline configuration script (of no use without its tooltip script) is taken out, its
 ``style`` attributes (a value's own colour, the hidden tooltip) become classes whose rules
@@ -110,7 +111,10 @@ _LABEL = re.compile(r"(<text [^>]*>)([^<]*)(</text>)(?:<title>[^<]*</title>)?")
 def svg(chart, name: str = "chart") -> SafeString:
     """The chart rendered for a page or a PDF (see the module's docstring), its category
     labels fitted (:func:`_fit_labels`), each with its whole name as its title."""
-    chart.config.js = []  # pygal's tooltip script is fetched from its CDN: never
+    # pygal's tooltip script is fetched from its CDN, and an XML declaration cannot sit
+    # inside a page: neither, for every chart.
+    chart.config.js = []
+    chart.config.disable_xml_declaration = True
     names = _fit_labels(chart)
 
     def titled(match):

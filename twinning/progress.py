@@ -115,8 +115,8 @@ def standing_chart(rows: list[dict], title: str, name: str = "standing") -> str:
         return ""
     highest = max(sum(row[s] for s in ROLLUP_STATUSES) for row in rows)
     chart = pygal.HorizontalStackedBar(
-        style=charts.style([COLOURS[s] for s in ROLLUP_STATUSES]), js=[],
-        disable_xml_declaration=True, legend_at_bottom=True, legend_at_bottom_columns=4,
+        style=charts.style([COLOURS[s] for s in ROLLUP_STATUSES]),
+        legend_at_bottom=True, legend_at_bottom_columns=4,
         width=800, height=120 + 32 * len(rows), show_y_guides=False, print_values=False,
         title=title, y_labels=charts.whole_ticks(highest), value_formatter=charts.count_label,
     )  # fmt: skip

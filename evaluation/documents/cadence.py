@@ -288,8 +288,8 @@ def _county_charts(counties: list[dict]) -> dict[str, str]:
         _("Pairings by standing against their exchange targets, by county"),
     )
     chart = pygal.HorizontalBar(
-        style=charts.style(["#c5d3e3", evaluation_charts.AREA_COLOUR]), js=[],
-        disable_xml_declaration=True, legend_at_bottom=True, width=800,
+        style=charts.style(["#c5d3e3", evaluation_charts.AREA_COLOUR]),
+        legend_at_bottom=True, width=800,
         height=140 + 44 * len(shown), include_x_axis=True, show_y_guides=False,
         print_values=True, title=_("Exchanges planned and held, by county"),
         y_labels=charts.whole_ticks(max(c["planned"] for c in shown)),
