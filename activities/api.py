@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.core.validators import RegexValidator
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +24,7 @@ from twinning import access, progress
 from twinning.api import (
     ERROR_RESPONSES,
     FILE_RESPONSES,
+    BooleanField,
     CharField,
     IntegerField,
     LeanRepresentation,
@@ -35,7 +37,7 @@ from twinning.api import (
 from twinning.attachments import stored_file_response
 from twinning.text import labels
 
-from . import participation, selectors, services, targets
+from . import kinds, participation, selectors, services, targets
 from .filters import ActivityFilter, ResourceFilter, SecondmentFilter
 from .models import (
     MAX_STUDENTS,
@@ -309,16 +311,106 @@ class ActivityViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return self._read(pk)
 
 
+class KindCodeField(CharField):
+    """A kind's code exactly as the schema's pattern says: no blank trimmed away, no line
+    break after it (which the pattern's ``$`` lets through in Python)."""
+
+    default_error_messages = {
+        "code": _("Write the code in lowercase letters, digits, “-” and “_”, e.g. joint_lesson.")
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.update(max_length=40, trim_whitespace=False)
+        super().__init__(**kwargs)
+        self.validators.append(RegexValidator(kinds.CODE_PATTERN, self.error_messages["code"]))
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not kinds.is_code(value):
+            self.fail("code")
+        return value
+
+
+class ActivityKindUpdateSerializer(serializers.Serializer):
+    name_zh = CharField(max_length=60, required=False, label=_("name in Chinese"))
+    name_en = CharField(max_length=80, required=False, label=_("name in English"))
+    order = IntegerField(
+        min_value=0, max_value=32767, required=False, label=_("order"),
+        help_text=_("The list is sorted by it, smallest first."),
+    )  # fmt: skip
+    is_active = BooleanField(
+        required=False, label=_("in use"),
+        help_text=_("false takes the kind out of use (refused while a programme's current "
+                    "exchange target counts it); true puts it back."),
+    )  # fmt: skip
+
+
+class ActivityKindCreateSerializer(serializers.Serializer):
+    code = KindCodeField(
+        label=_("code"),
+        help_text=_("Lowercase letters, digits, “-” and “_”; unique, and fixed once made."),
+    )
+    name_zh = CharField(max_length=60, label=_("name in Chinese"))
+    name_en = CharField(max_length=80, label=_("name in English"))
+    order = IntegerField(
+        min_value=0, max_value=32767, required=False, default=100, label=_("order"),
+        help_text=_("The list is sorted by it, smallest first."),
+    )  # fmt: skip
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=ActivityKindCreateSerializer,
+        responses={201: ActivityKindSerializer, **ERROR_RESPONSES},
+        description=_("Add a kind, in use (administrators and the province's bureau)."),
+    ),
+    partial_update=extend_schema(
+        request=ActivityKindUpdateSerializer,
+        responses={200: ActivityKindSerializer, **ERROR_RESPONSES},
+        description=_(
+            "Rename, reorder, take out of use or back into use (administrators and "
+            "the province's bureau). A kind is never deleted."
+        ),
+    ),
+)
 class ActivityKindViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The kinds of activity, in the list's order (bureau staff keep it in the admin)."""
+    """The kinds of activity, in the list's order: one list for every region, named by
+    code. Everyone reads it; administrators and the province's bureau add and change
+    kinds (here, or on the list of kinds, /activities/kinds/)."""
 
     queryset = ActivityKind.objects.none()
     serializer_class = ActivityKindSerializer
     pagination_class = None
     filter_backends: list = []
+    lookup_field = "code"
+    lookup_value_regex = "[a-z0-9_-]+"
 
     def get_queryset(self):
         return ActivityKind.objects.all()
+
+    def _require_keeper(self) -> None:
+        # Checked before the body is read: one who may not change the list gets 403.
+        access.require(
+            access.can_manage_activity_kinds(access.resolve_scope(self.request.user)),
+            _("Administrators and the province's bureau keep the list of activity kinds."),
+        )
+
+    def create(self, request):
+        self._require_keeper()
+        serializer = ActivityKindCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        kind = services.activity_kind_create(actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(kind).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, code):
+        kind = selectors.activity_kind_get(code=code)
+        self._require_keeper()
+        serializer = ActivityKindUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        kind = services.activity_kind_update(
+            actor=request.user, kind=kind, **serializer.validated_data
+        )
+        return Response(self.get_serializer(kind).data)
 
 
 class EvidenceViewSet(viewsets.GenericViewSet):

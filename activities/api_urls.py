@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from . import api, rule_api
 
 router = SimpleRouter()
 router.include_format_suffixes = False
@@ -13,5 +13,6 @@ router.register("secondments", api.SecondmentViewSet, basename="secondment")
 router.register("resources", api.ResourceViewSet, basename="resource")
 router.register("participation", api.ParticipationViewSet, basename="participation")
 router.register("exchange-targets", api.ExchangeTargetViewSet, basename="exchange-target")
+router.register("programme-targets", rule_api.ProgrammeTargetViewSet, basename="programme-target")
 
 urlpatterns = router.urls

@@ -27,6 +27,9 @@ class ActivitiesConfig(AppConfig):
         home.register()
         home.register_dashboard()
         hub.register(hub.Tab("exchanges", _("Exchanges"), "activities:pairing_exchanges", 40))
+        hub.register_programme_tab(
+            hub.Tab("targets", _("Exchange targets"), "activities:programme_targets", 20)
+        )
         hub.register(
             hub.Tab(
                 "resources", _("Resources"), "activities:pairing_resources", 50,

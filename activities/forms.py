@@ -5,8 +5,9 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from schools.forms import PageFilterMixin
@@ -107,6 +108,10 @@ class ActivityForm(PlainWidgets, forms.ModelForm):
 
     def __init__(self, *args, schools, teachers, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["kind"].help_text = format_html(
+            _('The kinds in use, from the <a href="{}">list of kinds</a>.'),
+            reverse("activities:kind_list"),
+        )
         self.fields["host_school"].queryset = schools
         self.fields["host_school"].empty_label = None
         self.fields["participants"].queryset = teachers
@@ -302,3 +307,34 @@ class ResourceForm(PlainWidgets, forms.Form):
             else self.initial.get("activity")
         )
         self.fields["activity"].keep = given or None
+
+
+class ActivityKindForm(PlainWidgets, forms.Form):
+    """A kind of activity: added with its code; changed without it (fixed once made) and
+    with whether it is in use. The services check the rules (activities/services.py)."""
+
+    code = forms.CharField(
+        label=_("Code"), max_length=40,
+        help_text=_("Lowercase letters, digits, “-” and “_”, e.g. joint_lesson. The API and "
+                    "the exchange targets name the kind by it, so it cannot change later."),
+    )  # fmt: skip
+    name_zh = forms.CharField(label=_("Name in Chinese"), max_length=60)
+    name_en = forms.CharField(label=_("Name in English"), max_length=80)
+    order = forms.IntegerField(
+        label=_("Place in the list"), min_value=0, max_value=32767, initial=100,
+        help_text=_("Kinds are listed by this number, smallest first."),
+    )  # fmt: skip
+    is_active = forms.BooleanField(
+        label=_("In use"), required=False,
+        help_text=_("A kind out of use stays on past activities and is no longer offered "
+                    "for new ones."),
+    )  # fmt: skip
+
+    def __init__(self, *args, kind: ActivityKind | None = None, **kwargs):
+        if kind is not None:
+            kwargs.setdefault(
+                "initial", {name: getattr(kind, name) for name in ("name_zh", "name_en",
+                                                                    "order", "is_active")}
+            )  # fmt: skip
+        super().__init__(*args, **kwargs)
+        del self.fields["code" if kind is not None else "is_active"]

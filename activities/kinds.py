@@ -1,7 +1,21 @@
-"""The kinds of exchange of DESIGN.md §3, as the list starts out; bureau staff edit it in
-the admin. Secondments (挂职, 跟岗, 支教) are kept as secondments, not activities."""
+"""The kinds of exchange of DESIGN.md §3, as the list starts out; administrators and the
+province's bureau keep it on the list of kinds (/activities/kinds/, through
+``activities.services.activity_kind_create``/``activity_kind_update``). Secondments
+(挂职, 跟岗, 支教) are kept as secondments, not activities."""
 
 from __future__ import annotations
+
+import re
+
+# A kind's code: lowercase letters, digits, "-" and "_" (the API and the targets name a
+# kind by it, so it is fixed once made). Also the API schema's pattern.
+CODE_PATTERN = r"^[a-z0-9_-]+$"
+
+
+def is_code(value: str) -> bool:
+    # fullmatch: the pattern's "$" would let a final line break through.
+    return re.fullmatch(CODE_PATTERN, value) is not None
+
 
 DEFAULT_KINDS = [
     ("visit", "互访", "Visit"),

@@ -21,15 +21,17 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from twinning import calendar
-from twinning.models import ChoiceLabels, StoredFile
+from twinning.models import ChoiceLabels, InForce, StoredFile
 
 # The most students an activity can count (a typo of extra digits is refused, not stored).
 MAX_STUDENTS = 100_000
 
 
 class ActivityKind(models.Model):
-    """A kind of exchange (互访, 送教 …): a list bureau staff keep in the admin, named in
-    Chinese and in English. The defaults come from DESIGN.md (migration 0002)."""
+    """A kind of exchange (互访, 送教 …), named in Chinese and in English: one list for
+    every region, kept by administrators and the province's bureau on the list of kinds
+    (/activities/kinds/, through the services). Never deleted: a kind no longer in use
+    stays on past activities. The defaults come from DESIGN.md (migration 0002)."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_zh = models.CharField(_("name in Chinese"), max_length=60)
@@ -38,6 +40,7 @@ class ActivityKind(models.Model):
     is_active = models.BooleanField(
         _("in use"), default=True, help_text=_("Kinds no longer in use stay on past activities.")
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("activity kind")
@@ -362,7 +365,7 @@ class TargetSide(models.TextChoices):
     ASSISTED = "assisted", _("the assisted school")
 
 
-class PairingTarget(models.Model):
+class PairingTarget(InForce):
     """A programme's own exchange target; a programme with any replaces the defaults of
     DESIGN.md (activities/targets.py) with its own set."""
 
@@ -380,6 +383,7 @@ class PairingTarget(models.Model):
     side = models.CharField(
         _("counted at"), max_length=10, choices=TargetSide.choices, default=TargetSide.EITHER
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("exchange target")

@@ -14,8 +14,9 @@ import datetime as dt
 
 from django.utils import timezone
 
-from schools.models import PairingMember, PairingStatus
+from schools.models import PairingMember, PairingStatus, Programme
 from teachers.models import Teacher
+from twinning import calendar
 from twinning.models import User
 from twinning.scale import ScaleContext, Timer, bulk, copy_rows
 
@@ -25,6 +26,7 @@ from .models import (
     ActivityKind,
     ActivityStatus,
     Evidence,
+    PairingTarget,
     Participation,
     Resource,
     Secondment,
@@ -83,7 +85,29 @@ def generate(ctx: ScaleContext) -> None:
     if not Secondment.objects.exists():
         secondments = bulk(Secondment, list(_secondments(ctx, members, staff, creator)))
         timer.step("secondments", len(secondments))
+    if not PairingTarget.objects.exists():
+        timer.step("programme targets", len(bulk(PairingTarget, list(_targets(kinds)))))
     timer.step("shared resources", len(bulk(Resource, list(_resources(ctx, members, creator)))))
+
+
+def _targets(kinds: dict[str, int]):
+    """Every programme's exchange targets as its own, one changed two months ago (lesson
+    deliveries from two a term to three): the rules tab lists both versions."""
+    from .targets import DEFAULTS
+
+    today = calendar.today()
+    changed = today - dt.timedelta(days=60)
+    start = calendar.period_bounds("year", calendar.school_year_of(today) - 1, None)[0]
+    for programme_id in Programme.objects.values_list("id", flat=True):
+        for t in DEFAULTS:
+            fields = {"programme_id": programme_id, "subject": t.subject,
+                      "kind_id": kinds.get(t.kind), "period": t.period, "side": t.side}  # fmt: skip
+            if t.kind == "lesson_delivery":
+                yield PairingTarget(**fields, minimum=t.minimum, valid_from=start,
+                                    valid_until=changed - dt.timedelta(days=1))  # fmt: skip
+                yield PairingTarget(**fields, minimum=t.minimum + 1, valid_from=changed)
+            else:
+                yield PairingTarget(**fields, minimum=t.minimum, valid_from=start)
 
 
 def _activity_rows(ctx, timer, members, staff, kinds, per_pairing, creator, now) -> None:

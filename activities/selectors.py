@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.http import Http404
 
 from schools.models import Pairing, PairingMember
 from schools.selectors import _pairing_scope_condition, member_ids
@@ -264,7 +265,7 @@ def completed_in_windows(windows: QuerySet, kinds: dict[str, tuple[str, str]]) -
     kinds, counted by window, kind and side in one pass, and one for the rows' ids. (A
     correlated count per window and name read each pairing's activities once per name:
     two seconds for the 2,000 scorecards of a province.)"""
-    from django.db.models import BooleanField, ExpressionWrapper, F
+    from django.db.models import BooleanField, ExpressionWrapper
 
     from .models import ActivityStatus, TargetSide
 
@@ -331,3 +332,52 @@ def secondment_days_in_windows(windows: QuerySet) -> dict[int, int]:
             if first <= last:
                 days[pk] += max(secondment.days_served_between(first, last), 0)
     return days
+
+
+# --- the list of activity kinds -------------------------------------------------------------
+
+
+def activity_kinds_with_counts(user) -> list[ActivityKind]:
+    """Every kind in the list's order, each with ``activity_count``: how many of the
+    activities the user may see are of it (one aggregate query, whatever the number of
+    kinds, besides the scope's own)."""
+    counts = dict(
+        activity_list_visible_to(user)
+        .order_by()
+        .values("kind_id")
+        .annotate(n=Count("pk"))
+        .values_list("kind_id", "n")
+    )
+    kinds = list(ActivityKind.objects.all())
+    for kind in kinds:
+        kind.activity_count = counts.get(kind.pk, 0)
+    return kinds
+
+
+def activity_kind_get(pk=None, *, code: str | None = None) -> ActivityKind:
+    """A kind by id or by code (the list is the same for every region), else 404."""
+    if code is not None:
+        kind = ActivityKind.objects.filter(code=code).first()
+        if kind is None:
+            raise Http404
+        return kind
+    return get_or_404(ActivityKind.objects.all(), pk)
+
+
+# What the list of kinds says changed, field by field (the code never changes).
+KIND_HISTORY_FIELDS = ("name_zh", "name_en", "order", "is_active")
+
+
+# --- a programme's own exchange targets --------------------------------------------------
+
+
+def target_get_for_user(user, pk, *, write: bool = False):
+    """One of a programme's exchange targets, if the user reads the programme (404
+    otherwise; 403 on a write by one who may only read it)."""
+    from schools.selectors import programme_get_for_user
+
+    from .models import PairingTarget
+
+    target = get_or_404(PairingTarget.objects.select_related("kind"), pk)
+    target.programme = programme_get_for_user(user, target.programme_id, write=write)
+    return target

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_fsm import can_proceed
 
-from schools.models import Pairing, PairingMember, School
+from schools.models import Pairing, PairingMember, Programme, School
 from teachers.models import Teacher
-from twinning import access, calendar
+from twinning import access, calendar, rulebook
 from twinning.access import resolve_scope
 from twinning.attachments import (
     RESOURCE_TYPES,
@@ -32,7 +33,9 @@ from twinning.attachments import (
     validate_upload,
 )
 from twinning.models import User
+from twinning.text import join_names
 
+from . import kinds, targets
 from .models import (
     Activity,
     ActivityKind,
@@ -43,6 +46,7 @@ from .models import (
     Reschedule,
     Resource,
     Secondment,
+    TargetSubject,
 )
 
 LIVE_PAIRING_STATUSES = ("approved", "active")
@@ -496,21 +500,88 @@ def secondment_confirm_days(*, actor: User, secondment: Secondment, days: int) -
 
 # --- a programme's own exchange targets ----------------------------------------------------
 
+TARGET_FIELDS = ("minimum", "period", "side")
+
+
+def _programme_locked(actor: User, programme: Programme) -> Programme:
+    """The programme, locked: its bureau's changes to its rules are made one at a time."""
+    access.require(access.can_manage_programme(resolve_scope(actor), programme))
+    return Programme.objects.select_for_update().get(pk=programme.pk)
+
+
+def _adopt_default_targets(actor: User, programme: Programme) -> None:
+    """A programme on the defaults takes them as its own rows before its first change, so
+    that adding, changing or removing one target keeps the others."""
+    if PairingTarget.objects.current().filter(programme=programme).exists():
+        return
+    kinds = {k.code: k for k in ActivityKind.objects.filter(
+        code__in=[t.kind for t in targets.DEFAULTS if t.kind]
+    )}  # fmt: skip
+    for t in targets.DEFAULTS:
+        if t.kind and t.kind not in kinds:
+            continue  # a default kind the list no longer has
+        rulebook.add(
+            PairingTarget(programme=programme, subject=t.subject, kind=kinds.get(t.kind),
+                          minimum=t.minimum, period=t.period, side=t.side),
+            actor=actor,
+        )  # fmt: skip
+
+
+def _refuse_twin(target: PairingTarget) -> None:
+    twin = PairingTarget.objects.current().filter(
+        programme=target.programme_id, subject=target.subject, kind=target.kind_id,
+        period=target.period, side=target.side,
+    ).exclude(pk=target.pk)  # fmt: skip
+    if twin.exists():
+        raise ValidationError(
+            {"minimum": _("The programme already has this target: change its number instead.")}
+        )
+
 
 @transaction.atomic
-def target_save(*, actor: User, target: PairingTarget) -> PairingTarget:
-    """Add or change one of a programme's own exchange targets (its bureau). Once a
-    programme has any, they replace the defaults for all its pairings."""
-    access.require(access.can_manage_programme(resolve_scope(actor), target.programme))
+def target_add(
+    *, actor: User, programme: Programme, subject: str, kind: ActivityKind | None,
+    minimum: int, period: str, side: str,
+) -> PairingTarget:  # fmt: skip
+    """Add an exchange target to a programme, in force from today (its bureau). Periods
+    already closed keep the targets they had (twinning/rulebook.py)."""
+    programme = _programme_locked(actor, programme)
+    if subject == TargetSubject.ACTIVITY and kind is not None and not kind.is_active:
+        raise ValidationError({"kind": _("This kind of activity is no longer in use.")})
+    target = PairingTarget(programme=programme, subject=subject, kind=kind, minimum=minimum,
+                           period=period, side=side)  # fmt: skip
     target.full_clean()
-    target.save()
-    return target
+    _refuse_twin(target)
+    _adopt_default_targets(actor, programme)
+    _refuse_twin(target)  # the defaults may have brought it
+    return rulebook.add(target, actor=actor)
 
 
 @transaction.atomic
-def target_delete(*, actor: User, target: PairingTarget) -> None:
-    access.require(access.can_manage_programme(resolve_scope(actor), target.programme))
-    target.delete()
+def target_change(*, actor: User, target: PairingTarget, **fields) -> PairingTarget:
+    """Change a target's number, period or side from today on; returns the target now in
+    force."""
+    _programme_locked(actor, target.programme)
+    changes = {name: fields[name] for name in TARGET_FIELDS if name in fields}
+    probe = PairingTarget(**{**{f: getattr(target, f) for f in
+                                ("programme_id", "subject", "kind_id", *TARGET_FIELDS)},
+                             **changes}, pk=target.pk)  # fmt: skip
+    _refuse_twin(probe)
+    return rulebook.change(target, actor=actor, **changes)
+
+
+@transaction.atomic
+def target_remove(*, actor: User, target: PairingTarget) -> None:
+    """Take a target out of force from today on. A programme left with none of its own
+    follows the defaults again."""
+    _programme_locked(actor, target.programme)
+    rulebook.retire(target, actor=actor)
+
+
+@transaction.atomic
+def targets_adopt_defaults(*, actor: User, programme: Programme) -> None:
+    """Make the default targets the programme's own, to change them one by one."""
+    _adopt_default_targets(actor, _programme_locked(actor, programme))
 
 
 # --- the shared resource library -------------------------------------------------------------
@@ -562,3 +633,164 @@ def resource_remove(*, actor: User, resource: Resource) -> None:
         raise PermissionDenied(_("Whoever shared it, their school's coordinators and the "
                                  "pairing's bureau remove a resource."))  # fmt: skip
     delete_stored(resource)
+
+
+# --- the list of activity kinds -------------------------------------------------------------
+# One list for every region (the defaults: activities/kinds.py), kept by administrators and
+# the province's bureau. A kind is never deleted, since past activities keep it: it is taken
+# out of use instead, and no new activity may then be of it.
+
+KIND_FIELDS = ("name_zh", "name_en", "order", "is_active")
+
+
+def _require_kind_keeper(actor: User) -> None:
+    access.require(
+        access.can_manage_activity_kinds(resolve_scope(actor)),
+        _("Administrators and the province's bureau keep the list of activity kinds."),
+    )
+
+
+def activity_kind_validate(kind: ActivityKind, *, actor: User | None = None) -> None:
+    """Raise a ``ValidationError`` by field unless ``kind`` may be saved as it is: the
+    model's rules (names given, lengths, order), a code of lowercase letters, digits, "-"
+    and "_", a code and a Chinese name no other kind has, and, for a kind in use that is
+    being taken out of use, no programme's current exchange target counting it (named if
+    ``actor`` may read the programme). The admin's form asks too."""
+    errors: dict[str, list] = {}
+    try:
+        kind.full_clean(validate_unique=False)
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    others = ActivityKind.objects.exclude(pk=kind.pk) if kind.pk else ActivityKind.objects.all()
+    if "code" not in errors and not kinds.is_code(kind.code):
+        errors["code"] = [
+            ValidationError(
+                _("Write the code in lowercase letters, digits, “-” and “_”, e.g. joint_lesson."),
+                code="invalid",
+            )
+        ]
+    if "code" not in errors and others.filter(code=kind.code).exists():
+        errors["code"] = [
+            ValidationError(
+                _("Another kind has the code “%(code)s”."),
+                code="unique",
+                params={"code": kind.code},
+            )
+        ]
+    if "name_zh" not in errors and others.filter(name_zh=kind.name_zh).exists():
+        errors["name_zh"] = [
+            ValidationError(
+                _("Another kind is called “%(name)s”."),
+                code="unique",
+                params={"name": kind.name_zh},
+            )
+        ]
+    if errors:
+        raise ValidationError(errors)
+    if kind.pk and not kind.is_active:
+        if ActivityKind.objects.filter(pk=kind.pk, is_active=True).exists():
+            _check_retire(actor, kind)
+
+
+def _check_retire(actor: User | None, kind: ActivityKind) -> None:
+    """A kind that a programme's current exchange target counts stays in use: taken out of
+    use, no activity could be scheduled to meet the target. The programmes the actor may
+    read are named; the others (another province's) only counted."""
+    targets = PairingTarget.objects.current().filter(kind=kind).select_related("programme")
+    programmes = {target.programme_id: target.programme for target in targets}
+    if not programmes:
+        return
+    scope = resolve_scope(actor)
+    named = sorted(p.name for p in programmes.values() if access.can_read_programme(scope, p))
+    hidden = len(programmes) - len(named)
+    params = {"kind": kind.name, "programmes": join_names(named), "count": hidden}
+    if not hidden:
+        message = _(
+            "“%(kind)s” stays in use while the exchange targets of %(programmes)s count it; "
+            "change those targets first."
+        )
+    elif named:
+        message = ngettext(
+            "“%(kind)s” stays in use while the exchange targets of %(programmes)s and of "
+            "%(count)d programme of another region count it; change those targets first.",
+            "“%(kind)s” stays in use while the exchange targets of %(programmes)s and of "
+            "%(count)d programmes of other regions count it; change those targets first.",
+            hidden,
+        )
+    else:
+        message = ngettext(
+            "“%(kind)s” stays in use while the exchange targets of %(count)d programme of "
+            "another region count it.",
+            "“%(kind)s” stays in use while the exchange targets of %(count)d programmes of "
+            "other regions count it.",
+            hidden,
+        )
+    raise ValidationError({"is_active": [ValidationError(message % params, code="rule")]})
+
+
+def _save_kind(kind: ActivityKind, actor: User) -> None:
+    kind._history_user = actor
+    try:
+        # A savepoint: a code another request took a moment ago fails the unique index
+        # here; the transaction stays usable and the answer is the same as the check's.
+        with transaction.atomic():
+            kind.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"code": [ValidationError(_("Another kind has the code “%(code)s”."), code="unique",
+                                      params={"code": kind.code})]}
+        ) from None  # fmt: skip
+
+
+def _lock_kinds() -> None:
+    # Kinds are written one at a time (a short list, rarely changed), so that two requests
+    # cannot both take one Chinese name, and a kind is not retired under a check.
+    list(ActivityKind.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+
+
+def _clean_text(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+@transaction.atomic
+def activity_kind_create(
+    *, actor: User, code: str, name_zh: str, name_en: str, order: int = 100
+) -> ActivityKind:
+    """Add a kind, in use, at ``order`` in the list (the list is sorted by it, then by
+    when a kind was added). Its code is fixed from now on."""
+    _require_kind_keeper(actor)
+    _lock_kinds()
+    kind = ActivityKind(
+        code=_clean_text(code), name_zh=_clean_text(name_zh), name_en=_clean_text(name_en),
+        order=order, is_active=True,
+    )  # fmt: skip
+    activity_kind_validate(kind)
+    _save_kind(kind, actor)
+    return kind
+
+
+@transaction.atomic
+def activity_kind_update(*, actor: User, kind: ActivityKind, **fields) -> ActivityKind:
+    """Rename, reorder, take out of use or back into use (``fields`` among
+    :data:`KIND_FIELDS`). The code never changes; a kind a programme's current exchange
+    target counts is not taken out of use (the programmes are named)."""
+    _require_kind_keeper(actor)
+    if "code" in fields and fields.pop("code") != kind.code:
+        raise ValidationError(
+            {"code": [ValidationError(_("A kind's code is fixed once made: the API and the "
+                                        "exchange targets name the kind by it."), code="rule")]}
+        )  # fmt: skip
+    unknown = set(fields) - set(KIND_FIELDS)
+    if unknown:
+        raise TypeError(f"not activity kind fields: {sorted(unknown)}")
+    _lock_kinds()
+    # Compared with the row as stored: the admin hands over an instance its form changed.
+    stored = ActivityKind.objects.get(pk=kind.pk)
+    for name, value in fields.items():
+        setattr(kind, name, _clean_text(value))
+    kind.code = stored.code
+    if all(getattr(kind, name) == getattr(stored, name) for name in KIND_FIELDS):
+        return kind  # nothing to record
+    activity_kind_validate(kind, actor=actor)
+    _save_kind(kind, actor)
+    return kind

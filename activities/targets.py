@@ -4,7 +4,8 @@ them (DESIGN.md §3 activities/).
 A target counts completed activities of a kind, or secondment working days, per term or
 per school year, at either school or at one side (activities by their host school,
 secondments by the school that sends the person). The defaults come from the seeds; a
-programme with its own rows (``PairingTarget``, in the admin) uses those instead.
+programme with its own rows (``PairingTarget``, kept on the programme's rules page) uses
+those in force on the day counted instead (twinning/rulebook.py).
 
 Periods are the term and the school year containing the day asked about (terms by the
 programme region's dates). ``required`` is the minimum; ``expected`` and the statuses
@@ -75,16 +76,38 @@ DEFAULTS = (
 )
 
 
-def targets_for(programme_ids) -> dict[int, tuple[Target, ...]]:
-    """Each programme's targets: its own rows, else the defaults (one query)."""
-    own: dict[int, list[Target]] = {}
-    for row in PairingTarget.objects.filter(programme_id__in=list(programme_ids)).values(
-        "programme_id", "subject", "kind__code", "minimum", "period", "side"
-    ):
-        own.setdefault(row["programme_id"], []).append(
-            Target(row["subject"], row["kind__code"], row["minimum"], row["period"], row["side"])
-        )
-    return {pid: tuple(own.get(pid, DEFAULTS)) for pid in programme_ids}
+class TargetBook:
+    """Every own target of some programmes, current and retired, read in one query; which
+    of them held on a day (twinning/rulebook.py): a closed period keeps the targets it had."""
+
+    def __init__(self, programme_ids):
+        self._rows: dict[int, list[tuple[dt.date, dt.date | None, Target]]] = {}
+        for row in PairingTarget.objects.filter(programme_id__in=list(programme_ids)).values(
+            "programme_id", "subject", "kind__code", "minimum", "period", "side",
+            "valid_from", "valid_until",
+        ):  # fmt: skip
+            target = Target(
+                row["subject"], row["kind__code"], row["minimum"], row["period"], row["side"]
+            )
+            self._rows.setdefault(row["programme_id"], []).append(
+                (row["valid_from"], row["valid_until"], target)
+            )
+
+    def on(self, programme_id: int, day: dt.date) -> tuple[Target, ...]:
+        """The programme's targets on ``day``: its own in force then, else the defaults."""
+        own = tuple(
+            target for start, end, target in self._rows.get(programme_id, ())
+            if start <= day and (end is None or end >= day)
+        )  # fmt: skip
+        return own or DEFAULTS
+
+
+def targets_for(programme_ids, on: dt.date | None = None) -> dict[int, tuple[Target, ...]]:
+    """Each programme's targets on ``on`` (default today): its own rows, else the
+    defaults (one query)."""
+    day = on or calendar.today()
+    book = TargetBook(programme_ids)
+    return {pid: book.on(pid, day) for pid in programme_ids}
 
 
 @dataclass(frozen=True)
@@ -206,7 +229,7 @@ def standings(
     rows = list(qs.values(*fields, *(["group"] if group_by else [])))
     if not rows:
         return {}
-    targets = targets_for({row["programme_id"] for row in rows})
+    targets = targets_for({row["programme_id"] for row in rows}, on)
     all_kinds = list(ActivityKind.objects.all())
     kinds = {k.code: k.pk for k in all_kinds}
     names = {k.code: k.name for k in all_kinds}

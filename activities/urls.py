@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import calendar_views, views
+from . import calendar_views, rule_views, views
 
 app_name = "activities"
 urlpatterns: list = [
@@ -26,6 +26,12 @@ urlpatterns: list = [
     path("evidence/<int:pk>/thumbnail/", views.evidence_thumbnail, name="evidence_thumbnail"),
     path("evidence/<int:pk>/remove/", views.evidence_remove, name="evidence_remove"),
     path("activities/targets/", views.targets_overview, name="targets"),
+    path("programmes/<int:pk>/targets/", rule_views.programme_targets, name="programme_targets"),
+    path("programmes/<int:pk>/targets/adopt/", rule_views.targets_adopt, name="targets_adopt"),
+    path("targets/<int:pk>/edit/", rule_views.target_edit, name="target_edit"),
+    path("targets/<int:pk>/remove/", rule_views.target_remove, name="target_remove"),
+    path("activities/kinds/", views.kind_list, name="kind_list"),
+    path("activities/kinds/<int:pk>/edit/", views.kind_edit, name="kind_edit"),
     path("calendar/", calendar_views.calendar_month, name="calendar_month"),
     path("calendar/week/", calendar_views.calendar_week, name="calendar_week"),
     path("calendar/feed/", calendar_views.calendar_feed, name="calendar_feed"),

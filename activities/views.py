@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -26,7 +27,7 @@ from schools.pairing_forms import PairingFilter
 from schools.selectors import pairing_row
 from schools.views import PAGE_SIZE, _filtered, _is_filtered, _post_data
 from teachers import selectors as teacher_selectors
-from twinning import access, calendar, imports, progress
+from twinning import access, calendar, history, imports, progress
 from twinning.attachments import stored_file_response, thumbnail_response
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors
@@ -37,6 +38,7 @@ from . import participation, selectors, services, targets
 from .forms import (
     ActivityFilter,
     ActivityForm,
+    ActivityKindForm,
     CancelForm,
     CompleteForm,
     ConfirmDaysForm,
@@ -47,7 +49,7 @@ from .forms import (
     SecondmentFilter,
     SecondmentForm,
 )
-from .models import Activity, ActivityStatus, Secondment
+from .models import Activity, ActivityKind, ActivityStatus, Secondment
 from .resources import ActivityResource
 
 # The coming and the unlogged activities the tab shows; the list has them all.
@@ -747,3 +749,81 @@ def participation_pdf(request, pk: int):
         filename=f"{record.teacher.name}-{record.year_label}-participation.pdf",
     )
     return response
+
+
+# --- the list of activity kinds -------------------------------------------------------------
+
+
+def _in_chinese() -> bool:
+    return (get_language() or "").startswith("zh")
+
+
+def _kind_list_page(request, form, status=200):
+    kinds = selectors.activity_kinds_with_counts(request.user)
+    if form is not None and not form.is_bound:
+        form.initial["order"] = max((kind.order for kind in kinds), default=90) + 10
+    context = {
+        "kinds": kinds,
+        "form": form,
+        "changes": history.recent_changes(
+            ActivityKind.history.all(),
+            fields=selectors.KIND_HISTORY_FIELDS,
+            describe=lambda row: row.name_zh if _in_chinese() else row.name_en,
+            wording={
+                "is_active": lambda old, new: _("back in use") if new else _("taken out of use")
+            },
+        ),
+    }
+    return render(request, "activities/kind_list.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def kind_list(request):
+    """The kinds of activity, one list for every region: everyone with a role reads it;
+    administrators and the province's bureau add kinds here (and change them on
+    :func:`kind_edit`)."""
+    scope = request.scope
+    access.require(not scope.is_empty)  # every role reads it; the admin's scope is never empty
+    keeper = access.can_manage_activity_kinds(scope)
+    if request.method == "POST":
+        access.require(
+            keeper, _("Administrators and the province's bureau keep the list of activity kinds.")
+        )
+    form = ActivityKindForm(_post_data(request)) if keeper else None
+    if request.method == "POST" and form.is_valid():
+        try:
+            kind = services.activity_kind_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("“%(kind)s” is added to the list.") % {"kind": kind.name})
+            return redirect("activities:kind_list")
+    return _kind_list_page(request, form, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def kind_edit(request, pk: int):
+    """Rename a kind, move it in the list, take it out of use or back into use."""
+    kind = selectors.activity_kind_get(pk)
+    access.require(
+        access.can_manage_activity_kinds(request.scope),
+        _("Administrators and the province's bureau keep the list of activity kinds."),
+    )
+    form = ActivityKindForm(_post_data(request), kind=kind)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_kind_update(actor=request.user, kind=kind, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            kind.refresh_from_db()
+        else:
+            messages.success(request, _("“%(kind)s” is saved.") % {"kind": kind.name})
+            return redirect("activities:kind_list")
+    return render(
+        request,
+        "activities/kind_form.html",
+        {"form": form, "kind": kind},
+        status=400 if request.method == "POST" else 200,
+    )

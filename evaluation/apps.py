@@ -11,8 +11,9 @@ class EvaluationConfig(AppConfig):
 
         notices.register()
         from schools import hub, region_copies
+        from schools import services as school_services
 
-        from . import home, selectors
+        from . import home, selectors, services
         from .documents import builders, cadence, pairing, region
 
         # A scorecard carries its pairing's region (the programme's, as a pairing does);
@@ -27,6 +28,9 @@ class EvaluationConfig(AppConfig):
             )
         )  # fmt: skip
         home.register()
+        # A pass mark that would change a finalised result is refused.
+        if services.programme_change_check not in school_services.PROGRAMME_CHANGE_CHECKS:
+            school_services.PROGRAMME_CHANGE_CHECKS.append(services.programme_change_check)
         # The kinds of the report archive built so far (evaluation/documents/).
         builders.register(pairing.PairingEvaluation())
         builders.register(region.RegionEvaluation())

@@ -22,6 +22,8 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from twinning import calendar
+
 ZERO = Decimal("0")
 RATIO = Decimal("0.0001")
 
@@ -79,19 +81,22 @@ def _exchange_targets(scorecards: QuerySet) -> dict[int, Measure]:
     required, capped at 1, averaged."""
     from activities.models import TargetPeriod, TargetSubject
     from activities.selectors import completed_in_windows
-    from activities.targets import targets_for
+    from activities.targets import TargetBook
 
-    rows = list(_windows(scorecards).values_list("pk", "programme_id"))
-    targets = targets_for({programme for _pk, programme in rows})
+    rows = list(_windows(scorecards).values_list("pk", "programme_id", "period_end"))
+    book, today = TargetBook({programme for _pk, programme, _end in rows}), calendar.today()
+    # The targets in force at the year's end (or today): a change made since leaves a
+    # closed year's value as it was.
+    targets = {pk: book.on(programme, min(end, today)) for pk, programme, end in rows}
     kinds = {
         f"{t.kind}:{t.side}": (t.kind, t.side)
         for ts in targets.values() for t in ts if t.subject == TargetSubject.ACTIVITY
     }  # fmt: skip
     counts = completed_in_windows(_windows(scorecards), kinds)
     found = {}
-    for pk, programme in rows:
+    for pk, _programme, _end in rows:
         lines = []
-        for t in targets[programme]:
+        for t in targets[pk]:
             if t.subject != TargetSubject.ACTIVITY:
                 continue
             required = t.minimum * (2 if t.period == TargetPeriod.TERM else 1)

@@ -564,11 +564,41 @@ class TermDatesAdmin(RegionSettingAdmin):
         )  # fmt: skip
         obj.pk = saved.pk
 
+    def has_delete_permission(self, request, obj=None):
+        # A term that is over keeps its dates (services.term_dates_remove_check).
+        return super().has_delete_permission(request, obj) and (
+            obj is None or _allowed(services.term_dates_remove_check, obj)
+        )
+
+    def delete_model(self, request, obj):
+        services.term_dates_remove(actor=request.user, dates=obj)
+
+    def delete_queryset(self, request, queryset):
+        for dates in queryset:
+            services.term_dates_remove(actor=request.user, dates=dates)
+
+
+def _allowed(check, *args, **kwargs) -> bool:
+    try:
+        check(*args, **kwargs)
+    except ValidationError:
+        return False
+    return True
+
 
 class DayOverrideForm(forms.ModelForm):
     class Meta:
         model = DayOverride
         fields = ["region", "date", "is_working_day", "note"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("region") and data.get("date"):
+            try:
+                services.day_override_check(region=data["region"], date=data["date"])
+            except ValidationError as error:
+                self.add_error(None, error)
+        return data
 
 
 @admin.register(DayOverride)
@@ -589,6 +619,12 @@ class DayOverrideAdmin(RegionSettingAdmin):
             is_working_day=obj.is_working_day, note=obj.note,
         )  # fmt: skip
         obj.pk = saved.pk
+
+    def has_delete_permission(self, request, obj=None):
+        # A day of a term that is over keeps its exception (services.day_override_check).
+        return super().has_delete_permission(request, obj) and (
+            obj is None or _allowed(services.day_override_check, region=obj.region, date=obj.date)
+        )
 
     def delete_model(self, request, obj):
         services.day_override_remove(actor=request.user, day=obj)

@@ -62,6 +62,7 @@ from .models import (
     ProgressUpdate,
     Region,
     School,
+    TermDates,
     school_code_validator,
 )
 
@@ -947,4 +948,78 @@ class DayOverrideViewSet(
     def destroy(self, request, pk):
         day = selectors.day_override_get_for_user(request.user, pk, write=True)
         services.day_override_remove(actor=request.user, day=day)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- term dates ---------------------------------------------------------------------------
+
+
+class TermDatesSerializer(ModelSerializer):
+    region = ScopedPrimaryKeyRelatedField(
+        Region, selectors.region_list_visible_to, label=_("region"),
+        help_text=_("Your region or one below it (bureau staff)."),
+    )  # fmt: skip
+    region_name = CharField(source="region.name", read_only=True)
+
+    class Meta:
+        model = TermDates
+        fields = ["id", "region", "region_name", "school_year", "term", "start", "end"]
+        read_only_fields = ["id"]
+        # The service checks the term once per region (setting it again changes it).
+        validators = []
+
+
+class TermDatesFilter(FilterSet):
+    school_year = IntegerFilter(
+        field_name="school_year", label=_("school year"), min_value=2000, max_value=2100
+    )
+    region = IdFilter(field_name="region", label=_("region"))
+
+    class Meta:
+        model = TermDates
+        fields = ["school_year", "region"]
+
+
+@extend_schema_view(
+    create=extend_schema(
+        responses={201: TermDatesSerializer, **ERROR_RESPONSES},
+        description=_(
+            "Set (or change) a region's own dates for a term of a school year; refused for a "
+            "term that is over, or dates that end before today."
+        ),
+    ),
+    destroy=extend_schema(
+        responses={204: None, **ERROR_RESPONSES},
+        description=_("Remove a region's own dates for a term; refused once the term is over."),
+    ),
+)
+class TermDatesViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):  # fmt: skip
+    """Regions' own term dates that hold for the user's regions (without any, a term runs
+    by default: September–January, February–July); a region's bureau sets them for it and
+    the regions below (twinning/calendar.py reads them)."""
+
+    queryset = TermDates.objects.none()
+    serializer_class = TermDatesSerializer
+    filterset_class = TermDatesFilter
+    ordering_fields = ["school_year", "start"]
+
+    def get_queryset(self):
+        return selectors.term_dates_list_visible_to(self.request.user).order_by(
+            "-school_year", "region__path", "term", "id"
+        )
+
+    def get_object(self):
+        return selectors.term_dates_get_for_user(self.request.user, self.kwargs["pk"])
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        dates = services.term_dates_set(actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(dates).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk):
+        dates = selectors.term_dates_get_for_user(request.user, pk, write=True)
+        services.term_dates_remove(actor=request.user, dates=dates)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -14,5 +14,6 @@ router.register("pairings", api.PairingViewSet, basename="pairing")
 router.register("needs", api.NeedsAssessmentViewSet, basename="needs")
 router.register("goals", api.GoalViewSet, basename="goal")
 router.register("day-overrides", api.DayOverrideViewSet, basename="day-override")
+router.register("term-dates", api.TermDatesViewSet, basename="term-dates")
 
 urlpatterns = router.urls

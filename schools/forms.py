@@ -152,14 +152,26 @@ class ProgrammeForm(_ModelFieldsForm):
     model = Programme
     field_names = PROGRAMME_FIELDS
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("funding_per_pair", "tranche_count"):
+            self.fields[name].help_text = _(
+                "Allocations made from now on follow it; those already made keep their tranches."
+            )
+        self.fields["pass_mark"].help_text = _(
+            "A mark that would turn a finalised evaluation from pass to fail, or back, is "
+            "refused: its tranche was decided on that result."
+        )
+
     @classmethod
     def initial_for(cls, programme: Programme) -> dict:
         return forms.model_to_dict(programme, fields=cls.field_names)
 
 
-class DayOverrideForm(PlainWidgets, forms.Form):
-    """A working-day exception; the region is typed as its division code (with
-    suggestions) rather than picked from every region of a province."""
+class RegionSettingForm(PlainWidgets, forms.Form):
+    """A region's own calendar setting (a working-day exception, term dates); the region
+    is typed as its division code (with suggestions) rather than picked from every region
+    of a province, and must be one of ``regions`` (those the user manages)."""
 
     region_code = forms.CharField(
         label=_("Region"), max_length=12,
@@ -170,15 +182,6 @@ class DayOverrideForm(PlainWidgets, forms.Form):
             placeholder=_("Division code"),
         ),
     )  # fmt: skip
-    date = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    is_working_day = forms.TypedChoiceField(
-        label=_("That day"), coerce=lambda v: v == "1",
-        choices=[("0", _("Schools do not work")), ("1", _("Schools work"))],
-    )  # fmt: skip
-    note = forms.CharField(label=_("What day it is"), max_length=100,
-                           help_text=_("e.g. 2027年春节, 暴雪停课"))  # fmt: skip
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
@@ -190,3 +193,36 @@ class DayOverrideForm(PlainWidgets, forms.Form):
         if region is None:
             raise forms.ValidationError(_("No region with this division code that you manage."))
         return region
+
+
+class DayOverrideForm(RegionSettingForm):
+    """A working-day exception."""
+
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    is_working_day = forms.TypedChoiceField(
+        label=_("That day"), coerce=lambda v: v == "1",
+        choices=[("0", _("Schools do not work")), ("1", _("Schools work"))],
+    )  # fmt: skip
+    note = forms.CharField(label=_("What day it is"), max_length=100,
+                           help_text=_("e.g. 2027年春节, 暴雪停课"))  # fmt: skip
+
+
+class TermDatesForm(RegionSettingForm):
+    """A region's own dates for a term of a school year."""
+
+    school_year = forms.IntegerField(
+        label=_("School year"), min_value=2000, max_value=2100,
+        help_text=_("The year the school year starts in: 2026 for 2026–2027."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )  # fmt: skip
+    term = forms.TypedChoiceField(
+        label=_("Term"), coerce=int, choices=[("1", _("Term 1")), ("2", _("Term 2"))]
+    )
+    start = forms.DateField(
+        label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

@@ -1,4 +1,4 @@
-"""The pairing page is a hub of tabs, each its own URL.
+"""The pairing page is a hub of tabs, each its own URL; so is the programme page.
 
 Work that belongs to a pairing (mentorships, exchanges, funding, evaluation) adds a
 tab here instead of making the page longer: the app registers a :class:`Tab` in its
@@ -34,18 +34,22 @@ def register(tab: Tab) -> None:
     _TABS[tab.key] = tab
 
 
-def tabs(request, pairing, active: str) -> list[dict]:
-    """The tabs ``request``'s user sees on ``pairing``'s page, ``active`` marked."""
+def _shown(registry: dict[str, Tab], request, obj, active: str) -> list[dict]:
     return [
         {
             "key": tab.key,
             "label": tab.label,
-            "url": reverse(tab.url_name, args=[pairing.pk]),
+            "url": reverse(tab.url_name, args=[obj.pk]),
             "active": tab.key == active,
         }
-        for tab in sorted(_TABS.values(), key=lambda tab: tab.order)
-        if tab.visible is None or tab.visible(request, pairing)
+        for tab in sorted(registry.values(), key=lambda tab: tab.order)
+        if tab.visible is None or tab.visible(request, obj)
     ]
+
+
+def tabs(request, pairing, active: str) -> list[dict]:
+    """The tabs ``request``'s user sees on ``pairing``'s page, ``active`` marked."""
+    return _shown(_TABS, request, pairing, active)
 
 
 def context(request, pairing, tab: str, **extra) -> dict:
@@ -70,3 +74,29 @@ def context(request, pairing, tab: str, **extra) -> dict:
 register(Tab("overview", _("Overview"), "schools:pairing_detail", 10))
 register(Tab("plan", _("Needs and plan"), "schools:pairing_plan", 20))
 register(Tab("history", _("History"), "schools:pairing_history", 90))
+
+
+# --- the programme page: the same, for a programme's own settings --------------------------
+
+_PROGRAMME_TABS: dict[str, Tab] = {}
+
+
+def register_programme_tab(tab: Tab) -> None:
+    """A programme's rules kept by a higher app (its exchange targets, its mentorship
+    rules) are a tab of the programme's page; ``url_name`` takes the programme's pk."""
+    _PROGRAMME_TABS[tab.key] = tab
+
+
+def programme_context(request, programme, tab: str, **extra) -> dict:
+    """What every tab of the programme page shows above its own content."""
+    shown = _shown(_PROGRAMME_TABS, request, programme, tab)
+    return {
+        "programme": programme,
+        "can_edit": access.can_manage_programme(request.scope, programme),
+        "tabs": shown,
+        "active_tab": next(t for t in shown if t["active"]),
+        **extra,
+    }
+
+
+register_programme_tab(Tab("overview", _("Overview"), "schools:programme_detail", 10))

@@ -609,6 +609,7 @@ class TermDates(models.Model):
     term = models.PositiveSmallIntegerField(_("term"), choices=[(1, _("Term 1")), (2, _("Term 2"))])
     start = models.DateField(_("first day"))
     end = models.DateField(_("last day"))
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("term dates")
@@ -641,6 +642,7 @@ class DayOverride(models.Model):
         _("working day"), help_text=_("Ticked: schools work that day; unticked: they do not.")
     )
     note = models.CharField(_("note"), max_length=100, help_text=_("e.g. 2027年春节, 暴雪停课"))
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("working-day exception")

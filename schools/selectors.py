@@ -7,15 +7,19 @@ read-only user.
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from twinning import access
+from twinning import access, calendar
 from twinning.access import Scope, resolve_scope
 from twinning.db import get_or_404
+from twinning.models import RoleAssignment
 from twinning.text import labels
 
 from .models import (
@@ -32,6 +36,7 @@ from .models import (
     ProgressUpdate,
     Region,
     School,
+    TermDates,
     pairing_title,
 )
 
@@ -520,6 +525,86 @@ def day_override_get_for_user(user, pk, *, write: bool = False) -> DayOverride:
     return day
 
 
+# --- term dates ---------------------------------------------------------------------------
+
+
+def term_dates_list_visible_to(user) -> QuerySet[TermDates]:
+    """Regions' own term dates the user reads: of their regions and of the regions above
+    (which hold for them too)."""
+    scope = resolve_scope(user)
+    qs = TermDates.objects.select_related("region")
+    if scope.is_admin:
+        return qs
+    return qs.filter(region_id__any_of=scope.read_region_ids | scope.context_region_ids)
+
+
+def term_dates_get_for_user(user, pk, *, write: bool = False) -> TermDates:
+    dates = get_or_404(term_dates_list_visible_to(user), pk)
+    if write:
+        access.require(access.can_manage_region(resolve_scope(user), dates.region))
+    return dates
+
+
+@dataclass(frozen=True)
+class HeldTerm:
+    """The dates a term holds for a region that has none of its own: set by ``source``
+    (a region above it), or by default when ``source`` is None."""
+
+    region: Region
+    term: calendar.Term
+    source: Region | None
+
+
+def term_dates_holding_for_user(user, on: dt.date | None = None) -> list[HeldTerm]:
+    """For each of the user's own regions (those of their region roles, and their
+    schools' regions; none for an administrator), the terms of the school year of ``on``
+    (default today) and the next for which the region has no dates of its own: the dates
+    that hold there all the same (twinning.calendar), and where they come from.
+    Three queries."""
+    on = on or calendar.today()
+    mine = RoleAssignment.objects.filter(user=user)
+    regions = list(
+        Region.objects.filter(
+            Q(id__in=mine.filter(region__isnull=False).values("region_id"))
+            | Q(id__in=School.objects.filter(role_assignments__in=mine).values("region_id"))
+        ).order_by("path")
+    )
+    if not regions:
+        return []
+    years = (calendar.school_year_of(on), calendar.school_year_of(on) + 1)
+    resolver = calendar.TermResolver(on)
+    ancestor_ids = {int(p) for region in regions for p in region.path.strip("/").split("/") if p}
+    own = {
+        (row.region_id, row.school_year, row.term): row
+        for row in TermDates.objects.filter(
+            region_id__any_of=ancestor_ids, school_year__in=years
+        ).select_related("region")
+    }
+    held = []
+    for region in regions:
+        ancestors = [int(p) for p in region.path.strip("/").split("/") if p]
+        for year in years:
+            for number in (1, 2):
+                if (region.pk, year, number) in own:
+                    continue  # listed with the region's own dates
+                source = next(
+                    (own[key].region for key in ((pk, year, number) for pk in reversed(ancestors))
+                     if key in own),
+                    None,
+                )  # fmt: skip
+                held.append(HeldTerm(region, resolver.term(year, number, region.path), source))
+    return held
+
+
+def term_dates_history_visible_to(user) -> QuerySet:
+    """The history of the term dates the user reads (twinning/history.py lists it)."""
+    scope = resolve_scope(user)
+    qs = TermDates.history.select_related("region")
+    if not scope.is_admin:
+        qs = qs.filter(region_id__any_of=scope.read_region_ids | scope.context_region_ids)
+    return qs
+
+
 # --- figures of pairing years (evaluation) -------------------------------------------------------
 
 
@@ -528,7 +613,7 @@ def goals_in_windows(windows: QuerySet) -> dict[int, dict]:
     row's pairing due within its window (``pairing_id``, ``period_start``,
     ``period_end``; twinning.db.per_window), and how many of them reached their target.
     One query for every row."""
-    from django.db.models import F, OuterRef
+    from django.db.models import OuterRef
 
     from twinning.db import count_of, per_window
 

@@ -164,12 +164,23 @@ def programme_update(*, actor: User, programme: Programme, **fields) -> Programm
         if programme.pairings.exists():
             raise ValidationError({"region": _("A programme with pairings cannot move region.")})
         access.require(access.can_create_programme_in(scope, fields["region"]))
-    for name, value in fields.items():
-        if name in PROGRAMME_FIELDS:
-            setattr(programme, name, value)
+    changed = {
+        name: value for name, value in fields.items()
+        if name in PROGRAMME_FIELDS and getattr(programme, name) != value
+    }  # fmt: skip
+    for check in PROGRAMME_CHANGE_CHECKS:
+        check(programme, changed)
+    for name, value in changed.items():
+        setattr(programme, name, value)
     programme_validate(programme)
     _save_validated(programme, actor)
     return programme
+
+
+# Checks a higher app adds (in its AppConfig.ready) that refuse a change to a programme
+# which would alter what it keeps: each is called with the programme as it is and the
+# fields about to change, and raises ValidationError naming the field.
+PROGRAMME_CHANGE_CHECKS: list = []
 
 
 def programme_validate(programme: Programme) -> None:
@@ -760,17 +771,51 @@ def region_update(*, actor: User | None, region: Region, **fields) -> Region:
 
 
 # --- term dates -------------------------------------------------------------------------
+# A term that is over keeps the dates it closed with, and so does every working day before
+# the term under way (calendar.open_from): the figures counted over them (obligations,
+# days served, scorecards) stay what they were when the period closed.
+
+
+def _term_over_error() -> ValidationError:
+    return ValidationError(
+        {
+            "term": _(
+                "This term is over: its dates can no longer change, so that what it "
+                "counted stays as it closed."
+            )
+        }
+    )
+
+
+def _parent_path(region: Region) -> str:
+    """The path of the region above ``region`` ("/" for a top region): whose dates hold
+    for it once its own are removed."""
+    return region.path.rstrip("/").rsplit("/", 1)[0] + "/"
 
 
 def term_dates_check(*, region: Region, school_year: int, term: int, start, end) -> None:
     """A term lies within its school year (1 August to 31 August of the next year, so
-    that a term may start in late August) and term 1 ends before term 2 starts."""
+    that a term may start in late August) and term 1 ends before term 2 starts. A term
+    that is over (by the dates that hold for the region now) no longer changes, and new
+    dates may not end before today."""
     if not 2000 <= school_year <= 2100:
         raise ValidationError({"school_year": _("Give the school year's first year, e.g. 2026.")})
     year_start, year_end = dt.date(school_year, 8, 1), dt.date(school_year + 1, 8, 31)
     if not (year_start <= start < end <= year_end):
         raise ValidationError(
             {"end": _("A term starts and ends within its school year, and ends after it starts.")}
+        )
+    today = calendar.today()
+    if calendar.term_dates(school_year, term, region.path).end < today:
+        raise _term_over_error()
+    if end < today:
+        raise ValidationError(
+            {
+                "end": _(
+                    "This last day has passed: a term cannot be set to be over already, so "
+                    "that what it counted stays as it closed."
+                )
+            }
         )
     other = (
         TermDates.objects.filter(region=region, school_year=school_year).exclude(term=term).first()
@@ -781,22 +826,71 @@ def term_dates_check(*, region: Region, school_year: int, term: int, start, end)
         raise ValidationError({"start": _("Term 1 ends before term 2 starts.")})
 
 
+def term_dates_remove_check(dates: TermDates) -> None:
+    """A region's own dates of a term are removed only while the term is not over, and
+    only if the dates that then hold (its parent region's, else the default ones) are not
+    over either."""
+    today = calendar.today()
+    if dates.end < today:
+        raise _term_over_error()
+    inherited = calendar.term_dates(dates.school_year, dates.term, _parent_path(dates.region))
+    if inherited.end < today:
+        raise ValidationError(
+            {
+                "term": _(
+                    "Without these dates the term would take dates that are over already "
+                    "(%(start)s – %(end)s); change its last day instead."
+                )
+                % {"start": f"{inherited.start:%Y-%m-%d}", "end": f"{inherited.end:%Y-%m-%d}"}
+            }
+        )
+
+
 @transaction.atomic
 def term_dates_set(
     *, actor: User, region: Region, school_year: int, term: int, start, end
 ) -> TermDates:
     """Set a region's own dates for a term (its bureau staff), checked by
-    :func:`term_dates_check`."""
+    :func:`term_dates_check`; its history records ``actor``."""
     access.require(access.can_manage_region(resolve_scope(actor), region))
     term_dates_check(region=region, school_year=school_year, term=term, start=start, end=end)
-    dates, _created = TermDates.objects.update_or_create(
-        region=region, school_year=school_year, term=term,
-        defaults={"start": start, "end": end},
-    )  # fmt: skip
+    # Not update_or_create: the history row must carry the actor, set on the instance.
+    dates = TermDates.objects.select_for_update().filter(
+        region=region, school_year=school_year, term=term
+    ).first() or TermDates(region=region, school_year=school_year, term=term)
+    dates.start, dates.end = start, end
+    _save_validated(dates, actor)
     return dates
 
 
+@transaction.atomic
+def term_dates_remove(*, actor: User, dates: TermDates) -> None:
+    """Remove a region's own dates of a term (its bureau staff): the dates of the region
+    above, or the default ones, hold again. Refused once the term is over."""
+    access.require(access.can_manage_region(resolve_scope(actor), dates.region))
+    term_dates_remove_check(dates)
+    dates._history_user = actor
+    dates.delete()
+
+
 # --- working-day exceptions ------------------------------------------------------------
+
+
+def day_override_check(*, region: Region, date) -> None:
+    """A working-day exception is not recorded, changed or removed for a day before the
+    term under way (:func:`twinning.calendar.open_from`): that term is over."""
+    first_open = calendar.open_from(region.path)
+    if date < first_open:
+        raise ValidationError(
+            {
+                "date": _(
+                    "This day falls in a term that is over (days before %(date)s): its "
+                    "working days can no longer change, so that what it counted stays as "
+                    "it closed."
+                )
+                % {"date": f"{first_open:%Y-%m-%d}"}
+            }
+        )
 
 
 @transaction.atomic
@@ -804,14 +898,18 @@ def day_override_set(
     *, actor: User, region: Region, date, is_working_day: bool, note: str
 ) -> DayOverride:
     """Record that ``region``'s schools work on ``date`` or not (its bureau staff); it
-    holds for every region below it that has no entry of its own."""
+    holds for every region below it that has no entry of its own. Refused for a day of a
+    term that is over (:func:`day_override_check`); its history records ``actor``."""
     access.require(access.can_manage_region(resolve_scope(actor), region))
     if not (note or "").strip():
         raise ValidationError({"note": _("Say what the day is, e.g. 2027年春节.")})
-    day, _created = DayOverride.objects.update_or_create(
-        region=region, date=date,
-        defaults={"is_working_day": is_working_day, "note": note.strip()},
-    )  # fmt: skip
+    day_override_check(region=region, date=date)
+    # Not update_or_create: the history row must carry the actor, set on the instance.
+    day = DayOverride.objects.select_for_update().filter(
+        region=region, date=date
+    ).first() or DayOverride(region=region, date=date)
+    day.is_working_day, day.note = is_working_day, note.strip()
+    _save_validated(day, actor)
     calendar.day_overrides_changed()
     return day
 
@@ -819,5 +917,7 @@ def day_override_set(
 @transaction.atomic
 def day_override_remove(*, actor: User, day: DayOverride) -> None:
     access.require(access.can_manage_region(resolve_scope(actor), day.region))
+    day_override_check(region=day.region, date=day.date)
+    day._history_user = actor
     day.delete()
     calendar.day_overrides_changed()

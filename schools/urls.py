@@ -15,6 +15,8 @@ urlpatterns: list = [
     path("schools/<int:pk>/edit/", views.school_edit, name="school_edit"),
     path("calendar/days/", views.day_overrides, name="day_overrides"),
     path("calendar/days/<int:pk>/remove/", views.day_override_remove, name="day_override_remove"),
+    path("calendar/terms/", views.term_dates, name="term_dates"),
+    path("calendar/terms/<int:pk>/remove/", views.term_dates_remove, name="term_dates_remove"),
     path("programmes/", views.programme_list, name="programme_list"),
     path(
         "programmes/export.csv",

@@ -16,13 +16,20 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from twinning import access, imports
+from twinning import access, calendar, history, imports
 from twinning.downloads import table_response
 from twinning.forms import add_service_errors
 from twinning.paging import page_of
 
-from . import selectors, services
-from .forms import DayOverrideForm, ProgrammeFilter, ProgrammeForm, SchoolFilter, SchoolForm
+from . import hub, selectors, services
+from .forms import (
+    DayOverrideForm,
+    ProgrammeFilter,
+    ProgrammeForm,
+    SchoolFilter,
+    SchoolForm,
+    TermDatesForm,
+)
 from .models import PairingStatus, Region
 from .resources import SchoolResource
 
@@ -208,19 +215,15 @@ def programme_detail(request, pk: int):
     programme = selectors.programme_get_for_user(request.user, pk)
     pairings = selectors.pairing_list_visible_to(request.user).filter(programme=programme)
     page = page_of(request, selectors.PairingRows(pairings), PAGE_SIZE)
-    scope = request.scope
-    return render(
-        request,
-        "schools/programme_detail.html",
-        {
-            "programme": programme,
-            "page_obj": page,
-            "pairings": page.object_list,
-            "status_counts": _status_counts(pairings),
-            "can_edit": access.can_manage_programme(scope, programme),
-            "can_propose": programme.is_open and access.can_propose_in_programme(scope, programme),
-        },
-    )
+    context = hub.programme_context(
+        request, programme, "overview",
+        page_obj=page, pairings=page.object_list, status_counts=_status_counts(pairings),
+        can_propose=programme.is_open and access.can_propose_in_programme(request.scope, programme),
+        changes=history.recent_changes(
+            programme.history.all(), fields=services.PROGRAMME_FIELDS, limit=5
+        ),
+    )  # fmt: skip
+    return render(request, "schools/programme_detail.html", context)
 
 
 @login_required
@@ -313,6 +316,91 @@ def day_overrides(request):
 @require_POST
 def day_override_remove(request, pk: int):
     day = selectors.day_override_get_for_user(request.user, pk, write=True)
-    services.day_override_remove(actor=request.user, day=day)
-    messages.success(request, _("The exception is removed."))
+    try:
+        services.day_override_remove(actor=request.user, day=day)
+    except ValidationError as error:  # a day of a term that is over
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The exception is removed."))
     return redirect("schools:day_overrides")
+
+
+def _term_of_record(record) -> str:
+    """A term dates row (or its history record) as the changes list names it."""
+    return _("%(region)s · %(first)s–%(second)s, term %(term)s (%(start)s – %(end)s)") % {
+        "region": record.region.name, "first": record.school_year,
+        "second": record.school_year + 1, "term": record.term,
+        "start": f"{record.start:%Y-%m-%d}", "end": f"{record.end:%Y-%m-%d}",
+    }  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def term_dates(request):
+    """The regions' own term dates that hold for the user's regions, the dates that hold
+    for their own regions without any, and the last changes; bureau staff set a term's
+    dates for their region or one below it."""
+    scope = request.scope
+    can_set = scope.is_admin or bool(scope.bureau_region_ids)
+    if request.method == "POST":
+        access.require(can_set, _("Only bureau staff set term dates."))
+    managed = Region.objects.all() if scope.is_admin else Region.objects.filter(
+        id__any_of=scope.bureau_region_ids
+    )  # fmt: skip
+    today = calendar.today()
+    form = TermDatesForm(
+        _post_data(request),
+        regions=managed,
+        initial={"school_year": calendar.school_year_of(today)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.term_dates_set(
+                actor=request.user, region=data["region_code"], school_year=data["school_year"],
+                term=data["term"], start=data["start"], end=data["end"],
+            )  # fmt: skip
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The term dates are saved; they count from now on."))
+            return redirect("schools:term_dates")
+    rows = selectors.term_dates_list_visible_to(request.user).order_by(
+        "-school_year", "region__path", "term"
+    )
+    year = request.GET.get("year", "")
+    if year.isdigit() and len(year) == 4:
+        rows = rows.filter(school_year=int(year))
+    page = page_of(request, rows, 50)
+    return render(
+        request,
+        "schools/term_dates.html",
+        {
+            "form": form if can_set else None,
+            "page_obj": page,
+            "year": year,
+            "today": today,
+            "held": selectors.term_dates_holding_for_user(request.user, today),
+            "changes": history.recent_changes(
+                selectors.term_dates_history_visible_to(request.user),
+                fields=("start", "end"),
+                describe=_term_of_record,
+            ),
+            "managed": scope.bureau_region_ids,
+            "is_admin": scope.is_admin,
+        },  # fmt: skip
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def term_dates_remove(request, pk: int):
+    dates = selectors.term_dates_get_for_user(request.user, pk, write=True)
+    try:
+        services.term_dates_remove(actor=request.user, dates=dates)
+    except ValidationError as error:  # a term that is over
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The term dates are removed; the dates above them hold again."))
+    return redirect("schools:term_dates")

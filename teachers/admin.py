@@ -11,8 +11,6 @@ from __future__ import annotations
 from django.contrib import admin
 
 from schools.selectors import programme_list_visible_to
-from twinning import access
-from twinning.access import resolve_scope
 
 from . import selectors, services
 from .models import MentorshipPolicy, Obligation, Teacher
@@ -47,7 +45,9 @@ class TeacherAdmin(admin.ModelAdmin):
 
 
 class ProgrammeRuleAdmin(admin.ModelAdmin):
-    """A rule of a programme the user may see; its bureau changes it."""
+    """A rule of a programme the user may see, read-only here: its bureau keeps it on the
+    programme's page, where a change counts from today and closed periods keep theirs
+    (twinning/rulebook.py)."""
 
     list_select_related = ("programme",)
 
@@ -55,45 +55,25 @@ class ProgrammeRuleAdmin(admin.ModelAdmin):
         visible = programme_list_visible_to(request.user).values("pk")
         return super().get_queryset(request).filter(programme_id__in=visible)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "programme":
-            scope = resolve_scope(request.user)
-            programmes = programme_list_visible_to(request.user)
-            kwargs["queryset"] = (
-                programmes
-                if scope.is_admin
-                else programmes.filter(region_id__in=scope.bureau_region_ids)
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and (
-            obj is None or access.can_manage_programme(resolve_scope(request.user), obj.programme)
-        )
+        return False
 
-    has_delete_permission = has_change_permission
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Obligation)
 class ObligationAdmin(ProgrammeRuleAdmin):
-    list_display = ("programme", "kind", "filer", "partner_lessons_only", "minimum", "period")
+    list_display = (
+        "programme", "kind", "filer", "partner_lessons_only", "minimum", "period",
+        "valid_from", "valid_until",
+    )  # fmt: skip
     list_filter = ("kind", "period")
-
-    def save_model(self, request, obj, form, change):
-        services.obligation_save(actor=request.user, obligation=obj)
-
-    def delete_model(self, request, obj):
-        services.obligation_delete(actor=request.user, obligation=obj)
-
-    def delete_queryset(self, request, queryset):
-        for obligation in queryset.select_related("programme"):
-            services.obligation_delete(actor=request.user, obligation=obligation)
 
 
 @admin.register(MentorshipPolicy)
 class MentorshipPolicyAdmin(ProgrammeRuleAdmin):
     list_display = ("programme", "max_mentee_years")
-
-    def save_model(self, request, obj, form, change):
-        services.mentorship_policy_save(actor=request.user, policy=obj)

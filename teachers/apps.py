@@ -25,6 +25,9 @@ class TeachersConfig(AppConfig):
         from . import home
 
         hub.register(hub.Tab("mentorships", _("Mentorships"), "teachers:pairing_mentorships", 30))
+        hub.register_programme_tab(
+            hub.Tab("mentorship_rules", _("Mentorship rules"), "teachers:programme_rules", 30)
+        )
         home.register()
         imports.register(
             imports.ImportKind(

@@ -114,7 +114,7 @@ def standings(
     )
     if not rows:
         return {}
-    rule_map = rule_sets.rules_for({row[4] for row in rows})
+    rule_map = rule_sets.rules_for({row[4] for row in rows}, on)
     terms = calendar.TermResolver(on)
     by_term: dict[calendar.Term, list[tuple]] = {}
     result: dict[int, Standing] = {}

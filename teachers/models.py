@@ -15,7 +15,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from twinning import calendar
-from twinning.models import ChoiceLabels, StoredFile
+from twinning.models import ChoiceLabels, InForce, StoredFile
 
 
 class Title(models.TextChoices):
@@ -438,7 +438,7 @@ class Period(models.TextChoices):
     TERM = "term", _("a term")
 
 
-class Obligation(ChoiceLabels, models.Model):
+class Obligation(ChoiceLabels, InForce):
     """A programme's own obligation; a programme without any follows the defaults
     (:data:`teachers.obligations.DEFAULTS`)."""
 
@@ -457,6 +457,7 @@ class Obligation(ChoiceLabels, models.Model):
     )  # fmt: skip
     minimum = models.PositiveSmallIntegerField(_("at least"))
     period = models.CharField(_("every"), max_length=10, choices=Period.choices)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("obligation")
@@ -478,6 +479,7 @@ class MentorshipPolicy(models.Model):
         _("most years of service of a mentee"), null=True, blank=True,
         help_text=_("Empty: any teacher may be a mentee."),
     )  # fmt: skip
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("mentorship rule")

@@ -8,9 +8,12 @@ service.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+
+from twinning import calendar
 
 from .models import Filer, MentorshipPolicy, Obligation, Period, RecordKind
 
@@ -74,12 +77,12 @@ DEFAULTS: tuple[Rule, ...] = (
 )
 
 
-def rules_for(programme_ids) -> dict[int | None, tuple[Rule, ...]]:
-    """The obligations of each programme (None: mentorships outside any programme), in
-    one query for all of them."""
+def rules_for(programme_ids, on: dt.date | None = None) -> dict[int | None, tuple[Rule, ...]]:
+    """The obligations of each programme (None: mentorships outside any programme) in
+    force on ``on`` (default today; twinning/rulebook.py), in one query for all of them."""
     found: dict[int | None, list[Rule]] = {}
     rows = Obligation.objects.filter(programme_id__in=[p for p in programme_ids if p])
-    for row in rows.order_by("programme_id", "id"):
+    for row in rows.in_force(on or calendar.today()).order_by("programme_id", "id"):
         found.setdefault(row.programme_id, []).append(
             Rule(row.kind, row.filer, row.minimum, row.period, row.partner_lessons_only)
         )

@@ -17,7 +17,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from schools.models import PairingMember, PairingStatus, Region, School
+from schools.models import PairingMember, PairingStatus, Programme, Region, School
 from twinning import calendar
 from twinning.models import User
 from twinning.scale import PROVINCE_CODE, ScaleContext, Timer, bulk, copy_rows
@@ -28,6 +28,7 @@ from .models import (
     Mentorship,
     MentorshipRecord,
     MentorshipStatus,
+    Obligation,
     RecordKind,
     Teacher,
     Title,
@@ -87,7 +88,30 @@ def generate(ctx: ScaleContext) -> None:
     timer = Timer(ctx.log)
     if not Teacher.objects.exists():
         _teachers(ctx, timer)
+    if not Obligation.objects.exists():
+        timer.step("programme obligations", len(bulk(Obligation, list(_obligations()))))
     _mentorships(ctx, timer)
+
+
+def _obligations():
+    """Every programme's obligations as its own, one changed two months ago (lesson
+    designs from one a week to two): the rules tab lists both versions."""
+    from .rules import DEFAULTS
+
+    today = calendar.today()
+    changed = today - dt.timedelta(days=60)
+    start = calendar.period_bounds("year", calendar.school_year_of(today) - 1, None)[0]
+    for programme_id in Programme.objects.values_list("id", flat=True):
+        for rule in DEFAULTS:
+            fields = {"programme_id": programme_id, "kind": rule.kind, "filer": rule.filer,
+                      "partner_lessons_only": rule.partner_lessons_only,
+                      "period": rule.period}  # fmt: skip
+            if rule.kind == "lesson_design":
+                yield Obligation(**fields, minimum=rule.minimum, valid_from=start,
+                                 valid_until=changed - dt.timedelta(days=1))  # fmt: skip
+                yield Obligation(**fields, minimum=rule.minimum + 1, valid_from=changed)
+            else:
+                yield Obligation(**fields, minimum=rule.minimum, valid_from=start)
 
 
 def _teachers(ctx: ScaleContext, timer: Timer) -> None:

@@ -18,6 +18,7 @@ from .models import (
     Mentorship,
     MentorshipRecord,
     MentorshipStatus,
+    Obligation,
     RecordAttachment,
     RecordComment,
     Teacher,
@@ -295,3 +296,16 @@ def compliance_by_pairing(pairing_ids) -> dict[int, dict]:
         row["active"] += 1
         row["keeping_up"] += standing.status in (progress.MET, progress.ON_TRACK, progress.NOT_DUE)
     return found
+
+
+# --- a programme's mentorship rules -----------------------------------------------------
+
+
+def obligation_get_for_user(user, pk, *, write: bool = False) -> Obligation:
+    """One of a programme's obligations, if the user reads the programme (404 otherwise;
+    403 on a write by one who may only read it)."""
+    from schools.selectors import programme_get_for_user
+
+    obligation = get_or_404(Obligation.objects.all(), pk)
+    obligation.programme = programme_get_for_user(user, obligation.programme_id, write=write)
+    return obligation

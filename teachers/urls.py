@@ -3,10 +3,20 @@
 from django.urls import path
 
 from . import mentorship_views as mv
-from . import views
+from . import rule_views, views
 
 app_name = "teachers"
 urlpatterns: list = [
+    path(
+        "programmes/<int:pk>/mentorship-rules/", rule_views.programme_rules, name="programme_rules"
+    ),
+    path(
+        "programmes/<int:pk>/mentorship-rules/adopt/",
+        rule_views.obligations_adopt,
+        name="obligations_adopt",
+    ),
+    path("obligations/<int:pk>/edit/", rule_views.obligation_edit, name="obligation_edit"),
+    path("obligations/<int:pk>/remove/", rule_views.obligation_remove, name="obligation_remove"),
     path("teachers/", views.teacher_list, name="teacher_list"),
     path("teachers/export.csv", views.teacher_export, {"fmt": "csv"}, name="teacher_export_csv"),
     path("teachers/export.xlsx", views.teacher_export, {"fmt": "xlsx"}, name="teacher_export_xlsx"),

@@ -30,6 +30,7 @@ from activities.models import (
     Activity,
     ActivityKind,
     Evidence,
+    PairingTarget,
     Participation,
     Reschedule,
     Resource,
@@ -83,12 +84,14 @@ from schools.models import (
     ProgressUpdate,
     Region,
     School,
+    TermDates,
 )
 from teachers import services as teacher_services
 from teachers.models import (
     Honour,
     Mentorship,
     MentorshipRecord,
+    Obligation,
     RecordAttachment,
     RecordComment,
     Teacher,
@@ -134,6 +137,9 @@ class Route:
     # Whether the region's inspector reads it: not a pairing's shared library, which is
     # its schools' and its bureau's only (tests/test_resources.py).
     inspector_reads: bool = True
+    # Reference data every region shares (the kinds of activity): no region's object, so
+    # the outsider's 404 does not apply; who may change it is ``read_only``'s test.
+    shared: bool = False
 
 
 def pk(attr):
@@ -165,6 +171,16 @@ def programme_payload(s):
         "pairing_kind": "one_to_one", "reach": "cross_county", "max_assisted_schools": 1,
         "funding_per_pair": "1000.00", "tranche_count": 3, "pass_mark": "75.00",
     }  # fmt: skip
+
+
+def target_payload(s):
+    return {"subject": "activity", "kind": ActivityKind.objects.get(code="lecture").pk,
+            "minimum": 1, "period": "year", "side": "either"}  # fmt: skip
+
+
+def obligation_payload(s):
+    return {"form": "obligation", "kind": "reading_note", "filer": "mentee", "minimum": 2,
+            "period": "month"}  # fmt: skip
 
 
 def pairing_payload(s):
@@ -266,6 +282,42 @@ def day_override_payload(s):
 
 def day_override_api_payload(s):
     return {"region": s.west.pk, "date": "2027-02-10", "is_working_day": False, "note": "春节"}
+
+
+# The kinds of activity: one list for every region, read by every role and kept by
+# administrators and the province's bureau (江城市 has no parent region: its ``bureau``);
+# a county's bureau reads it like the rest (tests/test_activity_kinds.py).
+KIND_READERS = ("inspector", "mentor", "coord_helping", "county_bureau")
+
+
+def kind_payload(s):
+    return {"code": "reading_club", "name_zh": "读书会", "name_en": "Reading club", "order": "1"}
+
+
+def kind_api_payload(s):
+    return {**kind_payload(s), "order": 1}
+
+
+def visit_kind(s):
+    return {"pk": ActivityKind.objects.get(code="visit").pk}
+
+
+def _next_school_year() -> int:
+    # Whatever day the suite runs: a term that is not over (the closed-period rule).
+    today = timezone.localdate()
+    return (today.year if today.month >= 9 else today.year - 1) + 1
+
+
+def term_dates_payload(s):
+    year = _next_school_year()
+    return {"region_code": s.west.code, "school_year": year, "term": 2,
+            "start": f"{year + 1}-02-21", "end": f"{year + 1}-07-07"}  # fmt: skip
+
+
+def term_dates_api_payload(s):
+    year = _next_school_year()
+    return {"region": s.west.pk, "school_year": year, "term": 2, "start": f"{year + 1}-02-21",
+            "end": f"{year + 1}-07-07"}  # fmt: skip
 
 
 # A pairing's money is not its teachers' business: a teacher gets 404 there
@@ -417,6 +469,11 @@ ROUTES: dict[str, Route] = {
     "schools:day_override_remove": Route(
         kwargs=pk("day_override"), read=False, writes=(post(),), read_only=("inspector",)
     ),
+    "schools:term_dates": Route(writes=(post(term_dates_payload),)),
+    # 西山县's own dates, as for its exceptions: a teacher of 东城县 does not read them.
+    "schools:term_dates_remove": Route(
+        kwargs=pk("term_dates"), read=False, writes=(post(),), read_only=("inspector",)
+    ),
     "schools:programme_list": Route(),
     "schools:programme_export_csv": Route(),
     "schools:programme_export_xlsx": Route(),
@@ -428,6 +485,29 @@ ROUTES: dict[str, Route] = {
         ),
     ),
     "schools:programme_detail": Route(kwargs=pk("programme")),
+    # A programme's rules: every reader of the programme reads them; its bureau changes them.
+    "activities:programme_targets": Route(kwargs=pk("programme"), writes=(post(target_payload),)),
+    "activities:targets_adopt": Route(kwargs=pk("programme"), read=False, writes=(post(),)),
+    "activities:target_edit": Route(
+        kwargs=pk("target"),
+        read=False,
+        writes=(FORM, post(lambda s: {"minimum": 3, "period": "term", "side": "either"})),
+    ),  # fmt: skip
+    "activities:target_remove": Route(kwargs=pk("target"), read=False, writes=(post(),)),
+    "teachers:programme_rules": Route(
+        kwargs=pk("programme"),
+        writes=(
+            post(obligation_payload),
+            post(lambda s: {"form": "policy", "max_mentee_years": 5}),
+        ),
+    ),  # fmt: skip
+    "teachers:obligations_adopt": Route(kwargs=pk("programme"), read=False, writes=(post(),)),
+    "teachers:obligation_edit": Route(
+        kwargs=pk("obligation"),
+        read=False,
+        writes=(FORM, post(lambda s: {"minimum": 3, "period": "term"})),
+    ),  # fmt: skip
+    "teachers:obligation_remove": Route(kwargs=pk("obligation"), read=False, writes=(post(),)),
     "schools:programme_edit": Route(
         kwargs=pk("programme"),
         read=False,
@@ -545,6 +625,14 @@ ROUTES: dict[str, Route] = {
     "activities:evidence_remove": Route(kwargs=pk("evidence"), read=False, writes=(post(),)),
     "activities:pairing_exchanges": Route(kwargs=pk("pairing")),
     "activities:targets": Route(),
+    "activities:kind_list": Route(writes=(post(kind_payload),), read_only=KIND_READERS),
+    "activities:kind_edit": Route(
+        kwargs=visit_kind,
+        read=False,
+        shared=True,
+        read_only=KIND_READERS,
+        writes=(FORM, post(lambda s: {"name_zh": "互访交流", "name_en": "Visit", "order": "1"})),
+    ),
     # A participation record: the teacher, their coordinators, their bureau; not the
     # inspector, not the partner school (tests/test_participation.py).
     "activities:participation": Route(kwargs=pk("mentee_teacher"), inspector_reads=False),
@@ -1015,7 +1103,17 @@ ROUTES: dict[str, Route] = {
         kwargs=pk("activity"), api=True, read=False, writes=(post(postpone_api_payload),)
     ),
     "api:activity-evidence": Route(kwargs=pk("activity"), api=True, read=False, writes=(post(),)),
-    "api:activity-kind-list": Route(api=True),
+    "api:activity-kind-list": Route(
+        api=True, writes=(post(kind_api_payload),), read_only=KIND_READERS
+    ),
+    "api:activity-kind-detail": Route(
+        kwargs=lambda s: {"code": "visit"},
+        api=True,
+        read=False,
+        shared=True,
+        writes=(patch(lambda s: {"name_zh": "互访交流", "is_active": False}),),
+        read_only=KIND_READERS,
+    ),
     "api:secondment-list": Route(api=True, writes=(post(secondment_api_payload),)),
     "api:secondment-detail": Route(
         kwargs=pk("secondment"), api=True, writes=(patch(lambda s: {"duties": "改"}),)
@@ -1027,11 +1125,62 @@ ROUTES: dict[str, Route] = {
         kwargs=pk("secondment"), api=True, read=False, writes=(post(lambda s: {"days": 10}),)
     ),
     "api:exchange-target-list": Route(api=True),
+    "api:programme-target-list": Route(
+        api=True,
+        writes=(
+            post(
+                lambda s: {
+                    "programme": s.programme.pk,
+                    "subject": "activity",
+                    "kind": "lecture",
+                    "minimum": 1,
+                    "period": "year",
+                    "side": "either",
+                }
+            ),
+        ),
+    ),  # fmt: skip
+    "api:programme-target-detail": Route(
+        kwargs=pk("target"),
+        api=True,
+        writes=(patch(lambda s: {"minimum": 3}), ("delete", lambda s: {})),
+    ),  # fmt: skip
+    "api:obligation-list": Route(
+        api=True,
+        writes=(
+            post(
+                lambda s: {
+                    "programme": s.programme.pk,
+                    "kind": "reading_note",
+                    "filer": "mentee",
+                    "minimum": 2,
+                    "period": "month",
+                }
+            ),
+        ),
+    ),  # fmt: skip
+    "api:obligation-detail": Route(
+        kwargs=pk("obligation"),
+        api=True,
+        writes=(patch(lambda s: {"minimum": 3}), ("delete", lambda s: {})),
+    ),  # fmt: skip
+    "api:mentee-eligibility-detail": Route(
+        kwargs=pk("programme"), api=True, writes=(("put", lambda s: {"max_mentee_years": 5}),)
+    ),
     "api:day-override-list": Route(
         api=True, writes=(post(day_override_api_payload),), read_only=("inspector",)
     ),
     "api:day-override-detail": Route(
         kwargs=pk("day_override"),
+        api=True,
+        writes=(("delete", lambda s: {}),),
+        read_only=("inspector",),
+    ),  # fmt: skip
+    "api:term-dates-list": Route(
+        api=True, writes=(post(term_dates_api_payload),), read_only=("inspector",)
+    ),
+    "api:term-dates-detail": Route(
+        kwargs=pk("term_dates"),
         api=True,
         writes=(("delete", lambda s: {}),),
         read_only=("inspector",),
@@ -1539,6 +1688,15 @@ def scene(world, active):
         actor=s.bureau, region=s.west, date=dt.date(2027, 2, 8), is_working_day=False,
         note="西山县春节放假",
     )  # fmt: skip
+    activity_services.targets_adopt_defaults(actor=s.bureau, programme=s.programme)
+    s.target = PairingTarget.objects.filter(programme=s.programme).first()
+    teacher_services.obligations_adopt_defaults(actor=s.bureau, programme=s.programme)
+    s.obligation = Obligation.objects.filter(programme=s.programme).first()
+    year = _next_school_year()
+    s.term_dates = services.term_dates_set(
+        actor=s.bureau, region=s.west, school_year=year, term=1,
+        start=dt.date(year, 8, 30), end=dt.date(year + 1, 1, 21),
+    )  # fmt: skip
     s.secondment = activity_services.secondment_record(
         actor=s.coord_helping, pairing=active, kind="secondment", teacher=s.teacher,
         host_school=s.assisted, start=dt.date(2026, 9, 1), end=dt.date(2026, 12, 31),
@@ -1686,19 +1844,20 @@ def snapshot():
     models = (Region, School, Programme, Pairing, PairingTransition, NeedsAssessment, Goal,
               ProgressUpdate, LeadingGroupMember, ContactPerson, Teacher, Honour, Mentorship,
               MentorshipRecord, RecordComment, RecordAttachment, Activity, Participation,
-              Evidence, Reschedule, Secondment, DayOverride, Resource, Budget, Allocation,
-              Tranche, Disbursement, DisbursementTransition, Receipt, LedgerEntry, Donation,
-              DonationEvidence, Student, AidScheme, AidApplication, AidNotice,
+              Evidence, Reschedule, Secondment, DayOverride, TermDates, Resource, Budget,
+              Allocation, Tranche, Disbursement, DisbursementTransition, Receipt, LedgerEntry,
+              Donation, DonationEvidence, Student, AidScheme, AidApplication, AidNotice,
               AidObjection, AidTier, AidStepRecord, AidDocument, AidReview,
               StudentAccessLog, ImportBatch, ScorecardTemplate, Area, Indicator, Scorecard,
               IndicatorScore, ScoreEvidence, ScorecardEvent, ChatRobot, Delivery,
-              NotificationPreference, RegionNotificationDefault)  # fmt: skip
+              NotificationPreference, RegionNotificationDefault, ActivityKind)  # fmt: skip
     return (
         [m.objects.count() for m in models],
         list(
             Pairing.objects.order_by("pk").values_list("status", "goals_summary", "agreement_file")
         ),
         list(School.objects.order_by("pk").values_list("name", "code")),
+        list(TermDates.objects.order_by("pk").values_list("start", "end")),
         list(Programme.objects.order_by("pk").values_list("name", "is_open")),
         list(Goal.objects.order_by("pk").values_list("current_value", flat=True)),
         list(Notification.objects.order_by("pk").values_list("read_at", flat=True)),
@@ -1710,6 +1869,8 @@ def snapshot():
             "content", "signed_off_at")),
         list(Activity.objects.order_by("pk").values_list(
             "status", "title", "starts_at", "summary")),
+        list(ActivityKind.objects.order_by("pk").values_list(
+            "name_zh", "name_en", "order", "is_active")),
         list(Secondment.objects.order_by("pk").values_list(
             "start", "end", "duties", "cancelled_at")),
         list(Budget.objects.order_by("pk").values_list("amount", "source", "purpose")),
@@ -1741,7 +1902,7 @@ def request(user, name, route, scene, method="get", payload=None, query=""):
     return getattr(client, method)(url, data) if data is not None else getattr(client, method)(url)
 
 
-OBJECT_ROUTES = sorted(n for n, r in ROUTES.items() if r.kwargs)
+OBJECT_ROUTES = sorted(n for n, r in ROUTES.items() if r.kwargs and not r.shared)
 LIST_ROUTES = sorted(n for n, r in ROUTES.items() if not r.kwargs and r.read)
 WRITES = sorted((n, i) for n, r in ROUTES.items() for i in range(len(r.writes)))
 READ_OBJECT_ROUTES = sorted(

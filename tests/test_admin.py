@@ -329,35 +329,19 @@ def test_moving_a_school_out_of_its_programme_shows_a_form_error(client, superus
     assert world.assisted.region_id == world.west.pk
 
 
-def test_a_programmes_bureau_sets_its_obligations_in_the_admin_and_compliance_follows(
-    client, world, active
-):
-    from teachers.models import Obligation
-    from teachers.rules import rules_for
+def test_a_programmes_obligations_are_read_only_in_the_admin_and_scoped(client, world, active):
+    # The programme's bureau keeps them on the programme's page (tests/test_programme_rules.py).
+    from teachers import services as teacher_services
 
+    teacher_services.obligations_adopt_defaults(actor=world.bureau, programme=world.programme)
     bureau = staff(world.bureau, "view_obligation", "add_obligation", "change_obligation")
     client.force_login(bureau)
-    response = client.post(
-        "/admin/teachers/obligation/add/",
-        {"programme": world.programme.pk, "kind": "reading_note", "filer": "mentee",
-         "minimum": "2", "period": "month"},
-    )  # fmt: skip
-    assert response.status_code == 302, response.content[:500]
-    (rule,) = rules_for({world.programme.pk})[world.programme.pk]
-    assert (rule.kind, rule.minimum) == ("reading_note", 2)
+    listed = client.get("/admin/teachers/obligation/").context["cl"].result_list
+    assert len(listed) == 10
+    assert client.get("/admin/teachers/obligation/add/").status_code == 403
     outsider = staff(world.outsider, "view_obligation", "add_obligation", "change_obligation")
     client.force_login(outsider)
     assert list(client.get("/admin/teachers/obligation/").context["cl"].result_list) == []
-    obligation = Obligation.objects.get()
-    assert client.get(f"/admin/teachers/obligation/{obligation.pk}/change/").status_code in (
-        302, 404)  # fmt: skip
-    refused = client.post(
-        "/admin/teachers/obligation/add/",
-        {"programme": world.programme.pk, "kind": "reading_note", "minimum": "9",
-         "period": "week"},
-    )  # fmt: skip
-    assert refused.status_code == 200  # not a programme of theirs: not a choice
-    assert Obligation.objects.count() == 1
 
 
 def test_administrators_link_a_teacher_to_the_account_they_sign_in_with(client, superuser, world):

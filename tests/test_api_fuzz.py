@@ -27,11 +27,13 @@ from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from activities import services as activity_services
 from evaluation import services as evaluation_services
 from evaluation.models import Document
 from evaluation.models import Template as ScorecardTemplate
 from funding import services as funding_services
 from schools import services
+from teachers import services as teacher_services
 from twinning.notify import chat
 from twinning.notify.services import notify
 
@@ -145,7 +147,13 @@ def _known_ids(world, active) -> dict[str, int]:
         for n, name in enumerate(["江城实验小学结对工作群", "江城实验小学教研群"])
     ]  # fmt: skip
     chat.robot_test(actor=world.coord_helping, robot=robot)
+    # The programme's own rules (the defaults made its own), one target and one obligation.
+    activity_services.targets_adopt_defaults(actor=world.bureau, programme=world.programme)
+    teacher_services.obligations_adopt_defaults(actor=world.bureau, programme=world.programme)
     return {
+        "/api/programme-targets/": world.programme.exchange_targets.first().pk,
+        "/api/programme-obligations/": world.programme.obligations.first().pk,
+        "/api/mentee-eligibility/": world.programme.pk,
         "/api/notifications/": notification.pk,
         # The robot's actions and log on one robot; GET and DELETE /api/robots/{id}/ on
         # another, so that the actions still find theirs once the DELETE has run.

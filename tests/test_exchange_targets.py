@@ -115,6 +115,7 @@ def test_a_programme_sets_its_own_targets(world, active):
     PairingTarget.objects.create(
         programme=world.programme, subject="activity", minimum=1, period="term",
         kind=ActivityKind.objects.get(code="synchronous_class"), side="either",
+        valid_from=dt.date(2026, 9, 1),
     )  # fmt: skip
     (only,) = targets.pairing_standing(active).lines
     assert only.label == "同步课堂：每学期至少 1 次" and only.required == 1

@@ -361,8 +361,10 @@ def test_the_standing_of_many_mentorships_takes_a_constant_number_of_queries(
 def test_a_programme_sets_its_own_obligations(world, mentorship):
     from teachers.models import Obligation
 
-    Obligation.objects.create(programme=world.programme, kind="reading_note", filer="mentee",
-                              minimum=1, period="month")  # fmt: skip
+    Obligation.objects.create(
+        programme=world.programme, kind="reading_note", filer="mentee", minimum=1,
+        period="month", valid_from=dt.date(2026, 9, 1),
+    )  # fmt: skip
     standing = compliance.mentorship_standing(mentorship)
     assert [ln.rule for ln in standing.lines] == [Rule("reading_note", "mentee", 1, "month")]
     assert len(DEFAULTS) == 10

@@ -61,11 +61,12 @@ def fetch(client, url) -> str:
         # school, 5 its pairings, 6 their members, then 7 unread count.
         ("mentor", lambda w: reverse("home"), 7),
         # 3 region subtree, 4 the programme, 5 paginator count, 6 counts by status,
-        # 7 unread count, 8 the page of pairings, 9 their members with schools.
+        # 7 the programme's recent changes with their users, 8 unread count, 9 the page of
+        # pairings, 10 their members with schools.
         (
             "bureau",
             lambda w: reverse("schools:programme_detail", args=[w.programme.pk]),
-            9,
+            10,
         ),
         # 3 region subtree, 4 the pairings, 5 their members with schools.
         ("bureau", lambda w: reverse("schools:pairing_export"), 5),

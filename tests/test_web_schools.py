@@ -443,7 +443,7 @@ def test_programme_detail_shows_fields_and_pairings_with_counts(client, world, p
     counts = {value: n for value, _label, n in response.context["status_counts"]}
     assert counts["proposed"] == 1 and sum(counts.values()) == 1
     html = response.content.decode()
-    assert "江城市城乡学校结对帮扶" in html and "300000.00" in html
+    assert "江城市城乡学校结对帮扶" in html and "300,000.00 元" in html
     assert reverse("schools:pairing_detail", args=[proposed.pk]) in html
     assert reverse("schools:programme_edit", args=[world.programme.pk]) in html
 

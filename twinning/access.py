@@ -37,6 +37,9 @@ class Scope:
     # Regions above the user's scope (and their school's region): they may read
     # programmes owned there, since those programmes reach their schools.
     context_region_ids: frozenset[int] = field(default_factory=frozenset)
+    # Bureau staff of a top-level region (a province's bureau), read from the assigned
+    # regions' paths: they keep the lists every region shares (the kinds of activity).
+    top_level_bureau: bool = False
 
     @property
     def read_region_ids(self) -> frozenset[int]:
@@ -177,6 +180,7 @@ def _build_scope(user) -> Scope:
         coordinator_school_ids=frozenset(schools[Role.COORDINATOR]),
         teacher_school_ids=frozenset(schools[Role.TEACHER]),
         context_region_ids=frozenset(ancestor_ids),
+        top_level_bureau=any(path.strip("/").count("/") == 0 for path in roots[Role.BUREAU]),
     )
 
 
@@ -331,6 +335,12 @@ def can_confirm_secondment_days(scope: Scope, secondment) -> bool:
         is_pairing_bureau(scope, secondment.pairing)
         or secondment.host_school_id in scope.coordinator_school_ids
     )
+
+
+def can_manage_activity_kinds(scope: Scope) -> bool:
+    """Add, rename, reorder, retire the kinds of activity: one list for every region, so
+    administrators and the bureau staff of a top-level region (the province's bureau)."""
+    return scope.is_admin or scope.top_level_bureau
 
 
 def can_register_robots(scope: Scope) -> bool:

@@ -283,3 +283,14 @@ def term_at_or_after(day: dt.date, region_path: str | None = None) -> Term:
         if term.start > day:
             return term
     return default_term(year + 2, 1)  # past every term set in the years around the day
+
+
+def open_from(region_path: str | None = None, on: dt.date | None = None) -> dt.date:
+    """The first day that is not yet in a closed period for the region at
+    ``region_path`` on day ``on`` (default today): the first day of the term under way,
+    or that day itself in the holidays.
+    Settings that count days (term dates, working-day exceptions) are not changed before
+    it, so that a term already over keeps the numbers it closed with."""
+    on = on or today()
+    term = term_containing(on, region_path)
+    return term.start if term is not None else on

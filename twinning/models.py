@@ -525,3 +525,32 @@ class StoredFile(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class InForceQuerySet(models.QuerySet):
+    def in_force(self, day):
+        """The rows that held on ``day``."""
+        return self.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=day), valid_from__lte=day
+        )
+
+    def current(self):
+        return self.filter(valid_until__isnull=True)
+
+
+class InForce(models.Model):
+    """A rule of a programme that is changed by retiring it and adding its successor, so
+    that a period already closed is still counted by the rules it had
+    (twinning/rulebook.py)."""
+
+    valid_from = models.DateField(_("in force from"), default=timezone.localdate)
+    valid_until = models.DateField(_("in force until"), null=True, blank=True)
+
+    objects = InForceQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_current(self) -> bool:
+        return self.valid_until is None

@@ -391,6 +391,10 @@ SPECTACULAR_SETTINGS = {
         "ComplianceStatusEnum": "teachers.compliance.STATUS_CHOICES",
         "ActivityStatusEnum": "activities.models.ActivityStatus",
         "SecondmentKindEnum": "activities.models.SecondmentKind",
+        # A programme's rules: a target counts per term or year, an obligation per week,
+        # month or term.
+        "TargetPeriodEnum": "activities.models.TargetPeriod",
+        "ObligationPeriodEnum": "teachers.models.Period",
         "DisbursementStatusEnum": "funding.models.DisbursementStatus",
         "TrancheStatusEnum": "funding.models.TrancheStatus",
         "PurposeEnum": "funding.models.Purpose",

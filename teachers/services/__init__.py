@@ -7,7 +7,14 @@ from .mentorships import (
     mentorship_terminate,
     mentorship_update,
 )
-from .programme_rules import mentorship_policy_save, obligation_delete, obligation_save
+from .programme_rules import (
+    OBLIGATION_CHANGE_FIELDS,
+    mentorship_policy_set,
+    obligation_add,
+    obligation_change,
+    obligation_remove,
+    obligations_adopt_defaults,
+)
 from .records import (
     record_attachment_add,
     record_attachment_remove,
@@ -34,5 +41,6 @@ __all__ = [
     "record_attachment_add", "record_attachment_remove", "record_comment", "record_file",
     "record_sign_off", "record_update", "teacher_check", "teacher_create", "teacher_link_user",
     "teacher_update", "teachers_import",
-    "mentorship_policy_save", "obligation_delete", "obligation_save",
+    "OBLIGATION_CHANGE_FIELDS", "mentorship_policy_set", "obligation_add",
+    "obligation_change", "obligation_remove", "obligations_adopt_defaults",
 ]  # fmt: skip
