@@ -62,12 +62,12 @@ class ActivityKindSerializer(LeanRepresentation, ModelSerializer):
 
     class Meta:
         model = ActivityKind
-        fields = ["code", "name", "name_zh", "name_en", "is_active"]
+        fields = ["code", "name", "name_zh", "name_en", "order", "is_active"]
         read_only_fields = fields
 
     def represent(self, k: ActivityKind) -> dict:
         return {"code": k.code, "name": k.name, "name_zh": k.name_zh, "name_en": k.name_en,
-                "is_active": k.is_active}  # fmt: skip
+                "order": k.order, "is_active": k.is_active}  # fmt: skip
 
 
 class EvidenceSerializer(LeanRepresentation, ModelSerializer):

@@ -515,7 +515,7 @@ def _adopt_default_targets(actor: User, programme: Programme) -> None:
     if PairingTarget.objects.current().filter(programme=programme).exists():
         return
     kinds = {k.code: k for k in ActivityKind.objects.filter(
-        code__in=[t.kind for t in targets.DEFAULTS if t.kind]
+        code__in=[t.kind for t in targets.DEFAULTS if t.kind], is_active=True
     )}  # fmt: skip
     for t in targets.DEFAULTS:
         if t.kind and t.kind not in kinds:
@@ -546,6 +546,8 @@ def target_add(
     """Add an exchange target to a programme, in force from today (its bureau). Periods
     already closed keep the targets they had (twinning/rulebook.py)."""
     programme = _programme_locked(actor, programme)
+    if kind is not None:  # as it is now: taking it out of use locks it too
+        kind = ActivityKind.objects.select_for_update().get(pk=kind.pk)
     if subject == TargetSubject.ACTIVITY and kind is not None and not kind.is_active:
         raise ValidationError({"kind": _("This kind of activity is no longer in use.")})
     target = PairingTarget(programme=programme, subject=subject, kind=kind, minimum=minimum,
@@ -695,9 +697,20 @@ def activity_kind_validate(kind: ActivityKind, *, actor: User | None = None) -> 
 def _check_retire(actor: User | None, kind: ActivityKind) -> None:
     """A kind that a programme's current exchange target counts stays in use: taken out of
     use, no activity could be scheduled to meet the target. The programmes the actor may
-    read are named; the others (another province's) only counted."""
-    targets = PairingTarget.objects.current().filter(kind=kind).select_related("programme")
-    programmes = {target.programme_id: target.programme for target in targets}
+    read are named; the others (another province's) only counted. A kind the default
+    targets count stays in use while any programme follows the defaults."""
+    if kind.code in {t.kind for t in targets.DEFAULTS} and (
+        Programme.objects.exclude(
+            pk__in=PairingTarget.objects.current().values("programme_id")
+        ).exists()
+    ):
+        raise ValidationError({"is_active": [ValidationError(
+            _("“%(kind)s” is counted by the default exchange targets, which programmes "
+              "without targets of their own follow: it stays in use.") % {"kind": kind.name},
+            code="rule",
+        )]})  # fmt: skip
+    counting = PairingTarget.objects.current().filter(kind=kind).select_related("programme")
+    programmes = {target.programme_id: target.programme for target in counting}
     if not programmes:
         return
     scope = resolve_scope(actor)

@@ -82,9 +82,11 @@ class TargetBook:
 
     def __init__(self, programme_ids):
         self._rows: dict[int, list[tuple[dt.date, dt.date | None, Target]]] = {}
-        for row in PairingTarget.objects.filter(programme_id__in=list(programme_ids)).values(
-            "programme_id", "subject", "kind__code", "minimum", "period", "side",
-            "valid_from", "valid_until",
+        for row in (
+            PairingTarget.objects.filter(programme_id__in=list(programme_ids))
+            .order_by("id")
+            .values("programme_id", "subject", "kind__code", "minimum", "period", "side",
+                    "valid_from", "valid_until")
         ):  # fmt: skip
             target = Target(
                 row["subject"], row["kind__code"], row["minimum"], row["period"], row["side"]
@@ -101,13 +103,16 @@ class TargetBook:
         )  # fmt: skip
         return own or DEFAULTS
 
-
-def targets_for(programme_ids, on: dt.date | None = None) -> dict[int, tuple[Target, ...]]:
-    """Each programme's targets on ``on`` (default today): its own rows, else the
-    defaults (one query)."""
-    day = on or calendar.today()
-    book = TargetBook(programme_ids)
-    return {pid: book.on(pid, day) for pid in programme_ids}
+    def for_periods(self, programme_id: int, windows: dict, today: dt.date) -> tuple:
+        """The programme's targets of each period in ``windows`` (``{period: (start, end)
+        or None}``), each as in force on the period's last day, or today while it runs: a
+        change made since a period closed leaves it as it was."""
+        found = []
+        for period, window in windows.items():
+            if window is not None:
+                day = min(window[1], today)
+                found += [t for t in self.on(programme_id, day) if t.period == period]
+        return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -229,16 +234,18 @@ def standings(
     rows = list(qs.values(*fields, *(["group"] if group_by else [])))
     if not rows:
         return {}
-    targets = targets_for({row["programme_id"] for row in rows}, on)
+    book = TargetBook({row["programme_id"] for row in rows})
     all_kinds = list(ActivityKind.objects.all())
     kinds = {k.code: k.pk for k in all_kinds}
     names = {k.code: k.name for k in all_kinds}
     terms = calendar.TermResolver(on)
     by_windows: dict[tuple, list[dict]] = {}
     windows_of: dict[int, dict] = {}
+    targets: dict[int, tuple[Target, ...]] = {}
     for row in rows:
         windows = _windows(terms.containing(row["region__path"]), on)
         windows_of[row["id"]] = windows
+        targets[row["id"]] = book.for_periods(row["programme_id"], windows, today)
         by_windows.setdefault(tuple(windows.items()), []).append(row)
     helping_of = {row["id"]: row["helping_school_id"] for row in rows}
     days = _secondment_days(list(windows_of), helping_of, windows_of, today)
@@ -246,14 +253,14 @@ def standings(
     for window_items, group in by_windows.items():
         windows = dict(window_items)
         all_targets = sorted(
-            {t for row in group for t in targets[row["programme_id"]]},
+            {t for row in group for t in targets[row["id"]]},
             key=lambda t: (t.period, t.subject, t.kind or ""),
         )  # fmt: skip
         counts = _activity_counts(group, windows, all_targets, kinds)
         index = {t: f"t{n}" for n, t in enumerate(all_targets)}
         for row in group:
             standing = result[row["id"]] = Standing(row["id"], group=row.get("group"))
-            for target in targets[row["programme_id"]]:
+            for target in targets[row["id"]]:
                 window = windows[target.period]
                 if window is None:  # the holidays between terms: nothing due this term
                     continue

@@ -11,9 +11,8 @@ class EvaluationConfig(AppConfig):
 
         notices.register()
         from schools import hub, region_copies
-        from schools import services as school_services
 
-        from . import home, selectors, services
+        from . import home, selectors
         from .documents import builders, cadence, pairing, region
 
         # A scorecard carries its pairing's region (the programme's, as a pairing does);
@@ -28,9 +27,6 @@ class EvaluationConfig(AppConfig):
             )
         )  # fmt: skip
         home.register()
-        # A pass mark that would change a finalised result is refused.
-        if services.programme_change_check not in school_services.PROGRAMME_CHANGE_CHECKS:
-            school_services.PROGRAMME_CHANGE_CHECKS.append(services.programme_change_check)
         # The kinds of the report archive built so far (evaluation/documents/).
         builders.register(pairing.PairingEvaluation())
         builders.register(region.RegionEvaluation())

@@ -77,31 +77,37 @@ def _window_query(card) -> str:
 
 def _exchange_targets(scorecards: QuerySet) -> dict[int, Measure]:
     """The share of the programme's exchange targets met in the pairing year: each target
-    of activities (activities.targets; per term counts twice in a year) as done against
-    required, capped at 1, averaged."""
+    of activities (activities.targets) as done against required, capped at 1, averaged.
+    A target per term counts for each half of the year as it was at that half's end (or
+    today), a target per year as it was at the year's end: a change made since leaves a
+    closed half as it was."""
     from activities.models import TargetPeriod, TargetSubject
     from activities.selectors import completed_in_windows
     from activities.targets import TargetBook
 
-    rows = list(_windows(scorecards).values_list("pk", "programme_id", "period_end"))
-    book, today = TargetBook({programme for _pk, programme, _end in rows}), calendar.today()
-    # The targets in force at the year's end (or today): a change made since leaves a
-    # closed year's value as it was.
-    targets = {pk: book.on(programme, min(end, today)) for pk, programme, end in rows}
-    kinds = {
-        f"{t.kind}:{t.side}": (t.kind, t.side)
-        for ts in targets.values() for t in ts if t.subject == TargetSubject.ACTIVITY
-    }  # fmt: skip
+    rows = list(
+        _windows(scorecards).values_list("pk", "programme_id", "period_start", "period_end")
+    )
+    book, today = TargetBook({row[1] for row in rows}), calendar.today()
+    required: dict[int, dict[tuple[str, str], int]] = {}
+    for pk, programme, start, end in rows:
+        middle, last = min(start + (end - start) / 2, today), min(end, today)
+        needed = required[pk] = {}
+        for day, periods in ((middle, {TargetPeriod.TERM}),
+                             (last, {TargetPeriod.TERM, TargetPeriod.YEAR})):  # fmt: skip
+            for t in book.on(programme, day):
+                if t.subject == TargetSubject.ACTIVITY and t.period in periods:
+                    needed[t.kind, t.side] = needed.get((t.kind, t.side), 0) + t.minimum
+    kinds = {f"{kind}:{side}": (kind, side) for needed in required.values()
+             for kind, side in needed}  # fmt: skip
     counts = completed_in_windows(_windows(scorecards), kinds)
     found = {}
-    for pk, _programme, _end in rows:
-        lines = []
-        for t in targets[pk]:
-            if t.subject != TargetSubject.ACTIVITY:
-                continue
-            required = t.minimum * (2 if t.period == TargetPeriod.TERM else 1)
-            done = counts.get(pk, {}).get(f"{t.kind}:{t.side}", 0)
-            lines.append({"kind": t.kind, "side": t.side, "done": done, "required": required})
+    for pk, *_rest in rows:
+        lines = [
+            {"kind": kind, "side": side, "required": n,
+             "done": counts.get(pk, {}).get(f"{kind}:{side}", 0)}
+            for (kind, side), n in required[pk].items()
+        ]  # fmt: skip
         shares = [min(Decimal(1), Decimal(line["done"]) / line["required"]) for line in lines
                   if line["required"]]  # fmt: skip
         value = (sum(shares) / len(shares)).quantize(RATIO) if shares else None

@@ -26,10 +26,8 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from schools.models import Pairing, PairingMember, PairingStatus, Programme
 from twinning import access, calendar
@@ -859,7 +857,10 @@ def scorecard_finalise(*, actor: User, scorecard: Scorecard, comment: str = "") 
             score.save(update_fields=["points"])
     card.total = result.total
     card.grade = scoring.grade_of(card.total, card.template)
-    card.pass_mark = card.programme.pass_mark
+    # A year finalised again (after a reopening) keeps the mark it was first judged by:
+    # a pass mark the bureau changed since holds for years finalised from then on.
+    if card.pass_mark is None:
+        card.pass_mark = card.programme.pass_mark
     card.passed = card.total >= card.pass_mark
     before, card.status = card.status, ScorecardStatus.FINALISED
     card.finalised_at, card.finalised_by = now, actor
@@ -920,29 +921,3 @@ def areas_short(card: Scorecard, result: scoring.Result | None = None) -> list[s
     areas = (result or result_of(card)).areas
     return scoring.areas_short([(a.name, a.points, a.maximum) for a in areas], card.pass_mark,
                                card.template.max_points)  # fmt: skip
-
-
-# --- a programme's pass mark -----------------------------------------------------------------
-
-
-def programme_change_check(programme: Programme, changed: dict) -> None:
-    """Refuse a new pass mark that would turn a finalised evaluation of the programme from
-    a pass into a fail, or back: its tranche was released or withheld on that result
-    (schools.services.PROGRAMME_CHANGE_CHECKS calls this)."""
-    if "pass_mark" not in changed or changed["pass_mark"] is None:
-        return
-    mark = Decimal(changed["pass_mark"])
-    flipped = Scorecard.objects.filter(
-        Q(passed=True, total__lt=mark) | Q(passed=False, total__gte=mark),
-        programme=programme, passed__isnull=False, total__isnull=False,
-    ).count()  # fmt: skip
-    if flipped:
-        raise ValidationError({"pass_mark": ngettext(
-            "%(n)d finalised evaluation of the programme would change between pass and fail "
-            "with this mark; its tranche was decided on the result. Keep the mark, or "
-            "choose one that leaves the results as they are.",
-            "%(n)d finalised evaluations of the programme would change between pass and fail "
-            "with this mark; their tranches were decided on the results. Keep the mark, or "
-            "choose one that leaves the results as they are.",
-            flipped,
-        ) % {"n": flipped}})  # fmt: skip

@@ -159,8 +159,8 @@ class ProgrammeForm(_ModelFieldsForm):
                 "Allocations made from now on follow it; those already made keep their tranches."
             )
         self.fields["pass_mark"].help_text = _(
-            "A mark that would turn a finalised evaluation from pass to fail, or back, is "
-            "refused: its tranche was decided on that result."
+            "Evaluations finalised from now on are judged by it; those already finalised "
+            "keep the mark they were judged by, also when finalised again."
         )
 
     @classmethod

@@ -168,19 +168,13 @@ def programme_update(*, actor: User, programme: Programme, **fields) -> Programm
         name: value for name, value in fields.items()
         if name in PROGRAMME_FIELDS and getattr(programme, name) != value
     }  # fmt: skip
-    for check in PROGRAMME_CHANGE_CHECKS:
-        check(programme, changed)
+    if not changed:
+        return programme  # nothing to save, nothing for the history
     for name, value in changed.items():
         setattr(programme, name, value)
     programme_validate(programme)
     _save_validated(programme, actor)
     return programme
-
-
-# Checks a higher app adds (in its AppConfig.ready) that refuse a change to a programme
-# which would alter what it keeps: each is called with the programme as it is and the
-# fields about to change, and raises ValidationError naming the field.
-PROGRAMME_CHANGE_CHECKS: list = []
 
 
 def programme_validate(programme: Programme) -> None:
@@ -806,8 +800,16 @@ def term_dates_check(*, region: Region, school_year: int, term: int, start, end)
             {"end": _("A term starts and ends within its school year, and ends after it starts.")}
         )
     today = calendar.today()
-    if calendar.term_dates(school_year, term, region.path).end < today:
+    holding = calendar.term_dates(school_year, term, region.path)
+    if holding.end < today:
         raise _term_over_error()
+    if start != holding.start:
+        first_open = calendar.open_from(region.path)
+        if start < first_open:
+            raise ValidationError({"start": _(
+                "This first day is before %(date)s: the days before it are in a period "
+                "that is over, so that what it counted stays as it closed."
+            ) % {"date": f"{first_open:%Y-%m-%d}"}})  # fmt: skip
     if end < today:
         raise ValidationError(
             {
@@ -858,6 +860,8 @@ def term_dates_set(
     dates = TermDates.objects.select_for_update().filter(
         region=region, school_year=school_year, term=term
     ).first() or TermDates(region=region, school_year=school_year, term=term)
+    if dates.pk and (dates.start, dates.end) == (start, end):
+        return dates  # nothing changes: no history row
     dates.start, dates.end = start, end
     _save_validated(dates, actor)
     return dates
@@ -878,8 +882,12 @@ def term_dates_remove(*, actor: User, dates: TermDates) -> None:
 
 def day_override_check(*, region: Region, date) -> None:
     """A working-day exception is not recorded, changed or removed for a day before the
-    term under way (:func:`twinning.calendar.open_from`): that term is over."""
-    first_open = calendar.open_from(region.path)
+    term under way (:func:`twinning.calendar.open_from`): that term is over. The term of
+    each region below that keeps its own dates counts too, since the day holds there."""
+    below = TermDates.objects.filter(region__path__startswith=region.path).values_list(
+        "region__path", flat=True
+    )
+    first_open = calendar.latest_open_from({region.path, *below})
     if date < first_open:
         raise ValidationError(
             {
@@ -908,6 +916,8 @@ def day_override_set(
     day = DayOverride.objects.select_for_update().filter(
         region=region, date=date
     ).first() or DayOverride(region=region, date=date)
+    if day.pk and (day.is_working_day, day.note) == (is_working_day, note.strip()):
+        return day  # nothing changes: no history row
     day.is_working_day, day.note = is_working_day, note.strip()
     _save_validated(day, actor)
     calendar.day_overrides_changed()

@@ -220,7 +220,9 @@ def programme_detail(request, pk: int):
         page_obj=page, pairings=page.object_list, status_counts=_status_counts(pairings),
         can_propose=programme.is_open and access.can_propose_in_programme(request.scope, programme),
         changes=history.recent_changes(
-            programme.history.all(), fields=services.PROGRAMME_FIELDS, limit=5
+            programme.history.all(), fields=services.PROGRAMME_FIELDS, limit=5,
+            wording={"region": lambda old, new: _("moved to another region"),
+                     "description": lambda old, new: _("description changed")},
         ),
     )  # fmt: skip
     return render(request, "schools/programme_detail.html", context)

@@ -114,7 +114,7 @@ def standings(
     )
     if not rows:
         return {}
-    rule_map = rule_sets.rules_for({row[4] for row in rows}, on)
+    book = rule_sets.RuleBook({row[4] for row in rows})
     terms = calendar.TermResolver(on)
     by_term: dict[calendar.Term, list[tuple]] = {}
     result: dict[int, Standing] = {}
@@ -124,7 +124,7 @@ def standings(
         if term is not None:  # in the holidays between terms nothing is due
             by_term.setdefault(term, []).append(row)
     for term, group in by_term.items():
-        _fill(result, group, term, rule_map, on, today)
+        _fill(result, group, term, book, on, today)
     return result
 
 
@@ -163,12 +163,16 @@ def _counts(group, term, windows, columns) -> dict[int, dict]:
     }
 
 
-def _fill(result, group, term, rule_map, on, today) -> None:
+def _fill(result, group, term, book, on, today) -> None:
     windows = _windows(term, on)
     # A minimum is per whole week or month: a period cut short by the term's first or
     # last day owes its share of it, as one cut short by the mentorship's start does.
     periods = {Period.WEEK: calendar.week_bounds(on), Period.MONTH: calendar.month_bounds(on),
                Period.TERM: (term.start, term.end)}  # fmt: skip
+    # Each period is counted by the obligations in force on its last day (today while it
+    # runs): a week that closed before a change keeps the obligations it had.
+    ends = {period: min(bounds[1], today) for period, bounds in periods.items()}
+    rule_map = {pid: book.for_periods(pid, ends) for pid in {row[4] for row in group}}
     columns = _columns(group, windows, rule_map)
     counts = _counts(group, term, windows, columns)
     # What each rule asks depends only on the programme and the mentorship's span: most

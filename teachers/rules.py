@@ -77,16 +77,46 @@ DEFAULTS: tuple[Rule, ...] = (
 )
 
 
+class RuleBook:
+    """Every own obligation of some programmes, current and retired, read in one query;
+    which of them held on a day (twinning/rulebook.py)."""
+
+    def __init__(self, programme_ids):
+        self._rows: dict[int, list[Obligation]] = {}
+        ids = [p for p in programme_ids if p]
+        for row in Obligation.objects.filter(programme_id__in=ids).order_by("id"):
+            self._rows.setdefault(row.programme_id, []).append(row)
+
+    def on(self, programme_id: int | None, day: dt.date) -> tuple[Rule, ...]:
+        """The programme's obligations on ``day``: its own in force then, else the
+        defaults (also for mentorships outside any programme)."""
+        own = tuple(
+            Rule(row.kind, row.filer, row.minimum, row.period, row.partner_lessons_only)
+            for row in self._rows.get(programme_id, ())
+            if row.valid_from <= day and (row.valid_until is None or row.valid_until >= day)
+        )  # fmt: skip
+        return own or DEFAULTS
+
+    def for_periods(self, programme_id: int | None, ends: dict[str, dt.date]) -> tuple:
+        """The obligations of each period (week, month, term) as in force on the period's
+        last day given in ``ends`` (today while it runs): a change made since a period
+        closed leaves it as it was. In the order the rules are kept."""
+        chosen = {
+            rule for period, day in ends.items()
+            for rule in self.on(programme_id, day) if rule.period == period
+        }  # fmt: skip
+        ordered = dict.fromkeys(
+            rule for day in ends.values() for rule in self.on(programme_id, day)
+            if rule in chosen
+        )  # fmt: skip
+        return tuple(ordered)
+
+
 def rules_for(programme_ids, on: dt.date | None = None) -> dict[int | None, tuple[Rule, ...]]:
     """The obligations of each programme (None: mentorships outside any programme) in
-    force on ``on`` (default today; twinning/rulebook.py), in one query for all of them."""
-    found: dict[int | None, list[Rule]] = {}
-    rows = Obligation.objects.filter(programme_id__in=[p for p in programme_ids if p])
-    for row in rows.in_force(on or calendar.today()).order_by("programme_id", "id"):
-        found.setdefault(row.programme_id, []).append(
-            Rule(row.kind, row.filer, row.minimum, row.period, row.partner_lessons_only)
-        )
-    return {pid: tuple(found.get(pid, ())) or DEFAULTS for pid in programme_ids}
+    force on ``on`` (default today), in one query for all of them."""
+    book, day = RuleBook(programme_ids), on or calendar.today()
+    return {pid: book.on(pid, day) for pid in programme_ids}
 
 
 def max_mentee_years(programme_id: int | None) -> int | None:

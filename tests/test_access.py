@@ -276,12 +276,18 @@ def secondment_api_payload(s):
 
 
 def day_override_payload(s):
-    return {"region_code": s.west.code, "date": "2027-02-09", "is_working_day": "0",
+    return {"region_code": s.west.code, "date": f"{_next_school_year() + 1}-02-09",
+            "is_working_day": "0",
             "note": "西山县春节"}  # fmt: skip
 
 
 def day_override_api_payload(s):
-    return {"region": s.west.pk, "date": "2027-02-10", "is_working_day": False, "note": "春节"}
+    return {
+        "region": s.west.pk,
+        "date": f"{_next_school_year() + 1}-02-10",
+        "is_working_day": False,
+        "note": "春节",
+    }
 
 
 # The kinds of activity: one list for every region, read by every role and kept by
@@ -1685,7 +1691,8 @@ def scene(world, active):
         title="西山山村小学语文教案", category="lesson_plan", subject="语文", grade="3",
     )  # fmt: skip
     s.day_override = services.day_override_set(
-        actor=s.bureau, region=s.west, date=dt.date(2027, 2, 8), is_working_day=False,
+        actor=s.bureau, region=s.west, date=dt.date(_next_school_year() + 1, 2, 8),
+        is_working_day=False,
         note="西山县春节放假",
     )  # fmt: skip
     activity_services.targets_adopt_defaults(actor=s.bureau, programme=s.programme)

@@ -215,6 +215,15 @@ def test_a_kind_a_current_target_counts_stays_in_use_and_the_programme_is_named(
     assert kind("lecture").is_active
 
 
+def test_a_kind_the_default_targets_count_stays_in_use_while_a_programme_follows_them(world):
+    with pytest.raises(ValidationError) as refused:
+        services.activity_kind_update(
+            actor=world.bureau, kind=kind("lesson_delivery"), is_active=False
+        )
+    assert "默认" in refused.value.message_dict["is_active"][0]
+    assert kind("lesson_delivery").is_active
+
+
 def test_a_target_no_longer_in_force_does_not_keep_a_kind_in_use(world):
     target(world.programme, "lecture", valid_until=dt.date(2026, 12, 31))
     services.activity_kind_update(actor=world.bureau, kind=kind("lecture"), is_active=False)
@@ -302,7 +311,8 @@ def test_the_api_adds_and_changes_kinds_by_code(api, world):
                               "name_en": "Reading club", "order": 135}, format="json")  # fmt: skip
     assert response.status_code == 201, response.content
     assert response.json() == {"code": "reading_club", "name": "读书会", "name_zh": "读书会",
-                               "name_en": "Reading club", "is_active": True}  # fmt: skip
+                               "name_en": "Reading club", "order": 135,
+                               "is_active": True}  # fmt: skip
     response = api.patch(
         api_url(kind("reading_club")), {"is_active": False, "order": 1}, format="json"
     )
@@ -310,7 +320,7 @@ def test_the_api_adds_and_changes_kinds_by_code(api, world):
     assert kind("reading_club").history.first().history_user == world.bureau
     listed = api.get(API).json()
     assert listed[0]["code"] == "reading_club"
-    assert set(listed[0]) == {"code", "name", "name_zh", "name_en", "is_active"}
+    assert set(listed[0]) == {"code", "name", "name_zh", "name_en", "order", "is_active"}
 
 
 def test_the_api_refuses_what_the_page_refuses(api, world):

@@ -58,21 +58,31 @@ def test_the_bureau_adds_a_target_on_the_programme_page_and_the_defaults_keep_co
     assert "同步课堂：每学期至少 3 次" in page and world.bureau.display_name in page
 
 
-def test_a_change_counts_from_today_and_the_earlier_target_stays_for_its_periods(
+def test_a_change_counts_from_today_and_a_term_already_over_keeps_its_target(
     world, active, monkeypatch
 ):
     activity_services.targets_adopt_defaults(actor=world.bureau, programme=world.programme)
     delivery = PairingTarget.objects.get(kind__code="lesson_delivery")
-    day = later(monkeypatch, 7)
+    day = later(monkeypatch, 103)  # 2027-03-01: term 1 of 2026–2027 is over
     now = activity_services.target_change(actor=world.bureau, target=delivery, minimum=4)
     delivery.refresh_from_db()
     assert delivery.valid_until == day - dt.timedelta(days=1) and now.valid_from == day
     assert any("至少 4 次" in label for label in labels(active) if "送教" in label)
-    on_first_day = labels(active, TODAY)
-    assert any("至少 2 次" in label for label in on_first_day if "送教" in label)
+    term_1 = labels(active, dt.date(2026, 12, 1))
+    assert any("至少 2 次" in label for label in term_1 if "送教" in label)
     # A retired target is history: it cannot change again.
     with pytest.raises(ValidationError):
         activity_services.target_change(actor=world.bureau, target=delivery, minimum=5)
+
+
+def test_a_term_under_way_is_counted_by_the_targets_in_force_today(world, active, monkeypatch):
+    activity_services.targets_adopt_defaults(actor=world.bureau, programme=world.programme)
+    delivery = PairingTarget.objects.get(kind__code="lesson_delivery")
+    later(monkeypatch, 7)
+    activity_services.target_change(actor=world.bureau, target=delivery, minimum=3)
+    # Asked about any day of the term under way, the term has one target: today's.
+    for day in (TODAY, TODAY + dt.timedelta(days=7)):
+        assert any("至少 3 次" in label for label in labels(active, day) if "送教" in label)
 
 
 def test_a_target_changed_on_the_day_it_was_made_is_changed_in_place(world, active):
@@ -135,21 +145,26 @@ def test_an_obligation_added_today_leaves_the_weeks_before_as_they_were(client, 
     client.force_login(world.bureau)
     url = reverse("teachers:programme_rules", args=[world.programme.pk])
     response = client.post(url, {"form": "obligation", "kind": "reading_note",
-                                 "filer": "mentee", "minimum": "2", "period": "month"})  # fmt: skip
+                                 "filer": "mentee", "minimum": "2", "period": "week"})  # fmt: skip
     assert response.status_code == 302
     pid = world.programme.pk
     now = rules.rules_for({pid})[pid]
-    assert rules.Rule("reading_note", "mentee", 2, "month") in now
+    assert rules.Rule("reading_note", "mentee", 2, "week") in now
     assert len(now) == len(rules.DEFAULTS) + 1
     assert rules.rules_for({pid}, TODAY - dt.timedelta(days=1))[pid] == rules.DEFAULTS
     reading = Obligation.objects.get(kind="reading_note")
-    later(monkeypatch, 10)
+    saturday = later(monkeypatch, 10)  # 2026-11-28
     teacher_services.obligation_change(actor=world.bureau, obligation=reading, minimum=3)
-    assert rules.Rule("reading_note", "mentee", 2, "month") in rules.rules_for({pid}, TODAY)[pid]
-    assert rules.Rule("reading_note", "mentee", 3, "month") in rules.rules_for({pid})[pid]
+    book = rules.RuleBook({pid})
+    # The week of 16–22 November closed with two a week; the week under way asks three.
+    closed_week = book.for_periods(pid, {"week": dt.date(2026, 11, 22)})
+    assert rules.Rule("reading_note", "mentee", 2, "week") in closed_week
+    assert rules.Rule("reading_note", "mentee", 3, "week") in book.for_periods(
+        pid, {"week": saturday}
+    )
     page = client.get(url).content.decode()
     # The history: the earlier obligation retired the day before, its successor added.
-    assert "失效日期: — → 2026-11-27" in page and "每月至少 3" in page
+    assert "失效日期: — → 2026-11-27" in page
 
 
 def test_the_eligibility_rule_is_set_on_the_page_with_its_history(client, world):
@@ -170,25 +185,22 @@ def test_the_eligibility_rule_is_set_on_the_page_with_its_history(client, world)
 # --- the pass mark ------------------------------------------------------------------------------
 
 
-def test_a_pass_mark_that_would_turn_a_finalised_result_is_refused(world, active):
+def test_a_new_pass_mark_leaves_finalised_results_as_they_were(world, active):
+    from evaluation import services as evaluation_services
+
     from .test_evaluation_api import finalised
 
     card = finalised(world, active, 1, "3")
-    assert card.passed is not None
-    flipping = card.total + Decimal("1") if card.passed else card.total
-    with pytest.raises(ValidationError) as refused:
-        school_services.programme_update(
-            actor=world.bureau, programme=world.programme, pass_mark=flipping
-        )
-    assert "pass_mark" in refused.value.message_dict
-    world.programme.refresh_from_db()
-    assert world.programme.pass_mark == Decimal("75.00")
-    keeping = card.total - Decimal("1") if card.passed else card.total + Decimal("1")
+    kept, passed = card.pass_mark, card.passed
     school_services.programme_update(
-        actor=world.bureau, programme=world.programme, pass_mark=keeping
+        actor=world.bureau, programme=world.programme, pass_mark=card.total + Decimal("1")
     )
-    world.programme.refresh_from_db()
-    assert world.programme.pass_mark == keeping
+    # Reopened and finalised again, the year keeps the mark it was judged by.
+    evaluation_services.scorecard_reopen(actor=world.bureau, scorecard=card, reason="复核")
+    evaluation_services.scorecard_inspect(actor=world.inspector, scorecard=card, entries={})
+    evaluation_services.scorecard_finish_inspection(actor=world.inspector, scorecard=card)
+    again = evaluation_services.scorecard_finalise(actor=world.bureau, scorecard=card)
+    assert (again.pass_mark, again.passed) == (kept, passed)
 
 
 # --- the API ----------------------------------------------------------------------------------

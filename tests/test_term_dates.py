@@ -374,3 +374,30 @@ def test_the_admin_obeys_the_closed_period_rule(client, world, monkeypatch):
     response = client.post(f"/admin/schools/termdates/{later.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert TermDates.history.filter(history_type="-").get().history_user == root
+
+
+def test_a_term_under_way_keeps_its_first_day_out_of_the_days_already_over(world):
+    # Term 1 of 2026–2027 began on 1 September (by default): the summer before is over.
+    with pytest.raises(ValidationError) as refused:
+        services.term_dates_set(actor=world.bureau, region=world.west, school_year=2026,
+                                term=1, start=D(2026, 8, 25), end=D(2027, 1, 22))  # fmt: skip
+    assert "start" in refused.value.message_dict
+    assert not TermDates.objects.exists()
+    moved = services.term_dates_set(actor=world.bureau, region=world.west, school_year=2026,
+                                    term=1, start=D(2026, 9, 7), end=D(2027, 1, 22))  # fmt: skip
+    assert moved.start == D(2026, 9, 7)
+
+
+def test_an_exception_of_a_region_above_spares_a_term_over_below_it(world, monkeypatch):
+    # 西山县 ends its term 1 early (set in October); on 18 November it is over there, while
+    # the city's term runs on: a day of 西山县's closed term is not changed from the city.
+    on(monkeypatch, D(2026, 10, 1))
+    services.term_dates_set(actor=world.bureau, region=world.west, school_year=2026, term=1,
+                            start=D(2026, 9, 1), end=D(2026, 11, 10))  # fmt: skip
+    on(monkeypatch, TODAY)
+    with pytest.raises(ValidationError) as refused:
+        services.day_override_set(actor=world.bureau, region=world.city, date=D(2026, 11, 12),
+                                  is_working_day=False, note="暴雪停课")  # fmt: skip
+    assert "date" in refused.value.message_dict
+    services.day_override_set(actor=world.bureau, region=world.city, date=D(2026, 11, 19),
+                              is_working_day=False, note="暴雪停课")  # fmt: skip

@@ -288,9 +288,16 @@ def term_at_or_after(day: dt.date, region_path: str | None = None) -> Term:
 def open_from(region_path: str | None = None, on: dt.date | None = None) -> dt.date:
     """The first day that is not yet in a closed period for the region at
     ``region_path`` on day ``on`` (default today): the first day of the term under way,
-    or that day itself in the holidays.
-    Settings that count days (term dates, working-day exceptions) are not changed before
-    it, so that a term already over keeps the numbers it closed with."""
+    or that day itself in the holidays. Settings that count days (term dates, working-day
+    exceptions) are not changed before it, so that a term already over keeps the numbers
+    it closed with."""
+    return latest_open_from([region_path], on)
+
+
+def latest_open_from(region_paths, on: dt.date | None = None) -> dt.date:
+    """:func:`open_from` of several regions (one query): the latest, the first day open
+    in all of them."""
     on = on or today()
-    term = term_containing(on, region_path)
-    return term.start if term is not None else on
+    terms = TermResolver(on)
+    found = [terms.containing(path) for path in region_paths]
+    return max(term.start if term is not None else on for term in found)

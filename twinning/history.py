@@ -58,7 +58,8 @@ def recent_changes(
             Lag("history_id"), partition_by=[F(pk)],
             order_by=[F("history_date"), F("history_id")],
         ))
-        .order_by("-history_date", "-history_id")[: limit * 2]
+        # Saves that changed none of ``fields`` are skipped: read enough to fill the list.
+        .order_by("-history_date", "-history_id")[: limit * 5]
     )  # fmt: skip
     wording = wording or {}
     changes = []

@@ -49,10 +49,20 @@ def add(row: InForce, *, actor: User | None) -> InForce:
     return row
 
 
+def _fresh(row: InForce) -> InForce:
+    """The rule as it is now, locked: a change waits for one made at the same moment and
+    then sees it (the services lock the programme first, so rules change one at a time)."""
+    fresh = type(row).objects.select_for_update().filter(pk=row.pk).first()
+    if fresh is None:
+        raise ValidationError(_("This rule was removed meanwhile: reload the page."))
+    _require_current(fresh)
+    return fresh
+
+
 def change(row: InForce, *, actor: User | None, **fields) -> InForce:
     """Change a rule from today on; returns the rule now in force (the same row, or its
     successor)."""
-    _require_current(row)
+    row = _fresh(row)
     today = calendar.today()
     if all(getattr(row, name) == value for name, value in fields.items()):
         return row
@@ -68,14 +78,17 @@ def change(row: InForce, *, actor: User | None, **fields) -> InForce:
         setattr(successor, name, value)
     successor.valid_from, successor.valid_until = today, None
     successor.full_clean()  # before the old rule is retired: bad input changes nothing
-    retire(row, actor=actor)
+    _retire(row, actor)
     _save(successor, actor)
     return successor
 
 
 def retire(row: InForce, *, actor: User | None) -> None:
     """Take a rule out of force from today on (deleted if it was made today)."""
-    _require_current(row)
+    _retire(_fresh(row), actor)
+
+
+def _retire(row: InForce, actor: User | None) -> None:
     today = calendar.today()
     if actor is not None:
         row._history_user = actor

@@ -105,6 +105,8 @@ def mentorship_policy_set(
     policy = MentorshipPolicy.objects.filter(programme=programme).first() or MentorshipPolicy(
         programme=programme
     )
+    if policy.pk and policy.max_mentee_years == max_mentee_years:
+        return policy  # nothing changes: no history row
     policy.max_mentee_years = max_mentee_years
     policy.full_clean()
     policy._history_user = actor
