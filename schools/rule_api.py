@@ -10,7 +10,7 @@ from django_filters import rest_framework as filters
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from twinning.filters import IdFilter
+from twinning.filters import FilterSet, IdFilter
 
 from . import selectors
 
@@ -18,7 +18,7 @@ from . import selectors
 def rule_filter(rule_model):
     """The list's filters: by programme, and in force or earlier."""
 
-    class RuleFilter(filters.FilterSet):
+    class RuleFilter(FilterSet):
         programme = IdFilter(field_name="programme", label=_("programme"))
         current = filters.BooleanFilter(
             field_name="valid_until", lookup_expr="isnull", label=_("in force"),
