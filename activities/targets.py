@@ -24,7 +24,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from schools.models import Pairing, PairingMember, Region
-from twinning import calendar, progress
+from twinning import calendar, progress, rulebook
 
 from .models import (
     ActivityKind,
@@ -99,7 +99,7 @@ class TargetBook:
         """The programme's targets on ``day``: its own in force then, else the defaults."""
         own = tuple(
             target for start, end, target in self._rows.get(programme_id, ())
-            if start <= day and (end is None or end >= day)
+            if rulebook.held_on(start, end, day)
         )  # fmt: skip
         return own or DEFAULTS
 

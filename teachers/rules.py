@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from twinning import calendar
+from twinning import calendar, rulebook
 
 from .models import Filer, MentorshipPolicy, Obligation, Period, RecordKind
 
@@ -93,7 +93,7 @@ class RuleBook:
         own = tuple(
             Rule(row.kind, row.filer, row.minimum, row.period, row.partner_lessons_only)
             for row in self._rows.get(programme_id, ())
-            if row.valid_from <= day and (row.valid_until is None or row.valid_until >= day)
+            if rulebook.held_on(row.valid_from, row.valid_until, day)
         )  # fmt: skip
         return own or DEFAULTS
 

@@ -528,12 +528,6 @@ class StoredFile(models.Model):
 
 
 class InForceQuerySet(models.QuerySet):
-    def in_force(self, day):
-        """The rows that held on ``day``."""
-        return self.filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=day), valid_from__lte=day
-        )
-
     def current(self):
         return self.filter(valid_until__isnull=True)
 
@@ -550,7 +544,3 @@ class InForce(models.Model):
 
     class Meta:
         abstract = True
-
-    @property
-    def is_current(self) -> bool:
-        return self.valid_until is None

@@ -99,12 +99,9 @@ def _retire(row: InForce, actor: User | None) -> None:
     row.save(update_fields=["valid_until"])
 
 
-def rows_in_force(rows: list, day: dt.date) -> list:
-    """Those of ``rows`` (dated rules already read) that held on ``day``."""
-    return [
-        row for row in rows
-        if row.valid_from <= day and (row.valid_until is None or row.valid_until >= day)
-    ]  # fmt: skip
+def held_on(valid_from: dt.date, valid_until: dt.date | None, day: dt.date) -> bool:
+    """Whether a rule in force from ``valid_from`` until ``valid_until`` held on ``day``."""
+    return valid_from <= day and (valid_until is None or valid_until >= day)
 
 
 def current_or_older(queryset: models.QuerySet) -> models.QuerySet:
